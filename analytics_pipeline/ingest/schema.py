@@ -1,0 +1,77 @@
+"""DDL of the landing schema `raw`: one append-only table per source, the
+quarantine and the ingest ledger. Idempotent; columns the contract gained since
+a table was created are added."""
+
+from __future__ import annotations
+
+from psycopg2.extensions import connection
+
+from analytics_pipeline.ingest.contract import LINEAGE_COLUMNS, SOURCES, Source
+
+RAW_SCHEMA = "raw"
+QUARANTINE_TABLE = f"{RAW_SCHEMA}._quarantine"
+BATCHES_TABLE = f"{RAW_SCHEMA}._ingest_batches"
+
+_LEDGER_DDL = f"""
+create table if not exists {BATCHES_TABLE} (
+    batch_id          text primary key,
+    source            text not null,
+    source_file       text not null,
+    file_sha256       text not null,
+    file_bytes        bigint not null,
+    file_format       text not null,
+    rows_read         bigint not null,
+    rows_loaded       bigint not null,
+    rows_quarantined  bigint not null,
+    started_at        timestamptz not null,
+    finished_at       timestamptz not null,
+    constraint _ingest_batches_file_once unique (source, file_sha256),
+    constraint _ingest_batches_accounting check (rows_read = rows_loaded + rows_quarantined)
+);
+create table if not exists {QUARANTINE_TABLE} (
+    source          text not null,
+    source_file     text not null,
+    source_line     bigint not null,
+    batch_id        text not null,
+    reason          text not null,
+    payload         text not null,
+    quarantined_at  timestamptz not null
+);
+create index if not exists _quarantine_source_batch on {QUARANTINE_TABLE} (source, batch_id);
+"""
+
+
+def raw_table(source: Source) -> str:
+    return f"{RAW_SCHEMA}.{source.name}"
+
+
+def landing_columns(source: Source) -> list[tuple[str, str]]:
+    """(name, SQL type) of every column of the landing table, lineage last."""
+    return [(c.name, c.sql_type) for c in source.columns] + [
+        (name, sql_type) for name, sql_type, _ in LINEAGE_COLUMNS
+    ]
+
+
+def _table_ddl(source: Source) -> str:
+    table = raw_table(source)
+    columns = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in landing_columns(source))
+    adds = "\n".join(
+        f"alter table {table} add column if not exists {name} {sql_type};"
+        for name, sql_type in landing_columns(source)
+    )
+    return (
+        f"create table if not exists {table} (\n    {columns}\n);\n{adds}\n"
+        f"create index if not exists {source.name}__batch on {table} (_batch_id);\n"
+        f"comment on table {table} is %s;\n"
+    )
+
+
+def ensure_raw_schema(conn: connection) -> None:
+    """Create schema `raw` and every landing table, the quarantine and the ledger."""
+    with conn.cursor() as cur:
+        # Serialize concurrent bootstraps (parallel ingests, test workers).
+        cur.execute("select pg_advisory_xact_lock(hashtext('analytics_pipeline.raw_schema'))")
+        cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+        cur.execute(_LEDGER_DDL)
+        for source in SOURCES.values():
+            cur.execute(_table_ddl(source), (source.description,))

@@ -1,0 +1,362 @@
+"""Check parsed records against the contract, column by column.
+
+Each column's values are checked and converted in one pass (timestamps
+vectorized through pandas); the result holds the converted columns for every
+row and, for the rows that break a rule, the reasons naming column and rule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from analytics_pipeline.ingest.contract import (
+    MAX_TEXT_LENGTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    Column,
+    JsonKey,
+    Source,
+)
+
+_NUMERIC = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+_TS_MIN = pd.Timestamp(f"{MIN_YEAR}-01-01", tz="UTC")
+_TS_MAX = pd.Timestamp(f"{MAX_YEAR + 1}-01-01", tz="UTC")
+
+
+@dataclass
+class Validated:
+    """Converted columns (pyarrow arrays, all rows) and the reasons of bad rows."""
+
+    arrays: dict[str, pa.Array]
+    reasons: dict[int, list[str]]
+
+    def valid_mask(self, rows: int) -> np.ndarray:
+        mask = np.ones(rows, dtype=bool)
+        if self.reasons:
+            mask[list(self.reasons)] = False
+        return mask
+
+
+def _show(value) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.by_row: dict[int, list[str]] = {}
+
+    def add(self, row: int, reason: str) -> None:
+        self.by_row.setdefault(row, []).append(reason)
+
+
+def validate(source: Source, records: list[dict]) -> Validated:
+    errors = _Errors()
+    arrays: dict[str, pa.Array] = {}
+    for column in source.columns:
+        name = column.name
+        values = [record.get(name) for record in records]
+        arrays[name] = _CHECKERS[column.type](column, values, errors)
+    _name_missing_values(source, records, errors)
+    for rule in source.order_rules:
+        later, earlier = arrays[rule.later], arrays[rule.earlier]
+        _flag(errors, pc.less(later, earlier), f"rule {rule.later} >= {rule.earlier}: broken")
+    return Validated(arrays, errors.by_row)
+
+
+_NULL_REASON = "required value is null"
+
+
+def _name_missing_values(source: Source, records: list[dict], errors: _Errors) -> None:
+    """Tell a column absent from the row ("missing") from one given as null."""
+    for row, reasons in errors.by_row.items():
+        for i, reason in enumerate(reasons):
+            if reason.endswith(_NULL_REASON):
+                name = reason[len("column ") : reason.index(":")]
+                if name not in records[row]:
+                    reasons[i] = f"column {name}: required value is missing"
+
+
+def _presence(column: Column, values: list, errors: _Errors) -> None:
+    """Record null required values; blank text counts as null."""
+    for row, value in enumerate(values):
+        if value is None or (type(value) is str and not value.strip()):
+            values[row] = None
+            if column.required:
+                errors.add(row, f"column {column.name}: {_NULL_REASON}")
+
+
+def _flag(errors: _Errors, mask: pa.Array, reason) -> None:
+    """Add `reason(row)` (or the reason text) for every row where mask is true."""
+    hits = np.flatnonzero(mask.fill_null(False).to_numpy(zero_copy_only=False))
+    for row in hits:
+        row = int(row)
+        errors.add(row, reason(row) if callable(reason) else reason)
+
+
+def _check_text(column: Column, values: list, errors: _Errors) -> pa.Array:
+    try:
+        array = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array(_text_values(column, values, errors), type=pa.string())
+    blank = pc.equal(pc.utf8_trim_whitespace(array), "")
+    if pc.any(blank).as_py():
+        array = pc.if_else(blank, pa.scalar(None, pa.string()), array)
+    name = column.name
+    if column.required:
+        _flag(errors, array.is_null(), f"column {name}: {_NULL_REASON}")
+    too_long = pc.greater(pc.utf8_length(array), MAX_TEXT_LENGTH)
+    has_nul = pc.match_substring(array, "\x00")
+    bad = pc.or_(too_long, has_nul)
+    _flag(errors, too_long, f"column {name}: text longer than {MAX_TEXT_LENGTH} characters")
+    _flag(errors, has_nul, f"column {name}: text contains a NUL character")
+    if column.enum:
+        outside = pc.and_(pc.invert(pc.is_in(array, pa.array(column.enum))), array.is_valid())
+        outside = pc.and_(outside, pc.invert(bad.fill_null(False)))
+        _flag(
+            errors,
+            outside,
+            lambda row: (
+                f"column {name}: value {_show(values[row])} is not one of {', '.join(column.enum)}"
+            ),
+        )
+        bad = pc.or_(bad, outside)
+    if pc.any(bad).as_py():
+        array = pc.if_else(bad.fill_null(False), pa.scalar(None, pa.string()), array)
+    return array
+
+
+def _text_values(column: Column, values: list, errors: _Errors) -> list:
+    """Slow path for a column mixing types: numbers become text, the rest is flagged."""
+    out = list(values)
+    for row, value in enumerate(values):
+        if value is None or type(value) is str:
+            continue
+        if type(value) in (int, float):
+            out[row] = str(value)  # numeric ids exported as JSON numbers
+        else:
+            errors.add(row, f"column {column.name}: value {_show(value)} is not text")
+            out[row] = None
+    return out
+
+
+def _bounds(column: Column, row: int, number: float, errors: _Errors) -> bool:
+    if column.minimum is not None and number < column.minimum:
+        errors.add(
+            row,
+            f"column {column.name}: value {_show(number)} is below the minimum {column.minimum:g}",
+        )
+        return False
+    if column.maximum is not None and number > column.maximum:
+        errors.add(
+            row,
+            f"column {column.name}: value {_show(number)} is above the maximum {column.maximum:g}",
+        )
+        return False
+    return True
+
+
+def _check_int(column: Column, values: list, errors: _Errors) -> pa.Array:
+    _presence(column, values, errors)
+    for row, value in enumerate(values):
+        if value is None:
+            continue
+        number = None
+        if type(value) is int:
+            number = value
+        elif (type(value) is float and value.is_integer()) or (
+            type(value) is str and _INTEGER.match(value)
+        ):
+            number = int(value)
+        if number is None or not _BIGINT_MIN <= number <= _BIGINT_MAX:
+            errors.add(
+                row, f"column {column.name}: value {_show(value)} does not parse as an integer"
+            )
+            values[row] = None
+        elif _bounds(column, row, number, errors):
+            values[row] = number
+        else:
+            values[row] = None
+    return pa.array(values, type=pa.int64())
+
+
+def _check_numeric(column: Column, values: list, errors: _Errors) -> pa.Array:
+    """Numbers keep their written form (PostgreSQL numeric is exact)."""
+    _presence(column, values, errors)
+    for row, value in enumerate(values):
+        if value is None:
+            continue
+        text = None
+        if type(value) in (int, float) and math.isfinite(value):
+            text = repr(value)
+        elif type(value) is str and _NUMERIC.match(value):
+            text = value.strip()
+        elif value.__class__.__name__ == "Decimal" and value.is_finite():
+            text = str(value)
+        if text is None:
+            errors.add(
+                row, f"column {column.name}: value {_show(value)} does not parse as a number"
+            )
+            values[row] = None
+        elif _bounds(column, row, float(text), errors):
+            values[row] = text
+        else:
+            values[row] = None
+    return pa.array(values, type=pa.string())
+
+
+def _check_bool(column: Column, values: list, errors: _Errors) -> pa.Array:
+    _presence(column, values, errors)
+    for row, value in enumerate(values):
+        if value is None or type(value) is bool:
+            continue
+        word = str(value).strip().lower() if type(value) in (str, int) else None
+        if word in _TRUE:
+            values[row] = True
+        elif word in _FALSE:
+            values[row] = False
+        else:
+            errors.add(
+                row, f"column {column.name}: value {_show(value)} does not parse as a boolean"
+            )
+            values[row] = None
+    return pa.array(values, type=pa.bool_())
+
+
+def _check_ts(column: Column, values: list, errors: _Errors) -> pa.Array:
+    _presence(column, values, errors)
+    for row, value in enumerate(values):
+        if value is None:
+            continue
+        if type(value) is str:
+            if value[0].isspace() or value[-1].isspace():
+                values[row] = value.strip()
+            continue
+        if isinstance(value, datetime):  # Parquet timestamps; naive means UTC
+            values[row] = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        elif isinstance(value, date):
+            values[row] = value.isoformat()
+        else:
+            errors.add(
+                row, f"column {column.name}: value {_show(value)} is not an ISO 8601 timestamp"
+            )
+            values[row] = None
+    raw = pd.Series(values, dtype=object)
+    parsed = pd.to_datetime(raw, format="ISO8601", utc=True, errors="coerce")
+    if parsed.dt.unit != "us":
+        parsed = parsed.dt.as_unit("us")
+    unparsed = parsed.isna().to_numpy() & raw.notna().to_numpy()
+    for row in np.flatnonzero(unparsed):
+        row = int(row)
+        errors.add(row, _timestamp_problem(column, values[row]))
+    out_of_range = ((parsed < _TS_MIN) | (parsed >= _TS_MAX)).to_numpy()
+    for row in np.flatnonzero(out_of_range):
+        errors.add(
+            int(row),
+            f"column {column.name}: timestamp {_show(values[int(row)])} is outside "
+            f"{MIN_YEAR}..{MAX_YEAR}",
+        )
+    parsed[out_of_range] = pd.NaT
+    return pa.Array.from_pandas(parsed)
+
+
+def _timestamp_problem(column: Column, value: str) -> str:
+    # pandas cannot hold far-away years: tell "out of range" from "unparseable".
+    try:
+        moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return f"column {column.name}: value {_show(value)} does not parse as an ISO 8601 timestamp"
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return f"column {column.name}: timestamp {_show(value)} is outside {MIN_YEAR}..{MAX_YEAR}"
+    return f"column {column.name}: value {_show(value)} does not parse as an ISO 8601 timestamp"
+
+
+def _check_json(column: Column, values: list, errors: _Errors) -> pa.Array:
+    """JSON objects only; absent means {}."""
+    keys = frozenset(key.name for key in column.json_keys)
+    dumps = orjson.dumps
+    out: list = [b"{}"] * len(values)
+    for row, value in enumerate(values):
+        if not value and (value is None or type(value) is dict):
+            continue  # absent or empty: "{}"
+        if type(value) is str:
+            try:
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                errors.add(row, f"column {column.name}: value {_show(value)} is not valid JSON")
+                out[row] = None
+                continue
+        if type(value) is not dict:
+            errors.add(
+                row, f"column {column.name}: value is a JSON {type(value).__name__}, not an object"
+            )
+            out[row] = None
+            continue
+        if keys and not keys.isdisjoint(value):
+            problem = _json_key_problem(column, value)
+            if problem:
+                errors.add(row, problem)
+                out[row] = None
+                continue
+        try:
+            out[row] = dumps(value)
+        except TypeError:  # Parquet structs may hold dates and decimals
+            out[row] = json.dumps(value, default=str).encode()
+    array = pa.array(out, type=pa.binary()).cast(pa.string())
+    bad = pc.or_(
+        pc.greater(pc.utf8_length(array), MAX_TEXT_LENGTH), pc.match_substring(array, "\\u0000")
+    )
+    _flag(
+        errors,
+        bad,
+        f"column {column.name}: JSON text longer than {MAX_TEXT_LENGTH} characters "
+        "or holding a NUL character",
+    )
+    if pc.any(bad).as_py():
+        array = pc.if_else(bad.fill_null(False), pa.scalar(None, pa.string()), array)
+    return array
+
+
+def _json_key_problem(column: Column, obj: dict) -> str | None:
+    for key in column.json_keys:
+        value = obj.get(key.name)
+        if value is None:
+            continue
+        if not _json_key_ok(key, value):
+            rule = key.type + (f" >= {key.minimum:g}" if key.minimum is not None else "")
+            return f"column {column.name}: key {key.name} = {_show(value)} is not a {rule}"
+    return None
+
+
+def _json_key_ok(key: JsonKey, value) -> bool:
+    if key.type == "text":
+        return type(value) is str
+    if key.type == "bool":
+        return type(value) is bool
+    if type(value) not in (int, float) or not math.isfinite(value):
+        return False
+    return key.minimum is None or value >= key.minimum
+
+
+_CHECKERS = {
+    "text": _check_text,
+    "int": _check_int,
+    "numeric": _check_numeric,
+    "bool": _check_bool,
+    "ts": _check_ts,
+    "json": _check_json,
+}

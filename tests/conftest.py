@@ -1,0 +1,58 @@
+"""Test fixtures: a real embedded PostgreSQL server per test session (per xdist
+worker), and a fresh database for each test module that asks for one."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analytics_pipeline import warehouse
+
+
+@pytest.fixture(scope="session")
+def analytics_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An ANALYTICS_HOME of the session's own, with its own embedded server."""
+    home = tmp_path_factory.mktemp("analytics_home")
+    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
+    os.environ["ANALYTICS_HOME"] = str(home)
+    os.environ["ANALYTICS_PG_DURABLE"] = "0"  # tests need no crash safety
+    os.environ.pop("ANALYTICS_DATABASE_URL", None)
+    os.environ.pop("ANALYTICS_DAGSTER_DATABASE_URL", None)
+    os.environ.pop("DAGSTER_HOME", None)
+    os.environ["ANALYTICS_WAREHOUSE_DB"] = "analytics"
+    try:
+        yield home
+    finally:
+        warehouse.embedded_server().stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_ENV_KEYS = (
+    "ANALYTICS_HOME",
+    "ANALYTICS_PG_DURABLE",
+    "ANALYTICS_DATABASE_URL",
+    "ANALYTICS_DAGSTER_DATABASE_URL",
+    "ANALYTICS_WAREHOUSE_DB",
+    "DAGSTER_HOME",
+)
+
+
+@pytest.fixture(scope="module")
+def fresh_database(analytics_home: Path) -> Iterator[str]:
+    """Point the warehouse at a new, empty database for the module's tests."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    previous = os.environ.get("ANALYTICS_WAREHOUSE_DB")
+    os.environ["ANALYTICS_WAREHOUSE_DB"] = name
+    warehouse.warehouse_url()  # creates it
+    try:
+        yield name
+    finally:
+        os.environ["ANALYTICS_WAREHOUSE_DB"] = previous or "analytics"
