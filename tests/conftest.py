@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,8 @@ _ENV_KEYS = (
 )
 
 
-@pytest.fixture(scope="module")
-def fresh_database(analytics_home: Path) -> Iterator[str]:
-    """Point the warehouse at a new, empty database for the module's tests."""
+@contextmanager
+def _use_new_database() -> Iterator[str]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     previous = os.environ.get("ANALYTICS_WAREHOUSE_DB")
     os.environ["ANALYTICS_WAREHOUSE_DB"] = name
@@ -56,3 +56,17 @@ def fresh_database(analytics_home: Path) -> Iterator[str]:
         yield name
     finally:
         os.environ["ANALYTICS_WAREHOUSE_DB"] = previous or "analytics"
+
+
+@pytest.fixture(scope="module")
+def fresh_database(analytics_home: Path) -> Iterator[str]:
+    """Point the warehouse at a new, empty database for the module's tests."""
+    with _use_new_database() as name:
+        yield name
+
+
+@pytest.fixture
+def empty_database(analytics_home: Path) -> Iterator[str]:
+    """Point the warehouse at a new, empty database for one test."""
+    with _use_new_database() as name:
+        yield name

@@ -154,17 +154,18 @@ def _text_values(column: Column, values: list, errors: _Errors) -> list:
     return out
 
 
-def _bounds(column: Column, row: int, number: float, errors: _Errors) -> bool:
+def _bounds(column: Column, row: int, number: float, written, errors: _Errors) -> bool:
+    """Check the column's range; `written` is the value as the file wrote it."""
     if column.minimum is not None and number < column.minimum:
         errors.add(
             row,
-            f"column {column.name}: value {_show(number)} is below the minimum {column.minimum:g}",
+            f"column {column.name}: value {_show(written)} is below the minimum {column.minimum:g}",
         )
         return False
     if column.maximum is not None and number > column.maximum:
         errors.add(
             row,
-            f"column {column.name}: value {_show(number)} is above the maximum {column.maximum:g}",
+            f"column {column.name}: value {_show(written)} is above the maximum {column.maximum:g}",
         )
         return False
     return True
@@ -187,7 +188,7 @@ def _check_int(column: Column, values: list, errors: _Errors) -> pa.Array:
                 row, f"column {column.name}: value {_show(value)} does not parse as an integer"
             )
             values[row] = None
-        elif _bounds(column, row, number, errors):
+        elif _bounds(column, row, number, value, errors):
             values[row] = number
         else:
             values[row] = None
@@ -212,7 +213,7 @@ def _check_numeric(column: Column, values: list, errors: _Errors) -> pa.Array:
                 row, f"column {column.name}: value {_show(value)} does not parse as a number"
             )
             values[row] = None
-        elif _bounds(column, row, float(text), errors):
+        elif _bounds(column, row, float(text), value, errors):
             values[row] = text
         else:
             values[row] = None

@@ -1,0 +1,62 @@
+"""Benchmarks shipped with the project (`analytics-pipeline bench ...`)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.settings import get_settings
+
+BENCH_DB = "analytics_bench"
+
+
+def _recreate_bench_database() -> None:
+    url = warehouse.warehouse_url().set(database="postgres")
+    import psycopg2
+
+    conn = psycopg2.connect(**warehouse.libpq_params(url))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"drop database if exists {BENCH_DB} with (force)")
+            cur.execute(f"create database {BENCH_DB}")
+    finally:
+        conn.close()
+
+
+def bench_ingest(rows: int) -> dict:
+    """Generate a `rows`-row user_activity file and time its ingestion into a
+    scratch database (the warehouse's own data is not touched)."""
+    from analytics_pipeline.ingest import ingest_files
+    from analytics_pipeline.sample_data import write_user_activity_file
+
+    folder = get_settings().home / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"user_activity_{rows}.jsonl"
+    if not path.exists():
+        started = time.perf_counter()
+        write_user_activity_file(path, rows)
+        print(
+            f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
+    # A scratch database on the same server: the warehouse's data is not touched.
+    _recreate_bench_database()
+    if get_settings().uses_embedded_server:
+        os.environ["ANALYTICS_WAREHOUSE_DB"] = BENCH_DB
+    else:
+        bench_url = warehouse.warehouse_url().set(database=BENCH_DB)
+        os.environ["ANALYTICS_DATABASE_URL"] = bench_url.render_as_string(hide_password=False)
+    result = ingest_files("user_activity", [path])[0]
+    figures = {
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "seconds": round(result.seconds, 2),
+        "rows_per_second": round(result.rows_read / result.seconds),
+    }
+    print(
+        f"ingested {result.rows_read:,} rows in {result.seconds:.2f}s: "
+        f"{figures['rows_per_second']:,} rows/s"
+    )
+    return figures

@@ -1,0 +1,231 @@
+"""The `analytics-pipeline` command. Each subcommand delegates to its module."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0 <= number < 1:
+        raise argparse.ArgumentTypeError("must be a fraction in [0, 1)")
+    return number
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="analytics-pipeline",
+        description="Raw platform events to analytics tables on PostgreSQL (dbt + Dagster).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    wh = sub.add_parser("warehouse", help="the PostgreSQL warehouse")
+    wh.add_argument("action", choices=["url", "start", "stop", "status", "psql"])
+
+    ing = sub.add_parser("ingest", help="load contract files into raw.<SOURCE>")
+    ing.add_argument("source", metavar="SOURCE")
+    ing.add_argument("files", metavar="FILE", nargs="+", type=Path)
+
+    gen = sub.add_parser("generate", help="write a sample dataset of contract files")
+    gen.add_argument("--workspaces", type=_positive, default=3)
+    gen.add_argument("--users", type=_positive, default=300)
+    gen.add_argument("--days", type=_positive, default=60)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--bad-rows", type=_fraction, default=0.0, metavar="FRACTION")
+    gen.add_argument(
+        "--end-date", type=_date, default=None, help="last day of the data (default 2026-09-30)"
+    )
+
+    demo = sub.add_parser("demo", help="start, generate, ingest, materialize everything")
+    demo.add_argument("--workspaces", type=_positive, default=3)
+    demo.add_argument("--users", type=_positive, default=300)
+    demo.add_argument("--days", type=_positive, default=60)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--bad-rows", type=_fraction, default=0.01, metavar="FRACTION")
+
+    mat = sub.add_parser("materialize", help="materialize assets")
+    mat.add_argument(
+        "--select",
+        default=None,
+        help="Dagster asset selection, e.g. 'group:staging' or 'key:raw/users+'",
+    )
+    mat.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="partition (YYYY-MM-DD) for daily-partitioned assets",
+    )
+
+    sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench.add_argument("what", choices=["ingest"])
+    bench.add_argument("--rows", type=_positive, default=1_000_000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from analytics_pipeline.warehouse import WarehouseError
+
+    try:
+        return _COMMANDS[args.command](args)
+    except WarehouseError as exc:
+        print(f"error: warehouse: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (KeyError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _warehouse(args) -> int:
+    from analytics_pipeline import warehouse
+    from analytics_pipeline.settings import get_settings
+    from analytics_pipeline.warehouse.embedded import psql_path
+
+    settings = get_settings()
+    if args.action == "url":
+        print(warehouse.warehouse_url().render_as_string(hide_password=False))
+    elif args.action in ("start", "stop", "status") and not settings.uses_embedded_server:
+        print(
+            "ANALYTICS_DATABASE_URL is set: the warehouse is an external server, "
+            "not started or stopped here"
+        )
+    elif args.action == "start":
+        started = warehouse.embedded_server().start()
+        print(("started" if started else "already running") + f" (data in {settings.pgdata_dir})")
+        print(warehouse.warehouse_url().render_as_string(hide_password=False))
+    elif args.action == "stop":
+        print("stopped" if warehouse.embedded_server().stop() else "not running")
+    elif args.action == "status":
+        running = warehouse.embedded_server().is_running()
+        print(
+            f"embedded server {'running' if running else 'stopped'} (data in {settings.pgdata_dir})"
+        )
+        return 0 if running else EXIT_FAILED
+    else:  # psql
+        params = warehouse.libpq_params(warehouse.warehouse_url())
+        conninfo = " ".join(f"{k}={v}" for k, v in params.items())
+        os.execv(psql_path(), [psql_path(), conninfo])
+    return 0
+
+
+def _ingest(args) -> int:
+    from analytics_pipeline.ingest import ingest_files
+
+    def report(result) -> None:
+        if result.status == "skipped":
+            print(f"{result.file}: skipped (already ingested in batch {result.batch_id})")
+        else:
+            print(
+                f"{result.file}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+                f"quarantined {result.rows_quarantined:,} ({result.seconds:.1f}s)"
+            )
+
+    results = ingest_files(args.source, args.files, progress=report)
+    loaded = [r for r in results if r.status == "loaded"]
+    print(
+        f"total: {len(results)} files ({len(results) - len(loaded)} skipped), "
+        f"read {sum(r.rows_read for r in loaded):,}, "
+        f"loaded {sum(r.rows_loaded for r in loaded):,}, "
+        f"quarantined {sum(r.rows_quarantined for r in loaded):,}"
+    )
+    return 0
+
+
+def _generate(args) -> int:
+    from analytics_pipeline.sample_data import generate_sample
+
+    options = {} if args.end_date is None else {"end_date": args.end_date}
+    summary = generate_sample(
+        args.out,
+        workspaces=args.workspaces,
+        users=args.users,
+        days=args.days,
+        seed=args.seed,
+        bad_rows=args.bad_rows,
+        progress=print,
+        **options,
+    )
+    for source, paths in sorted(summary.files.items()):
+        bad = sum(summary.bad_rows.get(source, {}).values())
+        print(
+            f"{source:<24} {len(paths):>4} files {summary.rows_written[source]:>10,} rows"
+            f" ({bad:,} invalid)"
+        )
+    print(f"written to {args.out}")
+    return 0
+
+
+def _demo(args) -> int:
+    from analytics_pipeline.demo import DemoOptions, run_demo
+
+    options = DemoOptions(args.workspaces, args.users, args.days, args.seed, args.bad_rows)
+    return 0 if run_demo(options) else EXIT_FAILED
+
+
+def _materialize(args) -> int:
+    from analytics_pipeline.materialize import failure_summary, materialize
+
+    result = materialize(args.select, args.as_of.isoformat() if args.as_of else None)
+    if not result.success:
+        print(failure_summary(result), file=sys.stderr)
+        return EXIT_FAILED
+    print(f"run {result.run_id} succeeded")
+    return 0
+
+
+def _ui(args) -> int:
+    from analytics_pipeline import warehouse
+    from analytics_pipeline.dagster_instance import prepare_dagster_home
+    from analytics_pipeline.settings import REPO_DIR
+
+    warehouse.warehouse_url()
+    prepare_dagster_home()
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(REPO_DIR / "workspace.yaml"), "-h", "127.0.0.1"]
+    return subprocess.call(command, cwd=REPO_DIR)
+
+
+def _bench(args) -> int:
+    from analytics_pipeline.benchmarks import bench_ingest
+
+    bench_ingest(args.rows)
+    return 0
+
+
+_COMMANDS = {
+    "warehouse": _warehouse,
+    "ingest": _ingest,
+    "generate": _generate,
+    "demo": _demo,
+    "materialize": _materialize,
+    "ui": _ui,
+    "bench": _bench,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The Dagster instance: runs, event logs, schedules and sensor state in
+PostgreSQL (dagster-postgres), configured under $DAGSTER_HOME."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.settings import get_settings
+
+
+def prepare_dagster_home() -> Path:
+    """Write $DAGSTER_HOME/dagster.yaml for the current warehouse and export DAGSTER_HOME."""
+    settings = get_settings()
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    storage_url = warehouse.dagster_storage_url(settings).render_as_string(hide_password=False)
+    config = {
+        "storage": {"postgres": {"postgres_url": storage_url}},
+        "run_coordinator": {
+            "module": "dagster.core.run_coordinator",
+            "class": "QueuedRunCoordinator",
+            # Two cores: more parallel dbt runs would only fight over them.
+            "config": {"max_concurrent_runs": 2},
+        },
+        "telemetry": {"enabled": False},
+    }
+    target = home / "dagster.yaml"
+    text = yaml.safe_dump(config, sort_keys=False)
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def get_instance():
+    """The persistent Dagster instance (what `dagster dev` shows)."""
+    import dagster as dg
+
+    prepare_dagster_home()
+    return dg.DagsterInstance.get()

@@ -1,0 +1,71 @@
+"""The dbt project as Dagster sees it, and a manifest that is never stale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.settings import get_settings
+
+_PROJECT_INPUTS = ("models", "macros", "snapshots", "tests", "seeds", "analyses")
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def dbt_project() -> DbtProject:
+    project_dir = get_settings().dbt_project_dir
+    return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+
+def _newest_input_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_FILES:
+        path = project_dir / name
+        if path.exists():
+            newest = max(newest, path.stat().st_mtime)
+    for folder in _PROJECT_INPUTS:
+        for path in (project_dir / folder).rglob("*"):
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def ensure_manifest(project: DbtProject | None = None) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than any project file."""
+    project = project or dbt_project()
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(project.project_dir):
+        return manifest
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    return manifest
+
+
+def export_dbt_env() -> None:
+    """Point profiles.yml at the warehouse (starting the embedded server if needed)."""
+    os.environ.update(warehouse.dbt_env())

@@ -1,0 +1,8 @@
+"""The Dagster code location: assembles each layer's definitions."""
+
+import dagster as dg
+
+from analytics_pipeline.dbt.definitions import defs as dbt_defs
+from analytics_pipeline.ingest.definitions import defs as ingest_defs
+
+defs = dg.Definitions.merge(ingest_defs, dbt_defs)

@@ -1,0 +1,248 @@
+"""Formats, lineage, the ledger, re-ingest skips and the accounting, through the
+real loader and the real embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import shutil
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.cli import main as cli_main
+from analytics_pipeline.ingest import ingest_files
+from analytics_pipeline.ingest.readers import UnsupportedFileError
+
+RUNS_HEADER = (
+    "run_id,agent_id,workspace_id,user_id,status,started_at,ended_at,runtime_seconds,"
+    "credits_consumed,model,tokens_used,error_type,user_rating,updated_at"
+)
+
+
+def _query(sql: str, params=()) -> list[tuple]:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def test_csv_rows_fields_quoting_and_line_numbers(empty_database, tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_text(
+        RUNS_HEADER + "\n"
+        "r1,a1,w1,u1,completed,2026-09-01T10:00:00Z,2026-09-01T10:01:00Z,60,1.5,m1,100,,5,"
+        "2026-09-01T10:01:00Z\n"
+        "r2,a1,w1\n"  # wrong field count
+        '"r3,a1,w1,u1,"running",2026-09-01T10:00:00Z,,,,,,,,2026-09-01T10:00:00Z\n'  # bad quote
+        'r4,a1,w1,u1,running,2026-09-01T10:00:00Z,,,,"multi\nline model",,,,'
+        "2026-09-01T10:00:00Z\n"
+        "r5,a1,w1,u1,failed,2026-09-01T10:00:00Z,2026-09-01T10:00:30Z,30,0,,,Timeout,,"
+        "2026-09-01T10:00:30Z\n"
+    )
+    (result,) = ingest_files("agent_runs", [path])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 3, 2)
+    loaded = _query(
+        "select run_id, model, error_type, runtime_seconds, _source_line, _source_file "
+        "from raw.agent_runs order by run_id"
+    )
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in loaded] == [
+        ("r1", "m1", None, Decimal("60"), 2),
+        ("r4", "multi\nline model", None, None, 5),  # first line of a multi-line record
+        ("r5", None, "Timeout", Decimal("30"), 7),
+    ]
+    assert {r[5] for r in loaded} == {str(path.resolve())}
+    rejected = _query("select source_line, reason, payload from raw._quarantine order by 1")
+    assert rejected[0] == (3, "CSV row has 3 fields, the header has 14", "r2,a1,w1")
+    assert rejected[1][0] == 4 and rejected[1][1].startswith("line is not valid CSV")
+    assert rejected[1][2].startswith('"r3,a1,w1,u1,"running"')
+
+
+def test_gzip_jsonl_and_csv(empty_database, tmp_path):
+    jsonl = tmp_path / "users.jsonl.gz"
+    with gzip.open(jsonl, "wt") as handle:
+        handle.write(
+            json.dumps(
+                {
+                    "user_id": "u1",
+                    "workspace_id": "w1",
+                    "role": "OWNER",
+                    "created_at": "2026-01-01",
+                    "updated_at": "2026-01-01",
+                }
+            )
+            + "\n"
+        )
+    csv_path = tmp_path / "topics.csv.gz"
+    with gzip.open(csv_path, "wt") as handle:
+        handle.write(
+            "topic_id,parent_topic_id,name,level,board_exam_weight,updated_at\n"
+            "t1,,Cardiology,system,0.25,2026-01-01T00:00:00Z\n"
+            "t2,t1,Arrhythmia,subject,,2026-01-01T00:00:00Z\n"
+        )
+    assert ingest_files("users", [jsonl])[0].rows_loaded == 1
+    assert ingest_files("topics", [csv_path])[0].rows_loaded == 2
+    assert _query(
+        "select topic_id, parent_topic_id, board_exam_weight from raw.topics order by 1"
+    ) == [("t1", None, Decimal("0.25")), ("t2", "t1", None)]
+    assert _query("select file_format from raw._ingest_batches order by file_format") == [
+        ("csv.gz",),
+        ("jsonl.gz",),
+    ]
+
+
+def test_parquet_native_types(empty_database, tmp_path):
+    table = pa.table(
+        {
+            "agent_id": ["a1", "a2", None],
+            "workspace_id": ["w1", "w1", "w1"],
+            "name": ["Writer", "Coder", "Nameless"],
+            "created_at": pa.array(
+                [dt.datetime(2026, 1, 1, 8), dt.datetime(2026, 1, 2), dt.datetime(2026, 1, 3)],
+                type=pa.timestamp("us"),
+            ),
+            "updated_at": pa.array(
+                [dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)] * 3, type=pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
+    path = tmp_path / "agents.parquet"
+    pq.write_table(table, path)
+    (result,) = ingest_files("agents", [path])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert _query(
+        "select agent_id, created_at at time zone 'UTC', _source_line from raw.agents order by 1"
+    ) == [
+        ("a1", dt.datetime(2026, 1, 1, 8), 1),
+        ("a2", dt.datetime(2026, 1, 2), 2),
+    ]
+    (payload,) = _query("select payload from raw._quarantine")[0]
+    assert json.loads(payload)["name"] == "Nameless"
+
+
+def test_reingest_same_content_is_skipped(empty_database, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "agent_id": "a1",
+                "workspace_id": "w1",
+                "name": "A",
+                "created_at": "2026-01-01",
+                "updated_at": "2026-01-01",
+            }
+        )
+        + "\n"
+    )
+    first = ingest_files("agents", [path])[0]
+    copy = tmp_path / "renamed.jsonl"
+    shutil.copy(path, copy)
+    again = ingest_files("agents", [path, copy])
+    assert [r.status for r in again] == ["skipped", "skipped"]
+    assert {r.batch_id for r in again} == {first.batch_id}
+    assert _query("select count(*) from raw.agents") == [(1,)]
+    # The same content is a new batch for another source's table.
+    other = ingest_files("agents", [path])[0]
+    assert other.status == "skipped"
+
+
+def test_every_batch_accounts_for_every_row(empty_database, tmp_path):
+    lines = [
+        json.dumps(
+            {
+                "event_id": f"e{i}",
+                "user_id": "u",
+                "workspace_id": "w",
+                "event_type": "login" if i % 7 else "nope",
+                "occurred_at": "2026-09-01T00:00:00Z",
+            }
+        )
+        for i in range(250)
+    ]
+    lines[10] = "{broken"
+    files = []
+    for part in range(3):
+        path = tmp_path / f"ua{part}.jsonl"
+        path.write_text("\n".join(lines[part * 80 : (part + 1) * 80 + 10]) + "\n")
+        files.append(path)
+    results = ingest_files("user_activity", files)
+    assert all(r.rows_read == r.rows_loaded + r.rows_quarantined for r in results)
+    ledger = _query(
+        "select batch_id, rows_read, rows_loaded, rows_quarantined "
+        "from raw._ingest_batches order by batch_id"
+    )
+    for batch_id, read, loaded, quarantined in ledger:
+        (in_raw,) = _query(
+            "select count(*) from raw.user_activity where _batch_id = %s", (batch_id,)
+        )[0]
+        (in_quarantine,) = _query(
+            "select count(*) from raw._quarantine where batch_id = %s", (batch_id,)
+        )[0]
+        assert (in_raw, in_quarantine) == (loaded, quarantined)
+        assert read == in_raw + in_quarantine
+    assert sum(r[1] for r in ledger) == sum(len(p.read_text().splitlines()) for p in files)
+
+
+def test_lineage_columns(empty_database, tmp_path):
+    path = tmp_path / "w.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "workspace_id": f"w{i}",
+                    "name": "n",
+                    "subscription_status": "ACTIVE",
+                    "created_at": "2026-01-01",
+                    "updated_at": "2026-01-01",
+                }
+            )
+            for i in range(3)
+        )
+        + "\n"
+    )
+    (result,) = ingest_files("workspaces", [path])
+    rows = _query(
+        "select _source_file, _source_line, _batch_id, _ingested_at "
+        "from raw.workspaces order by _source_line"
+    )
+    assert [r[1] for r in rows] == [1, 2, 3]
+    assert {r[0] for r in rows} == {str(path.resolve())}
+    assert {r[2] for r in rows} == {result.batch_id}
+    assert len({r[3] for r in rows}) == 1
+    (started,) = _query(
+        "select started_at from raw._ingest_batches where batch_id = %s", (result.batch_id,)
+    )[0]
+    assert rows[0][3] == started
+
+
+def test_unsupported_file_is_refused_before_loading(empty_database, tmp_path):
+    path = tmp_path / "events.xml"
+    path.write_text("<x/>")
+    with pytest.raises(UnsupportedFileError):
+        ingest_files("user_activity", [path])
+
+
+def test_cli_ingest_prints_counts_and_exit_codes(empty_database, tmp_path, capsys):
+    path = tmp_path / "ua.jsonl"
+    path.write_text(
+        json.dumps(
+            {
+                "event_id": "e1",
+                "user_id": "u",
+                "workspace_id": "w",
+                "event_type": "login",
+                "occurred_at": "2026-09-01",
+            }
+        )
+        + "\n[1]\n"
+    )
+    assert cli_main(["ingest", "user_activity", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "read 2, loaded 1, quarantined 1" in out
+    assert cli_main(["ingest", "user_activity", str(path)]) == 0
+    assert "skipped" in capsys.readouterr().out
+    assert cli_main(["ingest", "no_such_source", str(path)]) == 2
+    assert cli_main(["ingest", "user_activity", str(tmp_path / "missing.jsonl")]) == 2
