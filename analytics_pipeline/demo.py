@@ -37,7 +37,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
 
     step("starting the warehouse ...")
     url = warehouse.warehouse_url()
-    step(f"warehouse ready: {url.render_as_string(hide_password=True)}")
+    step(f"warehouse ready: {warehouse.display_url(url)}")
     prepare_dagster_home()
 
     landing = ensure_landing_folders()
@@ -108,7 +108,7 @@ def render_summary(settings) -> str:
     lines += [
         "",
         "Where things are:",
-        f"  warehouse        {warehouse.warehouse_url().render_as_string(hide_password=True)}",
+        f"  warehouse        {warehouse.display_url(warehouse.warehouse_url())}",
         f"  analytics home   {settings.home}",
         f"  landing folders  {settings.landing_dir}/<source>/  (drop files here)",
         f"  dagster home     {settings.dagster_home}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
+from urllib.parse import unquote
 
 import psycopg2
 import psycopg2.extensions
@@ -115,6 +116,11 @@ def _engine_for(url: str) -> sa.Engine:
 
 def engine(settings: Settings | None = None) -> sa.Engine:
     return _engine_for(warehouse_url(settings).render_as_string(hide_password=False))
+
+
+def display_url(url: URL) -> str:
+    """The URL as people read it: password hidden, socket path unescaped."""
+    return unquote(url.render_as_string(hide_password=True))
 
 
 def dbt_env(settings: Settings | None = None) -> dict[str, str]:

@@ -1,0 +1,56 @@
+"""The code location loads and its asset graph has the lineage raw -> staging."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+import yaml
+
+from analytics_pipeline.ingest.contract import SOURCES
+from analytics_pipeline.settings import REPO_DIR
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from analytics_pipeline.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs):
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load_through_workspace_yaml(defs):
+    workspace = yaml.safe_load((REPO_DIR / "workspace.yaml").read_text())
+    (entry,) = workspace["load_from"]
+    assert entry["python_module"]["module_name"] == "analytics_pipeline.definitions"
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("__ASSET_JOB") is not None
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_raw_asset_feeds_its_staging_model(graph, source):
+    raw = graph.get(dg.AssetKey(["raw", source]))
+    assert raw.group_name == "raw"
+    staging = graph.get(dg.AssetKey(["staging", f"stg_{source}"]))
+    assert staging.group_name == "staging"
+    assert dg.AssetKey(["raw", source]) in staging.parent_keys
+    assert staging.automation_condition is not None  # staging follows new raw data
+
+
+def test_dbt_tests_are_asset_checks(graph):
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert ("staging/stg_user_activity", "unique_stg_user_activity_event_id") in checks
+    assert ("staging/stg_user_activity", "not_null_stg_user_activity_event_id") in checks
+    for source, spec in SOURCES.items():
+        key = f"staging/stg_{source}"
+        assert any(asset == key for asset, _ in checks), f"no checks on {key}"
+        if len(spec.key) == 1:
+            assert (key, f"unique_stg_{source}_{spec.key[0]}") in checks
+
+
+def test_sensor_and_assets_are_registered(defs):
+    sensor = defs.resolve_sensor_def("landing_files_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
