@@ -6,6 +6,7 @@
 | ANALYTICS_DATABASE_URL           | unset: the embedded PostgreSQL server     |
 | ANALYTICS_DAGSTER_DATABASE_URL   | database `dagster` on the warehouse server|
 | ANALYTICS_WAREHOUSE_DB           | `analytics` (embedded server only)        |
+| ANALYTICS_LANDING_DIR            | `$ANALYTICS_HOME/landing`                 |
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
@@ -36,14 +37,11 @@ class Settings:
     dbt_project_dir: Path
     pg_durable: bool
     dagster_home: Path
+    landing_dir: Path
 
     @property
     def pgdata_dir(self) -> Path:
         return self.home / "pgdata"
-
-    @property
-    def landing_dir(self) -> Path:
-        return self.home / "landing"
 
     @property
     def sample_dir(self) -> Path:
@@ -68,4 +66,7 @@ def get_settings() -> Settings:
         dbt_project_dir=Path(dbt_dir).expanduser().resolve(),
         pg_durable=env.get("ANALYTICS_PG_DURABLE", "1") not in ("0", "false", "no"),
         dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser().resolve(),
+        landing_dir=Path(env.get("ANALYTICS_LANDING_DIR") or home / "landing")
+        .expanduser()
+        .resolve(),
     )

@@ -24,6 +24,7 @@ def analytics_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ.pop("ANALYTICS_DATABASE_URL", None)
     os.environ.pop("ANALYTICS_DAGSTER_DATABASE_URL", None)
     os.environ.pop("DAGSTER_HOME", None)
+    os.environ.pop("ANALYTICS_LANDING_DIR", None)
     os.environ["ANALYTICS_WAREHOUSE_DB"] = "analytics"
     try:
         yield home
@@ -42,6 +43,7 @@ _ENV_KEYS = (
     "ANALYTICS_DATABASE_URL",
     "ANALYTICS_DAGSTER_DATABASE_URL",
     "ANALYTICS_WAREHOUSE_DB",
+    "ANALYTICS_LANDING_DIR",
     "DAGSTER_HOME",
 )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import gzip
 import ipaddress
-import json
 from pathlib import Path
 
 import dagster as dg

@@ -334,10 +334,10 @@ def _check_json(column: Column, values: list, errors: _Errors) -> pa.Array:
 
 def _json_key_problem(column: Column, obj: dict) -> str | None:
     for key in column.json_keys:
-        value = obj.get(key.name)
-        if value is None:
+        if key.name not in obj:
             continue
-        if not _json_key_ok(key, value):
+        value = obj[key.name]
+        if value is not None and not _json_key_ok(key, value):
             rule = key.type + (f" >= {key.minimum:g}" if key.minimum is not None else "")
             return f"column {column.name}: key {key.name} = {_show(value)} is not a {rule}"
     return None

@@ -39,11 +39,6 @@ ERROR_TYPES = (
 )
 STATUSES = ("completed", "failed", "cancelled")
 STATUS_P = (0.885, 0.08, 0.035)
-RUN_COLUMNS = (
-    "run_id", "agent_id", "workspace_id", "user_id", "status", "started_at", "ended_at",
-    "runtime_seconds", "credits_consumed", "model", "tokens_used", "error_type",
-    "user_rating", "updated_at",
-)  # fmt: skip
 
 
 @dataclass
@@ -181,10 +176,10 @@ def simulate_runs(
         rng.integers(1, 3, n),
     )
 
+    # The final version mostly arrives the day the run ends, sometimes the next day.
     start_day = started // DAY_MS
-    final_day = final_updated // DAY_MS + (rng.random(n) < 0.25)
-    final_sent = (final_updated < period.end_ms) & (final_day <= period.end_day)
-    final_day = np.minimum(final_day, period.end_day)
+    final_sent = final_updated < period.end_ms
+    final_day = np.minimum(final_updated // DAY_MS + (rng.random(n) < 0.25), period.end_day)
     running_sent = (rng.random(n) < 0.75) | ~final_sent
 
     # Rows: first all running versions, then all final versions.

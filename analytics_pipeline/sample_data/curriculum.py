@@ -12,156 +12,48 @@ from .layout import INITIAL, updates_label
 from .period import DAY_MS, HOUR_MS, Period, day_label
 from .timestamps import format_ts, pick_styles
 
-# (system, code, [(subject, [subtopics...]), ...]); names include commas and quotes on
-# purpose so CSV quoting is exercised.
-SYSTEMS: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-    (
-        "Cardiovascular",
-        "cv",
-        (
-            (
-                "Cardiac Physiology",
-                (
-                    "Cardiac Cycle",
-                    "Action Potentials",
-                    "Cardiac Output",
-                    "Blood Pressure Regulation",
-                ),
-            ),
-            (
-                "Cardiac Pathology",
-                (
-                    "Heart Failure",
-                    "Ischemic Heart Disease",
-                    "Cardiomyopathies",
-                    "Murmurs, Gallops and Rubs",
-                ),
-            ),
-            (
-                "Cardiovascular Pharmacology",
-                ("Antihypertensives", "Antiarrhythmics", "Lipid Agents", "Anticoagulants"),
-            ),
-            (
-                "Vascular Disease",
-                (
-                    "Atherosclerosis",
-                    "Aortic Dissection",
-                    "Vasculitides",
-                    "Peripheral Artery Disease",
-                ),
-            ),
-        ),
-    ),
-    (
-        "Respiratory",
-        "resp",
-        (
-            (
-                "Pulmonary Physiology",
-                (
-                    "Ventilation and Perfusion",
-                    "Gas Exchange",
-                    "Lung Volumes",
-                    "Oxygen-Hemoglobin Curve",
-                ),
-            ),
-            (
-                "Obstructive and Restrictive Disease",
-                ("Asthma", "COPD", "Interstitial Lung Disease", "Sleep Apnea"),
-            ),
-            (
-                "Respiratory Infections",
-                ("Pneumonia", "Tuberculosis", "Influenza", "Fungal Infections"),
-            ),
-            (
-                "Acid-Base",
-                (
-                    'Reading an "ABG"',
-                    "Metabolic Acidosis",
-                    "Respiratory Alkalosis",
-                    "Mixed Disorders",
-                ),
-            ),
-        ),
-    ),
-    (
-        "Renal",
-        "renal",
-        (
-            (
-                "Renal Physiology",
-                (
-                    "Glomerular Filtration",
-                    "Tubular Transport",
-                    "Renal Clearance",
-                    "Renin-Angiotensin System",
-                ),
-            ),
-            (
-                "Electrolytes",
-                ("Sodium, Water and Osmolality", "Potassium", "Calcium and Phosphate", "Magnesium"),
-            ),
-            (
-                "Kidney Disease",
-                (
-                    "Acute Kidney Injury",
-                    "Chronic Kidney Disease",
-                    "Nephrotic Syndrome",
-                    "Nephritic Syndrome",
-                ),
-            ),
-            (
-                "Renal Pharmacology",
-                ("Diuretics", "ACE Inhibitors", "Nephrotoxic Drugs", "Drug Dosing in CKD"),
-            ),
-        ),
-    ),
-    (
-        "Neurology",
-        "neuro",
-        (
-            (
-                "Neuroanatomy",
-                ("Brainstem", "Cranial Nerves", "Spinal Cord Tracts", "Blood Supply of the Brain"),
-            ),
-            (
-                "Neurophysiology",
-                ("Synaptic Transmission", "Motor Control", "Sensory Pathways", "Sleep"),
-            ),
-            (
-                "Neurologic Disease",
-                ("Stroke", "Seizures", "Multiple Sclerosis", "Parkinson's Disease"),
-            ),
-            (
-                "Neuropharmacology",
-                ("Antiepileptics", "Anesthetics", "Opioids", "Neurotransmitter Drugs"),
-            ),
-        ),
-    ),
-    (
-        "Professionalism & Ethics",
-        "ethics",
-        (
-            (
-                "Medical Ethics",
-                ("Informed Consent", "Confidentiality", "End-of-Life Care", "Capacity"),
-            ),
-            (
-                "Communication",
-                (
-                    "Breaking Bad News",
-                    "Shared Decision Making",
-                    "Interpreters",
-                    "Difficult Conversations",
-                ),
-            ),
-            (
-                "Patient Safety",
-                ("Medical Errors", "Handoffs", "Root Cause Analysis", "Quality Improvement"),
-            ),
-        ),
-    ),
-)
+# system (id code, name) -> subject -> "subtopic; subtopic; ...". Some names carry commas
+# and quotes on purpose so CSV quoting is exercised.
+SYSTEMS: dict[tuple[str, str], dict[str, str]] = {
+    ("cv", "Cardiovascular"): {
+        "Cardiac Physiology": "Cardiac Cycle; Action Potentials; Cardiac Output; BP Regulation",
+        "Cardiac Pathology": "Heart Failure; Ischemic Heart Disease; Cardiomyopathies; "
+        "Murmurs, Gallops and Rubs",
+        "Cardiovascular Pharmacology": "Antihypertensives; Antiarrhythmics; Lipid Agents; "
+        "Anticoagulants",
+        "Vascular Disease": "Atherosclerosis; Aortic Dissection; Vasculitides; "
+        "Peripheral Artery Disease",
+    },
+    ("resp", "Respiratory"): {
+        "Pulmonary Physiology": "Ventilation and Perfusion; Gas Exchange; Lung Volumes; "
+        "Oxygen-Hemoglobin Curve",
+        "Obstructive and Restrictive Disease": "Asthma; COPD; Interstitial Lung Disease; "
+        "Sleep Apnea",
+        "Respiratory Infections": "Pneumonia; Tuberculosis; Influenza; Fungal Infections",
+        "Acid-Base": 'Reading an "ABG"; Metabolic Acidosis; Respiratory Alkalosis; Mixed Disorders',
+    },
+    ("renal", "Renal"): {
+        "Renal Physiology": "Glomerular Filtration; Tubular Transport; Renal Clearance; "
+        "Renin-Angiotensin System",
+        "Electrolytes": "Sodium, Water and Osmolality; Potassium; Calcium and Phosphate; Magnesium",
+        "Kidney Disease": "Acute Kidney Injury; Chronic Kidney Disease; Nephrotic Syndrome; "
+        "Nephritic Syndrome",
+        "Renal Pharmacology": "Diuretics; ACE Inhibitors; Nephrotoxic Drugs; Drug Dosing in CKD",
+    },
+    ("neuro", "Neurology"): {
+        "Neuroanatomy": "Brainstem; Cranial Nerves; Spinal Cord Tracts; Blood Supply of the Brain",
+        "Neurophysiology": "Synaptic Transmission; Motor Control; Sensory Pathways; Sleep",
+        "Neurologic Disease": "Stroke; Seizures; Multiple Sclerosis; Parkinson's Disease",
+        "Neuropharmacology": "Antiepileptics; Anesthetics; Opioids; Neurotransmitter Drugs",
+    },
+    # Not examined on the board exam: its weight is null.
+    ("ethics", "Professionalism & Ethics"): {
+        "Medical Ethics": "Informed Consent; Confidentiality; End-of-Life Care; Capacity",
+        "Communication": "Breaking Bad News; Shared Decision Making; Interpreters; "
+        "Difficult Conversations",
+        "Patient Safety": "Medical Errors; Handoffs; Root Cause Analysis; Quality Improvement",
+    },
+}
 MATERIAL_TYPES = ("reading", "video", "flashcards", "case")
 MATERIAL_TITLES = {
     "reading": "Core Notes",
@@ -222,13 +114,14 @@ def build_curriculum(rng: np.random.Generator) -> Curriculum:
     cur = Curriculum()
     subjects_by_system: list[list[int]] = []
     subtopics_by_subject: dict[int, list[int]] = {}
-    for name, code, subjects in SYSTEMS:
+    for (code, name), subjects in SYSTEMS.items():
         sys_idx = _add_topic(cur, f"top-{code}", name, "system", -1)
-        chosen = subjects[: int(rng.integers(3, len(subjects) + 1))]
+        chosen = list(subjects.items())[: int(rng.integers(3, len(subjects) + 1))]
         subject_idx: list[int] = []
-        for j, (subject, subtopics) in enumerate(chosen, start=1):
+        for j, (subject, subtopic_text) in enumerate(chosen, start=1):
             subj = _add_topic(cur, f"top-{code}-{j:02d}", subject, "subject", sys_idx)
             subject_idx.append(subj)
+            subtopics = subtopic_text.split("; ")
             picks = subtopics[: int(rng.integers(3, len(subtopics) + 1))]
             subtopics_by_subject[subj] = [
                 _add_topic(cur, f"top-{code}-{j:02d}-{k:02d}", sub, "subtopic", subj)

@@ -19,7 +19,7 @@ from .curriculum import build_curriculum, material_versions, relationship_rows, 
 from .delivery import EventRows, RowBatch, schedule_events
 from .layout import file_format, file_path, updates_label
 from .learning import simulate_learning
-from .period import DAY_MS, Period, day_label
+from .period import Period, day_label
 from .population import build_population
 from .summary import GenerationSummary
 from .writers import csv_bytes, jsonl_bytes, parquet_bytes, write_file
@@ -46,8 +46,11 @@ def _validate(workspaces: int, users: int, days: int, bad_rows: float) -> None:
 def _add_bad_rows(
     rng: np.random.Generator, source: str, batch: RowBatch, fraction: float, period: Period
 ) -> dict[str, int]:
-    """Append bad rows (fresh keys) next to random valid rows of the source's files."""
+    """Append bad rows (fresh keys) next to random valid rows of the source's files.
+    A source without valid rows (tiny samples) gets none: there is no row to imitate."""
     labels = sorted(set(batch.labels))
+    if not labels:
+        return {}
     file_kind = file_format(source, labels[0]).kind
     counts = allocate(
         rng, applicable_kinds(SOURCES[source], file_kind), fraction, len(batch), len(labels)
@@ -174,10 +177,9 @@ def generate_sample(
 
     for source in SOURCES:
         batch = batches[source]
-        if bad_rows > 0:
-            summary.bad_rows[source] = _add_bad_rows(
-                rngs["bad_rows"], source, batch, bad_rows, period
-            )
+        summary.bad_rows[source] = (
+            _add_bad_rows(rngs["bad_rows"], source, batch, bad_rows, period) if bad_rows else {}
+        )
         summary.files[source] = _write_source(out_dir, source, batch)
         summary.rows_written[source] = len(batch)
         say(f"{source}: {len(batch)} rows in {len(summary.files[source])} files")
@@ -185,4 +187,4 @@ def generate_sample(
     return summary
 
 
-__all__ = ["DAY_MS", "MANIFEST", "generate_sample"]
+__all__ = ["MANIFEST", "generate_sample"]

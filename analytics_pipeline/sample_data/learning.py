@@ -132,7 +132,7 @@ class _Simulator:
         lr = _Learner(user=user, ability=0.7 * d.normal(), path=path, need=6 + d.below(10))
         for day in study_days:
             start = int(period.day_ms(day))
-            prev_end = 0
+            prev_end = int(self.pop.created_ms[user])  # nobody studies before signing up
             for _ in range(1 + (d.uniform() < 0.25)):
                 hour = bisect.bisect_left(self.hour_cdf, d.uniform())
                 t0 = max(start + hour * HOUR_MS + d.below(HOUR_MS), prev_end + 20 * MINUTE_MS)

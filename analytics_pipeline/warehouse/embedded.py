@@ -106,9 +106,9 @@ class EmbeddedServer:
         with self._lock():
             if not self.is_running():
                 return False
-            self._run(
-                self._system_user(), "pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop"
-            )
+            # Directory permissions may have been reset since the start (temp dirs).
+            run_as = self._prepare_system_user()
+            self._run(run_as, "pg_ctl", "-D", str(self.pgdata), "-w", "-m", "fast", "stop")
             return True
 
     # -- internals -------------------------------------------------------------

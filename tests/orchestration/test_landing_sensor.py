@@ -35,11 +35,10 @@ def _write_agents(path, ids):
     os.utime(path, (settled, settled))
 
 
-def test_sensor_requests_new_files_once_and_run_ingests_them(empty_database, analytics_home):
+def test_sensor_requests_new_files_once_and_run_ingests_them(empty_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANALYTICS_LANDING_DIR", str(tmp_path / "landing"))
     folder = landing_folder("agents")
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.iterdir():
-        stale.unlink()
     first = folder / "agents_1.jsonl"
     _write_agents(first, ["a1", "a2"])
     (folder / "agents_2.jsonl.part").write_text("being written")  # ignored
