@@ -3,9 +3,12 @@ materialized, and a summary of what is where."""
 
 from __future__ import annotations
 
+import filecmp
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import prepare_dagster_home
@@ -44,10 +47,10 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     step(
         f"generating sample data ({options.workspaces} workspaces, {options.users} users, "
         f"{options.days} days, seed {options.seed}, bad rows {options.bad_rows:.1%}) "
-        f"into {landing} ..."
+        f"into {settings.sample_dir} ..."
     )
     summary = generate_sample(
-        landing,
+        settings.sample_dir,
         workspaces=options.workspaces,
         users=options.users,
         days=options.days,
@@ -56,6 +59,8 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     )
     files = sum(len(paths) for paths in summary.files.values())
     step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")
+    copied = _copy_to_landing(summary.files, landing)
+    step(f"copied {copied} new files into {landing}")
 
     step("ingesting the landing files (raw assets) ...")
     result = materialize("group:raw", log_level="WARNING", tags={"analytics/launched_by": "demo"})
@@ -73,6 +78,22 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     say("")
     say(render_summary(settings))
     return True
+
+
+def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
+    """Copy generated files into the landing folders (the user's own files there
+    are left alone; a file already landed with the same content is not copied)."""
+    copied = 0
+    for source, paths in files.items():
+        for path in paths:
+            target = landing / source / path.name
+            if target.exists() and filecmp.cmp(path, target, shallow=False):
+                continue
+            temporary = target.with_name(target.name + ".part")
+            shutil.copyfile(path, temporary)
+            temporary.rename(target)  # the sensor never sees a half-written file
+            copied += 1
+    return copied
 
 
 def table_counts() -> list[tuple[str, str, int]]:

@@ -13,8 +13,18 @@ EVENT_TYPES = (
     "page_view", "agent_run", "login", "logout", "workspace_switch",
     "feature_use", "error", "api_call", "export", "report_view",
 )  # fmt: skip
-(PAGE_VIEW, AGENT_RUN, LOGIN, LOGOUT, WORKSPACE_SWITCH,
- FEATURE_USE, ERROR, API_CALL, EXPORT, REPORT_VIEW) = range(10)  # fmt: skip
+(
+    PAGE_VIEW,
+    AGENT_RUN,
+    LOGIN,
+    LOGOUT,
+    WORKSPACE_SWITCH,
+    FEATURE_USE,
+    ERROR,
+    API_CALL,
+    EXPORT,
+    REPORT_VIEW,
+) = range(10)
 # Mix of events inside a session (not its first or last event).
 MIDDLE_MIX = np.array([0.42, 0.08, 0.0, 0.0, 0.02, 0.16, 0.04, 0.13, 0.03, 0.08])
 # Hour-of-day (UTC) weights of session starts: working hours on weekdays, flatter weekends.

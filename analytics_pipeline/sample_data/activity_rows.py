@@ -72,10 +72,6 @@ EVENT_NAMES = (
 )  # fmt: skip
 EXPORT_FORMATS = ("csv", "pdf", "xlsx")
 LOGIN_METHODS = ("password", "sso", "magic_link")
-COLUMNS = (
-    "event_id", "user_id", "workspace_id", "session_id", "event_type", "event_name",
-    "page_path", "ip_address", "user_agent", "referrer", "metadata", "occurred_at",
-)  # fmt: skip
 
 
 def client_addresses(rng: np.random.Generator, n_users: int) -> tuple[list[str], list[str]]:

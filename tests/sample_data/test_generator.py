@@ -164,8 +164,9 @@ def test_every_quarantine_rule_is_exercised(bad_sample: tuple[Path, GenerationSu
     kinds = bad_sample[1].bad_rows
     common = {"required_null", "type_ts", "ts_out_of_range", "text_too_long"}
     for source in SOURCES:
-        expected = set(common) - ({"type_ts", "ts_out_of_range"}
-                                  if source == "topic_relationships" else set())  # fmt: skip
+        expected = set(common) - (
+            {"type_ts", "ts_out_of_range"} if source == "topic_relationships" else set()
+        )
         assert expected <= kinds[source].keys(), source
     json_rules = {"required_missing", "invalid_json", "not_object"}
     for source in ("users", "workspaces", *EVENT_SOURCES):
@@ -232,16 +233,21 @@ def test_event_types_metadata_and_clients(activity: pd.DataFrame) -> None:
 
 def test_late_and_duplicate_events(default_sample: tuple[Path, GenerationSummary]) -> None:
     out, summary = default_sample
-    time_column = {"user_activity": "occurred_at", "agent_runs": "updated_at",
-                   "study_events": "occurred_at", "question_attempts": "answered_at",
-                   "material_interactions": "occurred_at"}  # fmt: skip
+    time_column = {
+        "user_activity": "occurred_at",
+        "agent_runs": "updated_at",
+        "study_events": "occurred_at",
+        "question_attempts": "answered_at",
+        "material_interactions": "occurred_at",
+    }
     for source, column in time_column.items():
         frame = _frame(out, source)
         key = list(SOURCES[source].key) + (["updated_at"] if source == "agent_runs" else [])
         frame = frame.sort_values("_sent", kind="stable")
         first = frame.drop_duplicates(key)  # a re-sent duplicate may come days later still
-        lag = (pd.to_datetime(first["_sent"]).dt.tz_localize("UTC")
-               - _utc(first[column]).dt.floor("D")).dt.days  # fmt: skip
+        lag = (
+            pd.to_datetime(first["_sent"]).dt.tz_localize("UTC") - _utc(first[column]).dt.floor("D")
+        ).dt.days
         assert lag.min() >= 0 and lag.max() <= 4, source
         if source != "agent_runs":  # final run versions are often sent the next day anyway
             assert 0.01 < (lag > 0).mean() < 0.05, source
@@ -269,8 +275,9 @@ def test_activity_decays_with_cohort_age(
     users = _frame(default_sample[0], "users").drop_duplicates("user_id")
     created = _utc(users.set_index("user_id")["created_at"]).dt.floor("D")
     end = pd.Timestamp("2026-09-30", tz="UTC")
-    cohort = created[(created >= pd.Timestamp("2026-08-01", tz="UTC"))
-                     & (created <= end - pd.Timedelta(days=28))]  # fmt: skip
+    cohort = created[
+        (created >= pd.Timestamp("2026-08-01", tz="UTC")) & (created <= end - pd.Timedelta(days=28))
+    ]
     days = activity.drop_duplicates("event_id").assign(day=lambda f: f["ts"].dt.floor("D"))
     days = days[days["user_id"].isin(cohort.index)].drop_duplicates(["user_id", "day"])
     age = (days["day"] - days["user_id"].map(cohort)).dt.days
@@ -381,8 +388,13 @@ def test_learning_shape(default_sample: tuple[Path, GenerationSummary]) -> None:
     assert paired.all()
 
     interactions = _frame(out, "material_interactions").drop_duplicates("interaction_id")
-    assert set(interactions["interaction_type"]) == {"open", "read", "complete", "highlight",
-                                                     "note"}  # fmt: skip
+    assert set(interactions["interaction_type"]) == {
+        "open",
+        "read",
+        "complete",
+        "highlight",
+        "note",
+    }
     assert interactions["progress_pct"].dropna().between(0, 100).all()
     assert (interactions["interaction_type"] == "complete").sum() > 10
 
@@ -395,9 +407,13 @@ def test_references_are_consistent(default_sample: tuple[Path, GenerationSummary
     agents = set(_frame(out, "agents")["agent_id"])
     topics = set(_frame(out, "topics")["topic_id"])
     materials = _frame(out, "materials").drop_duplicates("material_id")
-    time_column = {"user_activity": "occurred_at", "agent_runs": "started_at",
-                   "study_events": "occurred_at", "question_attempts": "answered_at",
-                   "material_interactions": "occurred_at"}  # fmt: skip
+    time_column = {
+        "user_activity": "occurred_at",
+        "agent_runs": "started_at",
+        "study_events": "occurred_at",
+        "question_attempts": "answered_at",
+        "material_interactions": "occurred_at",
+    }
     for source, column in time_column.items():
         frame = _frame(out, source)
         assert frame["user_id"].isin(users.index).all(), source
