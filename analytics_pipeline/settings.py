@@ -7,6 +7,8 @@
 | ANALYTICS_DAGSTER_DATABASE_URL   | database `dagster` on the warehouse server|
 | ANALYTICS_WAREHOUSE_DB           | `analytics` (embedded server only)        |
 | ANALYTICS_LANDING_DIR            | `$ANALYTICS_HOME/landing`                 |
+| ANALYTICS_PARTITION_START        | `2026-01-01`: first daily partition       |
+| ANALYTICS_LOOKBACK_DAYS          | `3`: days re-read before a partition      |
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
@@ -38,6 +40,8 @@ class Settings:
     pg_durable: bool
     dagster_home: Path
     landing_dir: Path
+    partition_start: str
+    lookback_days: int
 
     @property
     def pgdata_dir(self) -> Path:
@@ -69,4 +73,6 @@ def get_settings() -> Settings:
         landing_dir=Path(env.get("ANALYTICS_LANDING_DIR") or home / "landing")
         .expanduser()
         .resolve(),
+        partition_start=env.get("ANALYTICS_PARTITION_START", "2026-01-01"),
+        lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
     )

@@ -3,10 +3,15 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from analytics_pipeline.dbt.assets import DBT_PROJECT, dbt_models
+from analytics_pipeline.dbt.assets import DBT_ASSETS, DBT_PROJECT
 from analytics_pipeline.dbt.project import dbt_executable
+from analytics_pipeline.dbt.schedules import build_schedules
+
+schedules, jobs = build_schedules()
 
 defs = dg.Definitions(
-    assets=[dbt_models],
+    assets=DBT_ASSETS,
+    schedules=schedules,
+    jobs=jobs,
     resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
 )

@@ -1,0 +1,87 @@
+"""Schedules of the dbt layer, each with an explicit timezone.
+
+- daily, 02:00 UTC: yesterday's partition of every daily-partitioned model;
+- hourly, at :10: today's (filling) partition of the hourly aggregates;
+- daily, 01:30 UTC: dbt snapshots of the mutable entities.
+Staging and intermediate models follow new raw data on their own (automation
+condition eager), so the partitioned runs read fresh tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_snapshots
+from analytics_pipeline.dbt.partitions import daily_partitions
+
+SCHEDULE_TIMEZONE = "UTC"
+HOURLY_AGGREGATES = dg.AssetKey(["analytics", "hourly_metrics"])
+
+
+def _day_key(moment: dt.datetime, days_back: int) -> str:
+    return (moment.astimezone(dt.UTC).date() - dt.timedelta(days=days_back)).isoformat()
+
+
+def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAssetJobDefinition]]:
+    schedules, jobs = [], []
+    if dbt_daily_models is not None:
+        daily_job = dg.define_asset_job(
+            "daily_analytics_job",
+            selection=dg.AssetSelection.assets(dbt_daily_models),
+            partitions_def=daily_partitions,
+            description="Daily-partitioned aggregates and marts for one day (with lookback).",
+        )
+
+        @dg.schedule(
+            job=daily_job,
+            cron_schedule="0 2 * * *",
+            execution_timezone=SCHEDULE_TIMEZONE,
+            name="daily_analytics_schedule",
+        )
+        def daily_analytics_schedule(context: dg.ScheduleEvaluationContext):
+            key = _day_key(context.scheduled_execution_time, days_back=1)
+            return dg.RunRequest(run_key=f"daily-{key}", partition_key=key)
+
+        jobs.append(daily_job)
+        schedules.append(daily_analytics_schedule)
+
+        if HOURLY_AGGREGATES in dbt_daily_models.keys:
+            hourly_job = dg.define_asset_job(
+                "hourly_metrics_job",
+                selection=dg.AssetSelection.assets(HOURLY_AGGREGATES),
+                partitions_def=daily_partitions,
+                description="Refreshes today's partition of the hourly aggregates.",
+            )
+
+            @dg.schedule(
+                job=hourly_job,
+                cron_schedule="10 * * * *",
+                execution_timezone=SCHEDULE_TIMEZONE,
+                name="hourly_metrics_schedule",
+            )
+            def hourly_metrics_schedule(context: dg.ScheduleEvaluationContext):
+                moment = context.scheduled_execution_time
+                key = _day_key(moment, days_back=0)
+                return dg.RunRequest(run_key=f"hourly-{moment:%Y-%m-%dT%H}", partition_key=key)
+
+            jobs.append(hourly_job)
+            schedules.append(hourly_metrics_schedule)
+
+    if dbt_snapshots is not None:
+        snapshot_job = dg.define_asset_job(
+            "dbt_snapshots_job",
+            selection=dg.AssetSelection.assets(dbt_snapshots),
+            description="Type-2 snapshots of workspaces, users, agents and topics.",
+        )
+        jobs.append(snapshot_job)
+        schedules.append(
+            dg.ScheduleDefinition(
+                name="dbt_snapshots_schedule",
+                job=snapshot_job,
+                cron_schedule="30 1 * * *",
+                execution_timezone=SCHEDULE_TIMEZONE,
+            )
+        )
+    return schedules, jobs
