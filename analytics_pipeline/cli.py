@@ -78,8 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="partition (YYYY-MM-DD) for daily-partitioned assets",
     )
+    mat.add_argument(
+        "--from",
+        dest="first_day",
+        type=_date,
+        default=None,
+        help="with --as-of: materialize the partitions FROM..AS_OF in one run",
+    )
 
     sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
+
+    docs = sub.add_parser("docs", help="build the dbt docs site (and optionally serve it)")
+    docs.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1")
+    docs.add_argument("--port", type=_positive, default=8080)
 
     bench = sub.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=["ingest"])
@@ -190,7 +201,11 @@ def _demo(args) -> int:
 def _materialize(args) -> int:
     from analytics_pipeline.materialize import failure_summary, materialize
 
-    result = materialize(args.select, args.as_of.isoformat() if args.as_of else None)
+    result = materialize(
+        args.select,
+        args.as_of.isoformat() if args.as_of else None,
+        first_day=args.first_day.isoformat() if args.first_day else None,
+    )
     if not result.success:
         print(failure_summary(result), file=sys.stderr)
         return EXIT_FAILED
@@ -210,6 +225,17 @@ def _ui(args) -> int:
     return subprocess.call(command, cwd=REPO_DIR)
 
 
+def _docs(args) -> int:
+    from analytics_pipeline.dbt.docs import generate_docs, serve_docs
+
+    index = generate_docs()
+    print(f"dbt docs built: {index}")
+    print("open it in a browser, or run `analytics-pipeline docs --serve`")
+    if args.serve:
+        return serve_docs(args.port)
+    return 0
+
+
 def _bench(args) -> int:
     from analytics_pipeline.benchmarks import bench_ingest
 
@@ -224,6 +250,7 @@ _COMMANDS = {
     "demo": _demo,
     "materialize": _materialize,
     "ui": _ui,
+    "docs": _docs,
     "bench": _bench,
 }
 

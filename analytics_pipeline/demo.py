@@ -13,7 +13,7 @@ from pathlib import Path
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.landing import ensure_landing_folders
-from analytics_pipeline.materialize import failure_summary, materialize
+from analytics_pipeline.materialize import failure_summary, materialize, partitioned_keys
 from analytics_pipeline.settings import get_settings
 
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
@@ -63,17 +63,26 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     step(f"copied {copied} new files into {landing}")
 
     step("ingesting the landing files (raw assets) ...")
-    result = materialize("group:raw", log_level="WARNING", tags={"analytics/launched_by": "demo"})
+    demo_tags = {"analytics/launched_by": "demo"}
+    result = materialize("group:raw", log_level="WARNING", tags=demo_tags)
     if not result.success:
         say(failure_summary(result))
         return False
     step("ingested; building dbt models and running their tests (dbt build) ...")
-    result = materialize(
-        "not group:raw", log_level="WARNING", tags={"analytics/launched_by": "demo"}
-    )
+    unpartitioned = "not group:raw" + (" and not tag:daily" if partitioned_keys() else "")
+    result = materialize(unpartitioned, log_level="WARNING", tags=demo_tags)
     if not result.success:
         say(failure_summary(result))
         return False
+    if partitioned_keys():
+        first_day, last_day = event_day_range()
+        step(f"building the daily partitions {first_day}..{last_day} in one run ...")
+        result = materialize(
+            "tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING", tags=demo_tags
+        )
+        if not result.success:
+            say(failure_summary(result))
+            return False
     step("every asset materialized")
     say("")
     say(render_summary(settings))
@@ -94,6 +103,19 @@ def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
             temporary.rename(target)  # the sensor never sees a half-written file
             copied += 1
     return copied
+
+
+def event_day_range() -> tuple[str, str]:
+    """First and last day with user activity or agent runs (the demo's partitions)."""
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            """select min(day)::date::text, max(day)::date::text from (
+                   select occurred_at at time zone 'UTC' as day from staging.stg_user_activity
+                   union all
+                   select started_at at time zone 'UTC' from staging.stg_agent_runs
+               ) days"""
+        )
+        return cur.fetchone()
 
 
 def table_counts() -> list[tuple[str, str, int]]:

@@ -3,8 +3,6 @@ instance, so the runs show in the UI like any other."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import dagster as dg
 
 from analytics_pipeline.dagster_instance import get_instance
@@ -40,10 +38,13 @@ def materialize(
     as_of: str | None = None,
     log_level: str = "INFO",
     tags: dict[str, str] | None = None,
+    first_day: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run one materialization of the selected assets (all when None).
 
-    `as_of` is the partition key (YYYY-MM-DD) for partitioned assets.
+    `as_of` is the daily partition (YYYY-MM-DD) of partitioned assets; with
+    `first_day` too, the run covers the partitions first_day..as_of in one go
+    (one dbt invocation, as a backfill would).
     """
     defs = _definitions()
     keys = resolve_selection(selection)
@@ -54,17 +55,33 @@ def materialize(
             "the selection holds daily-partitioned assets; give --as-of YYYY-MM-DD: "
             + ", ".join(partitioned[:5])
         )
-    assets: Sequence = list(defs.assets or [])
+    if partitioned and len(partitioned) < len(keys):
+        raise SelectionError(
+            "a run covers either partitioned or unpartitioned assets; select them separately "
+            "(e.g. 'tag:daily' and 'not tag:daily')"
+        )
+    run_tags = {"analytics/launched_by": "cli", **(tags or {})}
+    partition_key = None
+    if partitioned and first_day and first_day != as_of:
+        run_tags["dagster/asset_partition_range_start"] = first_day
+        run_tags["dagster/asset_partition_range_end"] = as_of
+    elif partitioned:
+        partition_key = as_of
     return dg.materialize(
-        assets,
+        list(defs.assets or []),
         instance=get_instance(),
         resources=defs.resources,
         selection=dg.AssetSelection.assets(*keys),
-        partition_key=as_of if partitioned else None,
+        partition_key=partition_key,
         raise_on_error=False,
-        tags={"analytics/launched_by": "cli", **(tags or {})},
+        tags=run_tags,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
+
+
+def partitioned_keys() -> set[dg.AssetKey]:
+    graph = _definitions().resolve_asset_graph()
+    return {k for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
 
 
 def failure_summary(result: dg.ExecuteInProcessResult) -> str:

@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from analytics_pipeline.dbt.partitions import daily_partitions, window_vars
+from analytics_pipeline.dbt.previews import with_previews
 from analytics_pipeline.dbt.project import dbt_project, ensure_manifest, export_dbt_env
 from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
 
@@ -63,7 +64,8 @@ def _build_daily_models() -> dg.AssetsDefinition:
         dbt_vars = window_vars(window.start, window.end)
         context.log.info(f"partition window as dbt vars: {dbt_vars}")
         args = ["build", "--vars", json.dumps(dbt_vars)]
-        yield from dbt.cli(args, context=context).stream().fetch_row_counts()
+        events = dbt.cli(args, context=context).stream().fetch_row_counts()
+        yield from with_previews(events, context)
 
     return dbt_daily_models
 

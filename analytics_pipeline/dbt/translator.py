@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+# Aggregates and marts are rebuilt by the 02:00 UTC daily schedule: a table not
+# materialized for longer than a day and a bit shows as stale in the UI.
+PUBLISHED_FRESHNESS = dg.FreshnessPolicy.time_window(
+    warn_window=dt.timedelta(hours=26), fail_window=dt.timedelta(hours=30)
+)
+PUBLISHED_GROUPS = ("aggregates", "marts")
 
 # First folder under models/ (or the resource type) -> Dagster group.
 _LAYER_GROUPS = {
@@ -30,6 +38,12 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
             # schema/name: the asset key says where the table is.
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.group_name in PUBLISHED_GROUPS:
+            spec = spec.replace_attributes(freshness_policy=PUBLISHED_FRESHNESS)
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]

@@ -1,0 +1,39 @@
+"""Small previews of published tables, attached to their materializations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import dagster as dg
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.translator import PUBLISHED_GROUPS
+
+PREVIEW_ROWS = 10
+
+
+def table_preview_markdown(schema: str, table: str, rows: int = PREVIEW_ROWS) -> str:
+    """The first `rows` rows of a table as a markdown table."""
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(f'select * from "{schema}"."{table}" limit %s', (rows,))
+        names = [d.name for d in cur.description]
+        body = cur.fetchall()
+    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    for row in body:
+        cells = ("" if v is None else str(v).replace("|", "\\|")[:60] for v in row)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def with_previews(events: Iterable, context: dg.AssetExecutionContext) -> Iterator:
+    """Pass dbt events through, adding a preview to outputs of published tables."""
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            group = context.assets_def.group_names_by_key.get(key)
+            if group in PUBLISHED_GROUPS and len(key.path) == 2:
+                preview = table_preview_markdown(*key.path)
+                event = event.with_metadata(
+                    {**event.metadata, "preview": dg.MetadataValue.md(preview)}
+                )
+        yield event
