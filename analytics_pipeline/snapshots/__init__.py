@@ -1,0 +1,1 @@
+"""Periodic data snapshots: each period's KPIs frozen into analytics.data_snapshots."""

@@ -1,0 +1,74 @@
+"""data_snapshots assets: one per period type, each partitioned by its period,
+writing its slice of analytics.data_snapshots."""
+# No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+
+import dagster as dg
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.settings import get_settings
+from analytics_pipeline.snapshots.kpis import DDL, TABLE, period_query
+
+SNAPSHOTS_GROUP = "snapshots"
+HOURLY_METRICS = dg.AssetKey(["analytics", "hourly_metrics"])
+DAILY_METRICS = dg.AssetKey(["analytics", "daily_metrics"])
+ACTIVITY_DAYS = dg.AssetKey(["intermediate", "int_user_activity_days"])
+
+
+def _partitions(snapshot_type: str) -> dg.TimeWindowPartitionsDefinition:
+    start = get_settings().partition_start
+    if snapshot_type == "hourly":
+        return dg.HourlyPartitionsDefinition(start_date=f"{start}-00:00", timezone="UTC")
+    if snapshot_type == "daily":
+        return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC")
+    if snapshot_type == "weekly":  # ISO weeks: Monday start
+        return dg.WeeklyPartitionsDefinition(start_date=start, day_offset=1, timezone="UTC")
+    return dg.MonthlyPartitionsDefinition(start_date=start[:8] + "01", timezone="UTC")
+
+
+_UPSTREAM = {
+    "hourly": [HOURLY_METRICS],
+    "daily": [DAILY_METRICS],
+    "weekly": [DAILY_METRICS, ACTIVITY_DAYS],
+    "monthly": [DAILY_METRICS, ACTIVITY_DAYS],
+}
+
+
+def _build(snapshot_type: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["analytics", f"data_snapshots_{snapshot_type}"],
+        group_name=SNAPSHOTS_GROUP,
+        partitions_def=_partitions(snapshot_type),
+        deps=_UPSTREAM[snapshot_type],
+        kinds={"postgres", "python"},
+        description=f"The {snapshot_type} KPIs of each period, per workspace and for all "
+        f"workspaces, as rows snapshot_type='{snapshot_type}' of {TABLE}.",
+        metadata={"table": TABLE},
+    )
+    def data_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        window = context.partition_time_window
+        query = period_query(snapshot_type, window.start, window.end)
+        with warehouse.connect() as conn, conn.cursor() as cur:
+            cur.execute(DDL)
+            cur.execute(query.delete, query.params)
+            cur.execute(query.insert, query.params)
+            rows = cur.rowcount
+            cur.execute(
+                f"select coalesce(workspace_id, '(all)'), data from {TABLE} "
+                "where snapshot_type = %(type)s and snapshot_date = %(start)s "
+                "order by workspace_id nulls first limit 5",
+                query.params,
+            )
+            preview = cur.fetchall()
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": rows,
+                "period_start": window.start.isoformat(),
+                "period_end": window.end.isoformat(),
+                "preview": dg.MetadataValue.json({ws: data for ws, data in preview}),
+            }
+        )
+
+    return data_snapshot
+
+
+SNAPSHOT_ASSETS = {kind: _build(kind) for kind in ("hourly", "daily", "weekly", "monthly")}

@@ -1,0 +1,9 @@
+"""Dagster definitions of the periodic data snapshots."""
+
+import dagster as dg
+
+from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS
+from analytics_pipeline.snapshots.schedules import build_snapshot_schedules
+
+jobs, schedules = build_snapshot_schedules()
+defs = dg.Definitions(assets=list(SNAPSHOT_ASSETS.values()), jobs=jobs, schedules=schedules)
