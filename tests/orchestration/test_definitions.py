@@ -54,3 +54,23 @@ def test_dbt_tests_are_asset_checks(graph):
 def test_sensor_and_assets_are_registered(defs):
     sensor = defs.resolve_sensor_def("landing_files_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_every_schedule_has_an_explicit_timezone(defs):
+    schedules = list(defs.schedules or [])
+    assert schedules, "no schedules"
+    for schedule in schedules:
+        assert schedule.execution_timezone == "UTC", schedule.name
+
+
+def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
+    import datetime as dt
+
+    from analytics_pipeline.dbt.schedules import _day_key
+
+    moment = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
+    assert _day_key(moment, days_back=1) == "2026-02-28"
+    assert _day_key(moment, days_back=0) == "2026-03-01"
+    # A scheduled time given in another zone still names the UTC day.
+    eastern = dt.timezone(dt.timedelta(hours=-5))
+    assert _day_key(dt.datetime(2026, 3, 1, 21, 30, tzinfo=eastern), days_back=0) == "2026-03-02"
