@@ -16,9 +16,10 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
-from analytics_pipeline.materialize import materialize
+from analytics_pipeline.materialize import materialize, partitioned_keys
 from analytics_pipeline.sample_data import generate_sample
 
 
@@ -26,9 +27,20 @@ from analytics_pipeline.sample_data import generate_sample
 def built(fresh_database):
     landing = ensure_landing_folders()
     summary = generate_sample(landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02)
-    result = materialize(None, log_level="WARNING")
-    assert result.success
+    build_everything()
     return summary
+
+
+def build_everything() -> None:
+    """Materialize every asset: unpartitioned ones, then the daily partitions over
+    the data's days in one run (as the demo does)."""
+    partitioned = partitioned_keys()
+    unpartitioned = "not tag:daily" if partitioned else None
+    assert materialize(unpartitioned, log_level="WARNING").success
+    if partitioned:
+        first_day, last_day = event_day_range()
+        result = materialize("tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING")
+        assert result.success
 
 
 def _query_df(sql: str) -> pd.DataFrame:

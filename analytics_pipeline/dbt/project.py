@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -39,30 +41,47 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def _is_fresh(manifest: Path, project_dir: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(project_dir)
+
+
 def ensure_manifest(project: DbtProject | None = None) -> Path:
-    """Run `dbt parse` when the manifest is missing or older than any project file."""
+    """Run `dbt parse` when the manifest is missing or older than any project file.
+
+    Several processes may ask at once (test workers, the UI and the CLI): one
+    parses under a file lock into a private folder, then swaps the manifest in.
+    """
     project = project or dbt_project()
     manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(project.project_dir):
+    if _is_fresh(manifest, project.project_dir):
         return manifest
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-            "--quiet",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _is_fresh(manifest, project.project_dir):
+            return manifest  # another process parsed while we waited
+        with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as scratch:
+            env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+            result = subprocess.run(
+                [
+                    dbt_executable(),
+                    "parse",
+                    "--project-dir",
+                    str(project.project_dir),
+                    "--profiles-dir",
+                    str(project.profiles_dir),
+                    "--target-path",
+                    scratch,
+                    "--quiet",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+            os.replace(Path(scratch) / "manifest.json", manifest)
     return manifest
 
 

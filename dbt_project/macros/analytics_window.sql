@@ -1,0 +1,153 @@
+{#-
+    The as-of date and the recompute window of the daily (incremental)
+    analytics models. Nothing here reads the wall clock.
+
+    Vars (all optional):
+      min_date, max_date  'YYYY-MM-DD', the inclusive partition window that
+                          Dagster passes to daily-partitioned runs;
+      lookback_days       days before min_date recomputed too (late data).
+
+    as-of date  = max_date; without it the last UTC day that has any
+                  user_activity event or agent run.
+    window      = [min_date - lookback_days, as-of date] on incremental runs
+                  with min_date or max_date set; otherwise the model rebuilds
+                  everything up to the as-of date.
+-#}
+
+
+{#- A 'YYYY-MM-DD' var as a date (a clear error otherwise). -#}
+{% macro _date_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or value | string | trim == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set text = value | string | trim -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be YYYY-MM-DD, got " ~ text) }}
+    {%- endif -%}
+    {{ return(modules.datetime.date.fromisoformat(text)) }}
+{%- endmacro %}
+
+
+{#- The as-of date as a python date, or none (no data yet / parse time). -#}
+{% macro as_of_date_value() -%}
+    {%- set max_date = _date_var('max_date') -%}
+    {%- if max_date is not none -%}
+        {{ return(max_date) }}
+    {%- endif -%}
+    {#- Rendered before the `execute` test so that dbt records the refs as
+        dependencies at parse time (parse and run see the same vars). -#}
+    {%- set activity = ref('stg_user_activity') -%}
+    {%- set runs = ref('stg_agent_runs') -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- Compiling before staging was ever built (e.g. `dbt docs generate` on a
+        new warehouse): no data, so no as-of date. -#}
+    {%- for relation in [activity, runs] -%}
+        {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set query -%}
+        select (greatest(
+            (select max(occurred_at) from {{ activity }}),
+            (select max(started_at) from {{ runs }})
+        ) at time zone 'UTC')::date::text
+    {%- endset -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {{ return(modules.datetime.date.fromisoformat(value) if value else none) }}
+{%- endmacro %}
+
+
+{#- The as-of date as a SQL date literal (null::date without any data). -#}
+{% macro as_of_date() -%}
+    {%- set value = as_of_date_value() -%}
+    {%- if value is none -%}
+        null::date
+    {%- else -%}
+        '{{ value.isoformat() }}'::date
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    {'bounded': bool, 'start': date, 'end': date}: bounded on incremental runs
+    with a partition window; start = min_date - lookback_days (min_date
+    defaults to max_date), end = the as-of date.
+-#}
+{% macro analytics_window() -%}
+    {%- set end = as_of_date_value() -%}
+    {%- set min_date = _date_var('min_date') -%}
+    {%- set has_vars = min_date is not none or _date_var('max_date') is not none -%}
+    {%- if not (is_incremental() and has_vars and end is not none) -%}
+        {{ return({'bounded': false, 'start': none, 'end': end}) }}
+    {%- endif -%}
+    {%- set lookback = var('lookback_days', 3) | int -%}
+    {%- set first = min_date if min_date is not none else end -%}
+    {%- set start = first - modules.datetime.timedelta(days=lookback) -%}
+    {{ return({'bounded': true, 'start': start, 'end': end}) }}
+{%- endmacro %}
+
+
+{#-
+    A select of one column `day` (date): the days whose rows this run
+    (re)builds, all on or before the as-of date.
+
+    Unbounded: every day from the first activity day to the as-of date.
+    Bounded: the window (from the first activity day on), plus the days a user deleted within the window was
+    active on, each followed by `reach_days` more days (rows whose data
+    reach back that far, e.g. 29 for a 30-day window); reach_days=none
+    reaches to the as-of date (rows depending on all history).
+-#}
+{% macro recompute_days(reach_days=0) -%}
+    {%- set deleted_days = ref('int_deleted_user_activity_days') -%}
+    {%- set activity_days = ref('int_user_activity_days') -%}
+    {%- set w = analytics_window() -%}
+    {%- if not w.bounded -%}
+        select generate_series(min(activity_date)::timestamp, {{ as_of_date() }}::timestamp, interval '1 day')::date as day
+        from {{ activity_days }}
+    {%- else -%}
+        {%- set start = "'" ~ w.start.isoformat() ~ "'::date" -%}
+        {%- set end = "'" ~ w.end.isoformat() ~ "'::date" -%}
+        select candidate.day
+        from (
+            select generate_series({{ start }}::timestamp, {{ end }}::timestamp, interval '1 day')::date as day
+            union
+            select reached.day::date
+            from {{ deleted_days }} as deleted_day
+            cross join lateral generate_series(
+                deleted_day.activity_date::timestamp,
+                {% if reach_days is none %}{{ end }}{% else %}least(deleted_day.activity_date + {{ reach_days | int }}, {{ end }}){% endif %}::timestamp,
+                interval '1 day'
+            ) as reached (day)
+            where deleted_day.deleted_date between {{ start }} and {{ end }}
+        ) as candidate
+        where candidate.day >= (select min(activity_date) from {{ activity_days }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    pre_hook of the daily models: delete the rows this run rebuilds, keyed
+    by the date column `key_column` (a day or an as-of date). With
+    `period_end_column`, the key is a period [key_column, period_end_column]
+    and a period is rebuilt when it contains a rebuilt day.
+-#}
+{% macro delete_recomputed(key_column, reach_days=0, period_end_column=none) -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif not analytics_window().bounded -%}
+        delete from {{ this }}
+    {%- elif period_end_column is none -%}
+        delete from {{ this }}
+        where {{ key_column }} in ({{ recompute_days(reach_days) }})
+    {%- else -%}
+        delete from {{ this }} as target
+        where exists (
+            select 1
+            from ({{ recompute_days(reach_days) }}) as rebuilt
+            where rebuilt.day between target.{{ key_column }} and target.{{ period_end_column }}
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,204 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        tags=['daily'],
+        pre_hook="{{ delete_recomputed('as_of_date', reach_days=none) }}",
+        indexes=[{'columns': ['as_of_date']}],
+    )
+}}
+
+{#-
+    Retention as of D: a cohort user is measurable for N when their first
+    activity day + N <= D; unmeasurable users leave numerator and
+    denominator, and a value with nobody measurable is null. Workspace rows
+    use the first activity and activity in the workspace; all-workspaces rows
+    (workspace_id null) the first activity anywhere and activity anywhere.
+-#}
+
+with
+
+as_of_dates as (
+
+    {{ recompute_days(reach_days=none) }}
+
+),
+
+first_activity as (
+
+    select
+        user_id,
+        workspace_id,
+        first_activity_date
+    from {{ ref('int_user_first_activity') }}
+
+),
+
+activity_days as (
+
+    select
+        user_id,
+        workspace_id,
+        activity_date
+    from {{ ref('int_user_activity_days') }}
+
+),
+
+first_activity_overall as (
+
+    select
+        user_id,
+        null::text as workspace_id,
+        min(first_activity_date) as first_activity_date
+    from first_activity
+    group by user_id
+
+),
+
+activity_days_overall as (
+
+    select distinct
+        user_id,
+        null::text as workspace_id,
+        activity_date
+    from activity_days
+
+),
+
+members as (
+
+    select user_id, workspace_id, first_activity_date from first_activity
+    union all
+    select user_id, workspace_id, first_activity_date from first_activity_overall
+
+),
+
+member_activity as (
+
+    select user_id, workspace_id, activity_date from activity_days
+    union all
+    select user_id, workspace_id, activity_date from activity_days_overall
+
+),
+
+-- One row per member: was the user active on first day + N?
+returns as (
+
+    select
+        members.user_id,
+        members.workspace_id,
+        members.first_activity_date,
+        {%- for n in [1, 7, 14, 30] %}
+        coalesce(bool_or(member_activity.activity_date = members.first_activity_date + {{ n }}), false)
+            as active_day_{{ n }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from members
+    left join member_activity
+        on member_activity.user_id = members.user_id
+        and {{ workspace_key('member_activity.workspace_id') }} = {{ workspace_key('members.workspace_id') }}
+        and member_activity.activity_date in (
+            members.first_activity_date + 1,
+            members.first_activity_date + 7,
+            members.first_activity_date + 14,
+            members.first_activity_date + 30
+        )
+    group by members.user_id, members.workspace_id, members.first_activity_date
+
+),
+
+cohort_members as (
+
+    select
+        'week' as cohort_type,
+        date_trunc('week', first_activity_date::timestamp)::date as cohort_start,
+        user_id,
+        workspace_id,
+        first_activity_date,
+        active_day_1,
+        active_day_7,
+        active_day_14,
+        active_day_30
+    from returns
+
+    union all
+
+    select
+        'month' as cohort_type,
+        date_trunc('month', first_activity_date::timestamp)::date as cohort_start,
+        user_id,
+        workspace_id,
+        first_activity_date,
+        active_day_1,
+        active_day_7,
+        active_day_14,
+        active_day_30
+    from returns
+
+),
+
+-- Additive counts per first activity day: each as-of date sums the days
+-- that are on or before it (and, per N, those already measurable).
+per_first_day as (
+
+    select
+        cohort_type,
+        cohort_start,
+        workspace_id,
+        first_activity_date,
+        count(*) as users,
+        {%- for n in [1, 7, 14, 30] %}
+        count(*) filter (where active_day_{{ n }}) as retained_day_{{ n }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from cohort_members
+    group by cohort_type, cohort_start, workspace_id, first_activity_date
+
+),
+
+retention as (
+
+    select
+        as_of_dates.day as as_of_date,
+        per_first_day.cohort_type,
+        per_first_day.cohort_start,
+        per_first_day.workspace_id,
+        sum(per_first_day.users)::bigint as initial_users,
+        {%- for n in [1, 7, 14, 30] %}
+        {{ safe_ratio(
+            'sum(per_first_day.retained_day_' ~ n ~ ') filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day)',
+            'coalesce(sum(per_first_day.users) filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day), 0)'
+        ) }} as day_{{ n }}_retention{{ ',' if not loop.last }}
+        {%- endfor %}
+    from as_of_dates
+    inner join per_first_day
+        on per_first_day.first_activity_date <= as_of_dates.day
+    group by
+        as_of_dates.day,
+        per_first_day.cohort_type,
+        per_first_day.cohort_start,
+        per_first_day.workspace_id
+
+),
+
+final as (
+
+    select
+        as_of_date,
+        cohort_type,
+        cohort_start,
+        workspace_id,
+        initial_users,
+        day_1_retention,
+        day_7_retention,
+        day_14_retention,
+        day_30_retention,
+        jsonb_build_object(
+            'day_1', day_1_retention,
+            'day_7', day_7_retention,
+            'day_14', day_14_retention,
+            'day_30', day_30_retention
+        ) as retention_data
+    from retention
+
+)
+
+select * from final

@@ -1,0 +1,56 @@
+"""Entry points for tests: the reference tables of a dataset, and the same tables
+read from the warehouse, ready for `compare_frames`.
+
+    expected = reference_tables(summary.files, as_of=date(2026, 9, 30))
+    actual = warehouse_table("daily_metrics")
+    compare_frames(actual, expected["daily_metrics"], GRAINS["daily_metrics"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import activity
+from .activity import GRAINS
+from .compare import compare_frames, frame_differences
+from .raw_files import load_dataset
+
+__all__ = [
+    "GRAINS",
+    "compare_frames",
+    "frame_differences",
+    "reference_tables",
+    "warehouse_table",
+]
+
+
+def reference_tables(
+    files: Mapping[str, Sequence[Path | str]] | Path | str,
+    as_of: date,
+    names: Iterable[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Reference tables as of `as_of` from raw contract files: {source: [files in ingest
+    order]} (e.g. GenerationSummary.files) or a folder of `<source>/` subfolders (name
+    order). `names`: published tables and/or int_ models (default: all)."""
+    builders = {**activity.TABLES, **activity.INTERMEDIATE}
+    inputs = activity.prepare(load_dataset(files), as_of)
+    return {name: builders[name](inputs) for name in (names or builders)}
+
+
+def warehouse_table(name: str, schema: str | None = None) -> pd.DataFrame:
+    """All rows of a table of the warehouse (schema `intermediate` for int_ models,
+    else `analytics`), as returned by psycopg2 (Decimal, date, datetime, dict)."""
+    from analytics_pipeline import warehouse
+
+    schema = schema or ("intermediate" if name.startswith("int_") else "analytics")
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(f'select * from "{schema}"."{name}"')
+        columns = [d.name for d in cur.description]
+        frame = pd.DataFrame(cur.fetchall(), columns=columns)
+    if name == "int_sessions" and "session_key" in frame:
+        frame = frame.drop(columns="session_key")  # an md5 surrogate; not recomputed here
+    return frame
