@@ -16,6 +16,8 @@ from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import failure_summary, materialize, partitioned_keys
 from analytics_pipeline.settings import get_settings
 
+# Everything but the raw assets and the (daily or periodic) partitioned assets.
+UNPARTITIONED = "not group:raw and not tag:daily and not tag:data_snapshots"
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
 
 
@@ -69,7 +71,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
         say(failure_summary(result))
         return False
     step("ingested; building dbt models and running their tests (dbt build) ...")
-    unpartitioned = "not group:raw" + (" and not tag:daily" if partitioned_keys() else "")
+    unpartitioned = UNPARTITIONED if partitioned_keys() else "not group:raw"
     result = materialize(unpartitioned, log_level="WARNING", tags=demo_tags)
     if not result.success:
         say(failure_summary(result))
@@ -82,6 +84,9 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
         )
         if not result.success:
             say(failure_summary(result))
+            return False
+        step("building the periodic data snapshots over the same days ...")
+        if not materialize_data_snapshots(first_day, last_day, demo_tags, say):
             return False
     step("every asset materialized")
     say("")
@@ -103,6 +108,30 @@ def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
             temporary.rename(target)  # the sensor never sees a half-written file
             copied += 1
     return copied
+
+
+def materialize_data_snapshots(
+    first_day: str, last_day: str, tags: dict[str, str], say: Callable[[str], None] = print
+) -> bool:
+    """Each data_snapshots asset over its whole periods within first_day..last_day."""
+    import datetime as dt
+
+    from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS, partition_key_range
+
+    for kind, asset in SNAPSHOT_ASSETS.items():
+        keys = partition_key_range(
+            asset, dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
+        )
+        if keys is None:
+            continue  # no whole period in the data yet
+        selection = f"key:{asset.key.to_user_string()}"
+        result = materialize(
+            selection, as_of=keys[1], first_day=keys[0], log_level="WARNING", tags=tags
+        )
+        if not result.success:
+            say(f"data_snapshots_{kind}: " + failure_summary(result))
+            return False
+    return True
 
 
 def event_day_range() -> tuple[str, str]:

@@ -49,7 +49,7 @@ def dataset(fresh_database, tmp_path_factory):
     os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
     summary = generate_sample(landing, workspaces=2, users=160, days=60, seed=23)
     assert summary.late_rows and summary.duplicate_rows
-    assert materialize("not tag:daily", log_level="WARNING").success
+    assert materialize("not tag:daily and not tag:data_snapshots", log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
     early = last - dt.timedelta(days=12)
     _materialize_days(first, early)
@@ -116,7 +116,7 @@ def test_late_events_land_in_their_own_day(dataset, tmp_path):
     before = warehouse_table("daily_metrics")
     (result,) = ingest_files("user_activity", [late_file])
     assert result.rows_loaded == 4
-    assert materialize("not tag:daily", log_level="WARNING").success
+    assert materialize("not tag:daily and not tag:data_snapshots", log_level="WARNING").success
     _materialize_days(last, last)  # only the latest partition
     after = warehouse_table("daily_metrics")
     row = (after.metric_date == late_day) & (after.workspace_id == user.workspace_id)

@@ -5,6 +5,7 @@ independent computations over the files and the raw tables."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import ipaddress
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.demo import event_day_range
+from analytics_pipeline.demo import event_day_range, materialize_data_snapshots
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import materialize, partitioned_keys
@@ -35,12 +36,13 @@ def build_everything() -> None:
     """Materialize every asset: unpartitioned ones, then the daily partitions over
     the data's days in one run (as the demo does)."""
     partitioned = partitioned_keys()
-    unpartitioned = "not tag:daily" if partitioned else None
+    unpartitioned = "not tag:daily and not tag:data_snapshots" if partitioned else None
     assert materialize(unpartitioned, log_level="WARNING").success
     if partitioned:
         first_day, last_day = event_day_range()
         result = materialize("tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING")
         assert result.success
+        assert materialize_data_snapshots(first_day, last_day, tags={})
 
 
 def _query_df(sql: str) -> pd.DataFrame:
@@ -167,3 +169,47 @@ def test_ip_addresses_are_anonymized(built):
     assert (staged.dropna() == expected.loc[staged.dropna().index]).all()
     assert raw.dropna().map(lambda v: ":" in v).any()  # IPv6 present
     assert (raw.notna() & expected.isna()).any()  # non-addresses present, nulled
+
+
+def _monday(day) -> dt.date:
+    day = pd.Timestamp(day).date()  # pandas may hold dates as timestamps
+    return day - dt.timedelta(days=day.weekday())
+
+
+def test_data_snapshots_hold_each_periods_kpis(built):
+    snaps = _query_df(
+        "select snapshot_type, snapshot_date, period_end, workspace_id, data "
+        "from analytics.data_snapshots"
+    )
+    assert set(snaps.snapshot_type) == {"hourly", "daily", "weekly", "monthly"}
+    daily = _query_df(
+        "select metric_date, workspace_id, events, dau, total_runs from analytics.daily_metrics"
+    )
+    got = snaps[snaps.snapshot_type == "daily"].copy()
+    got["metric_date"] = got.snapshot_date.dt.tz_convert("UTC").dt.date
+    merged = daily.merge(got, on=["metric_date", "workspace_id"], how="outer", indicator=True)
+    assert (merged._merge == "both").all()
+    assert (merged.events == merged.data.map(lambda d: d["events"])).all()
+    assert (merged.dau == merged.data.map(lambda d: d["active_users"])).all()
+
+    # Weekly: sums of the days and distinct users over the ISO week, in pandas.
+    days = _query_df(
+        "select user_id, workspace_id, activity_date from intermediate.int_user_activity_days"
+    )
+    days["week"] = days.activity_date.map(_monday)
+    daily["week"] = daily.metric_date.map(_monday)
+    weekly = snaps[snaps.snapshot_type == "weekly"]
+    assert len(weekly) > 0
+    for row in weekly.itertuples():
+        week = row.snapshot_date.tz_convert("UTC").date()
+        assert row.period_end - row.snapshot_date == pd.Timedelta(days=7)
+        in_week = days[days.week == week]
+        all_workspaces = pd.isna(row.workspace_id)
+        if not all_workspaces:
+            in_week = in_week[in_week.workspace_id == row.workspace_id]
+        assert row.data["active_users"] == in_week.user_id.nunique()
+        same_workspace = (
+            daily.workspace_id.isna() if all_workspaces else daily.workspace_id == row.workspace_id
+        )
+        events = daily[(daily.week == week) & same_workspace]
+        assert row.data["events"] == events.events.sum()

@@ -2,6 +2,8 @@
 writing its slice of analytics.data_snapshots."""
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 
+import datetime as dt
+
 import dagster as dg
 
 from analytics_pipeline import warehouse
@@ -9,6 +11,7 @@ from analytics_pipeline.settings import get_settings
 from analytics_pipeline.snapshots.kpis import DDL, TABLE, period_query
 
 SNAPSHOTS_GROUP = "snapshots"
+SNAPSHOT_TAG = "data_snapshots"
 HOURLY_METRICS = dg.AssetKey(["analytics", "hourly_metrics"])
 DAILY_METRICS = dg.AssetKey(["analytics", "daily_metrics"])
 ACTIVITY_DAYS = dg.AssetKey(["intermediate", "int_user_activity_days"])
@@ -40,6 +43,8 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
         partitions_def=_partitions(snapshot_type),
         deps=_UPSTREAM[snapshot_type],
         kinds={"postgres", "python"},
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        tags={SNAPSHOT_TAG: ""},
         description=f"The {snapshot_type} KPIs of each period, per workspace and for all "
         f"workspaces, as rows snapshot_type='{snapshot_type}' of {TABLE}.",
         metadata={"table": TABLE},
@@ -54,8 +59,9 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
             rows = cur.rowcount
             cur.execute(
                 f"select coalesce(workspace_id, '(all)'), data from {TABLE} "
-                "where snapshot_type = %(type)s and snapshot_date = %(start)s "
-                "order by workspace_id nulls first limit 5",
+                "where snapshot_type = %(type)s and snapshot_date >= %(start)s "
+                "and snapshot_date < %(end)s order by snapshot_date desc, workspace_id nulls first "
+                "limit 5",
                 query.params,
             )
             preview = cur.fetchall()
@@ -64,7 +70,9 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
                 "dagster/row_count": rows,
                 "period_start": window.start.isoformat(),
                 "period_end": window.end.isoformat(),
-                "preview": dg.MetadataValue.json({ws: data for ws, data in preview}),
+                "preview": dg.MetadataValue.json(
+                    [{"workspace": ws, "data": d} for ws, d in preview]
+                ),
             }
         )
 
@@ -72,3 +80,21 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
 
 
 SNAPSHOT_ASSETS = {kind: _build(kind) for kind in ("hourly", "daily", "weekly", "monthly")}
+
+
+def partition_key_range(
+    asset: dg.AssetsDefinition, first_day: dt.date, last_day: dt.date
+) -> tuple[str, str] | None:
+    """First and last partition keys of `asset` for the periods that overlap
+    first_day..last_day and have ended by then (None when none has)."""
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    partitions = asset.partitions_def
+    # Widen by the longest period so a period that began before first_day counts.
+    search = dg.TimeWindow(start - dt.timedelta(days=31), end)
+    keys = [
+        key
+        for key in partitions.get_partition_keys_in_time_window(search)
+        if start < partitions.time_window_for_partition_key(key).end <= end
+    ]
+    return (keys[0], keys[-1]) if keys else None

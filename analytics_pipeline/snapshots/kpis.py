@@ -33,7 +33,8 @@ comment on table {TABLE} is
 """
 
 _HOURLY = """
-select metric_hour as snapshot_date, workspace_id, jsonb_build_object(
+select metric_hour as snapshot_date, metric_hour + interval '1 hour' as period_end,
+    workspace_id, jsonb_build_object(
     'active_users', active_users, 'events', events, 'page_views', page_views,
     'sessions_started', sessions_started, 'total_runs', total_runs,
     'successful_runs', successful_runs, 'failed_runs', failed_runs,
@@ -45,7 +46,8 @@ where metric_hour >= %(start)s and metric_hour < %(end)s
 """
 
 _DAILY = """
-select metric_date::timestamptz as snapshot_date, workspace_id, jsonb_build_object(
+select metric_date::timestamptz as snapshot_date,
+    (metric_date + 1)::timestamptz as period_end, workspace_id, jsonb_build_object(
     'active_users', dau, 'new_users', new_users, 'returning_users', returning_users,
     'total_users', total_users, 'events', events, 'sessions', sessions,
     'avg_session_duration_seconds', avg_session_duration_seconds, 'bounce_rate', bounce_rate,
@@ -56,30 +58,34 @@ from analytics.daily_metrics
 where metric_date >= %(start_day)s and metric_date < %(end_day)s
 """
 
-# Weeks and months: sums over the days, ratios from the sums, distinct users
-# over the period, total_users as of the period's last day with data.
+# Weeks and months: sums over the days of each period, ratios from the sums,
+# distinct users over the period, total_users as of the period's last day.
 _PERIOD = """
 with days as (
-    select * from analytics.daily_metrics
+    select date_trunc(%(unit)s, metric_date)::date as period, *
+    from analytics.daily_metrics
     where metric_date >= %(start_day)s and metric_date < %(end_day)s
 ),
 sums as (
-    select workspace_id,
+    select period, workspace_id,
         sum(new_users) as new_users, sum(events) as events, sum(sessions) as sessions,
         sum(total_runs) as total_runs, sum(successful_runs) as successful_runs,
         sum(failed_runs) as failed_runs, sum(cancelled_runs) as cancelled_runs,
         sum(credits_consumed) as credits_consumed, sum(error_events) as error_events,
         sum(api_calls) as api_calls,
         (array_agg(total_users order by metric_date desc))[1] as total_users
-    from days group by workspace_id
+    from days group by period, workspace_id
 ),
 active as (
-    select workspace_id, count(distinct user_id) as active_users
+    select date_trunc(%(unit)s, activity_date)::date as period, workspace_id,
+        count(distinct user_id) as active_users
     from intermediate.int_user_activity_days
     where activity_date >= %(start_day)s and activity_date < %(end_day)s
-    group by grouping sets ((workspace_id), ())
+    group by grouping sets ((1, workspace_id), (1))
 )
-select %(start)s::timestamptz as snapshot_date, sums.workspace_id, jsonb_build_object(
+select sums.period::timestamptz as snapshot_date,
+    (sums.period + %(step)s::interval)::timestamptz as period_end,
+    sums.workspace_id, jsonb_build_object(
     'active_users', coalesce(active.active_users, 0), 'new_users', sums.new_users,
     'total_users', sums.total_users, 'events', sums.events, 'sessions', sums.sessions,
     'total_runs', sums.total_runs,
@@ -90,7 +96,8 @@ select %(start)s::timestamptz as snapshot_date, sums.workspace_id, jsonb_build_o
         / nullif(sums.total_runs + sums.events, 0),
     'api_calls', sums.api_calls) as data
 from sums
-left join active on active.workspace_id is not distinct from sums.workspace_id
+left join active
+    on active.period = sums.period and active.workspace_id is not distinct from sums.workspace_id
 """
 
 _QUERIES = {"hourly": _HOURLY, "daily": _DAILY, "weekly": _PERIOD, "monthly": _PERIOD}
@@ -103,22 +110,38 @@ class PeriodQuery:
     params: dict
 
 
+_UNITS = {
+    "hourly": ("hour", "1 hour"),
+    "daily": ("day", "1 day"),
+    "weekly": ("week", "1 week"),
+    "monthly": ("month", "1 month"),
+}
+
+
 def period_query(snapshot_type: str, start: dt.datetime, end: dt.datetime) -> PeriodQuery:
-    """Statements that replace the snapshot rows of one period [start, end)."""
+    """Statements that replace the snapshot rows of the periods in [start, end)
+    (one partition, or a range of them in one run)."""
     if snapshot_type not in _QUERIES:
         raise ValueError(f"unknown snapshot type {snapshot_type!r}")
+    unit, step = _UNITS[snapshot_type]
     params = {
         "type": snapshot_type,
+        "unit": unit,
+        "step": step,
         "start": start,
         "end": end,
         "start_day": start.date(),
         # Days touched by [start, end): an hour's window still names its day.
         "end_day": end.date() if end.time() == dt.time(0) else end.date() + dt.timedelta(days=1),
     }
-    delete = f"delete from {TABLE} where snapshot_type = %(type)s and snapshot_date = %(start)s"
+    delete = (
+        f"delete from {TABLE} where snapshot_type = %(type)s "
+        "and snapshot_date >= %(start)s and snapshot_date < %(end)s"
+    )
     insert = (
         f"insert into {TABLE} (snapshot_type, snapshot_date, period_end, workspace_id, data)\n"
-        f"select %(type)s, snapshot_date, %(end)s, workspace_id, data from (\n"
-        f"{_QUERIES[snapshot_type]}\n) period"
+        f"select %(type)s, snapshot_date, period_end, workspace_id, data from (\n"
+        f"{_QUERIES[snapshot_type]}\n) period\n"
+        "where snapshot_date >= %(start)s and snapshot_date < %(end)s"
     )
     return PeriodQuery(delete, insert, params)
