@@ -213,3 +213,15 @@ def test_data_snapshots_hold_each_periods_kpis(built):
         )
         events = daily[(daily.week == week) & same_workspace]
         assert row.data["events"] == events.events.sum()
+
+
+def test_published_tables_record_row_count_and_preview(built):
+    instance = get_instance()
+    for table in ("daily_metrics", "active_users", "user_cohorts"):
+        event = instance.get_latest_materialization_event(dg.AssetKey(["analytics", table]))
+        metadata = event.asset_materialization.metadata
+        assert metadata["dagster/row_count"].value == len(
+            _query_df(f"select 1 from analytics.{table}")
+        )
+        preview = metadata["preview"].value
+        assert preview.splitlines()[0].startswith("| ") and len(preview.splitlines()) == 12

@@ -6,7 +6,7 @@
 - `dbt_snapshots`: `dbt snapshot` (type-2 history of mutable entities).
 
 Each runs `dbt build` (or `snapshot`), so dbt tests run as asset checks, and
-reports row counts.
+reports row counts (and previews of published tables).
 """
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 
@@ -16,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from analytics_pipeline.dbt.partitions import daily_partitions, window_vars
-from analytics_pipeline.dbt.previews import with_previews
+from analytics_pipeline.dbt.previews import with_table_metadata
 from analytics_pipeline.dbt.project import dbt_project, ensure_manifest, export_dbt_env
 from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
 
@@ -45,7 +45,7 @@ def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+    yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
 
 
 def _build_daily_models() -> dg.AssetsDefinition:
@@ -64,8 +64,7 @@ def _build_daily_models() -> dg.AssetsDefinition:
         dbt_vars = window_vars(window.start, window.end)
         context.log.info(f"partition window as dbt vars: {dbt_vars}")
         args = ["build", "--vars", json.dumps(dbt_vars)]
-        events = dbt.cli(args, context=context).stream().fetch_row_counts()
-        yield from with_previews(events, context)
+        yield from with_table_metadata(dbt.cli(args, context=context).stream(), context)
 
     return dbt_daily_models
 
@@ -80,7 +79,7 @@ def _build_snapshots() -> dg.AssetsDefinition:
     )
     def dbt_snapshots(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         export_dbt_env()
-        yield from dbt.cli(["snapshot"], context=context).stream().fetch_row_counts()
+        yield from with_table_metadata(dbt.cli(["snapshot"], context=context).stream(), context)
 
     return dbt_snapshots
 

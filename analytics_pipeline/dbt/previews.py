@@ -1,4 +1,4 @@
-"""Small previews of published tables, attached to their materializations."""
+"""Row counts and small previews of tables, attached to their materializations."""
 
 from __future__ import annotations
 
@@ -25,15 +25,26 @@ def table_preview_markdown(schema: str, table: str, rows: int = PREVIEW_ROWS) ->
     return "\n".join(lines)
 
 
-def with_previews(events: Iterable, context: dg.AssetExecutionContext) -> Iterator:
-    """Pass dbt events through, adding a preview to outputs of published tables."""
+def table_row_count(schema: str, table: str) -> int:
+    with warehouse.connect() as conn, conn.cursor() as cur:
+        cur.execute(f'select count(*) from "{schema}"."{table}"')
+        return cur.fetchone()[0]
+
+
+def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> Iterator:
+    """Pass dbt events through, adding the table's row count to every output and
+    a preview to outputs of published tables.
+
+    The row count is read through the warehouse connection from the asset key
+    (schema, table): dagster-dbt's own count uses the manifest's relation name,
+    which carries the database name seen at parse time.
+    """
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
-            group = context.assets_def.group_names_by_key.get(key)
-            if group in PUBLISHED_GROUPS and len(key.path) == 2:
-                preview = table_preview_markdown(*key.path)
-                event = event.with_metadata(
-                    {**event.metadata, "preview": dg.MetadataValue.md(preview)}
-                )
+            if len(key.path) == 2:
+                extra = {"dagster/row_count": table_row_count(*key.path)}
+                if context.assets_def.group_names_by_key.get(key) in PUBLISHED_GROUPS:
+                    extra["preview"] = dg.MetadataValue.md(table_preview_markdown(*key.path))
+                event = event.with_metadata({**event.metadata, **extra})
         yield event
