@@ -74,3 +74,40 @@ def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
     # A scheduled time given in another zone still names the UTC day.
     eastern = dt.timezone(dt.timedelta(hours=-5))
     assert _day_key(dt.datetime(2026, 3, 1, 21, 30, tzinfo=eastern), days_back=0) == "2026-03-02"
+
+
+def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):
+    def parents(*path):
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(list(path))).parent_keys}
+
+    assert "raw/user_activity" in parents("staging", "stg_user_activity")
+    assert "staging/stg_user_activity" in parents("intermediate", "int_sessions")
+    assert "intermediate/int_sessions" in parents("analytics", "daily_metrics")
+    assert parents("analytics", "data_snapshots_weekly") >= {
+        "analytics/daily_metrics",
+        "intermediate/int_user_activity_days",
+    }
+    assert "staging/stg_users" in parents("snapshots", "users_snapshot")
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups >= {"raw", "staging", "intermediate", "aggregates", "marts", "snapshots"}
+
+
+def test_published_tables_have_freshness_policies_and_daily_partitions(graph):
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.group_name in ("aggregates", "marts"):
+            assert node.freshness_policy is not None, key
+            assert node.partitions_def is not None, key
+
+
+def test_expected_schedules(defs):
+    names = {s.name: s for s in defs.schedules}
+    assert names["daily_analytics_schedule"].cron_schedule == "0 2 * * *"
+    assert names["hourly_metrics_schedule"].cron_schedule == "10 * * * *"
+    assert {
+        "dbt_snapshots_schedule",
+        "data_snapshots_hourly_schedule",
+        "data_snapshots_daily_schedule",
+        "data_snapshots_weekly_schedule",
+        "data_snapshots_monthly_schedule",
+    } <= set(names)
