@@ -136,3 +136,17 @@
         else ({{ period_start }} - interval '1 month')::date
     end
 {%- endmacro %}
+
+
+{#-
+    Each user's first activity day in a workspace, and their first activity day
+    over all workspaces (what the all-workspaces rows count as "new").
+-#}
+{% macro first_activity_days() -%}
+    select
+        user_id,
+        workspace_id,
+        first_activity_date,
+        min(first_activity_date) over (partition by user_id) as first_activity_date_overall
+    from {{ ref('int_user_first_activity') }}
+{%- endmacro %}

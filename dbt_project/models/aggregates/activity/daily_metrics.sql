@@ -71,12 +71,7 @@ activity_days as (
 
 first_activity as (
 
-    select
-        user_id,
-        workspace_id,
-        first_activity_date,
-        min(first_activity_date) over (partition by user_id) as first_activity_date_overall
-    from {{ ref('int_user_first_activity') }}
+    {{ first_activity_days() }}
 
 ),
 
