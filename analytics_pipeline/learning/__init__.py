@@ -1,0 +1,1 @@
+"""Learning analytics: spaced repetition, topic mastery, knowledge gaps and exam readiness."""
