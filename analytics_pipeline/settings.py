@@ -12,12 +12,27 @@
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
+
+Report e-mail delivery (`SmtpSettings.from_env()`; no host means delivery is
+skipped and recorded as skipped):
+
+| variable                         | default                                   |
+|----------------------------------|-------------------------------------------|
+| ANALYTICS_SMTP_HOST              | unset: no e-mail delivery                 |
+| ANALYTICS_SMTP_PORT              | `587` with STARTTLS, else `25`            |
+| ANALYTICS_SMTP_USER              | unset: no login                           |
+| ANALYTICS_SMTP_PASSWORD          | unset (empty password with a user)        |
+| ANALYTICS_SMTP_FROM              | the user if it is an address, else        |
+|                                  | `analytics-pipeline@localhost`            |
+| ANALYTICS_SMTP_STARTTLS          | `0`; `1` upgrades the connection first    |
+| ANALYTICS_SMTP_TIMEOUT           | `30`: seconds per SMTP operation          |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -76,3 +91,62 @@ def get_settings() -> Settings:
         partition_start=env.get("ANALYTICS_PARTITION_START", "2026-01-01"),
         lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
     )
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where report e-mails go. Read on demand, not by `get_settings()`, so a
+    bad SMTP variable breaks delivery only, not every other command."""
+
+    host: str
+    port: int
+    sender: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings | None:
+        """The SMTP settings, or None when ANALYTICS_SMTP_HOST is unset or empty.
+        Raises ValueError naming the variable that has a bad value."""
+        env = os.environ if env is None else env
+        host = env.get("ANALYTICS_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        starttls_text = env.get("ANALYTICS_SMTP_STARTTLS", "0").strip().lower()
+        if starttls_text not in _TRUE + _FALSE:
+            raise ValueError(f"ANALYTICS_SMTP_STARTTLS: {starttls_text!r} is not 0 or 1")
+        starttls = starttls_text in _TRUE
+        port = _positive_number(env, "ANALYTICS_SMTP_PORT", "587" if starttls else "25", int)
+        timeout = _positive_number(env, "ANALYTICS_SMTP_TIMEOUT", "30", float)
+        user = env.get("ANALYTICS_SMTP_USER") or None
+        sender = env.get("ANALYTICS_SMTP_FROM") or (
+            user if user and "@" in user else "analytics-pipeline@localhost"
+        )
+        return cls(
+            host=host,
+            port=int(port),
+            sender=sender,
+            user=user,
+            password=env.get("ANALYTICS_SMTP_PASSWORD") or None,
+            starttls=starttls,
+            timeout=float(timeout),
+        )
+
+
+def _positive_number(
+    env: Mapping[str, str], name: str, default: str, kind: type[int] | type[float]
+) -> int | float:
+    text = env.get(name, "").strip() or default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
+    if value <= 0 or (kind is int and value > 65535):
+        raise ValueError(f"{name}: {text!r} is out of range")
+    return value
