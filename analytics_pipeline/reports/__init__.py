@@ -1,0 +1,1 @@
+"""Reports: definitions, schedules and safe queries over the published marts."""

@@ -1,0 +1,64 @@
+"""The marts published as report sources: the only tables a report can read.
+
+A report definition names a source by its key here (`daily_metrics`), never a
+schema or table of its own. Each source says which column scopes it to a
+workspace, which date column a date range filters on, and whether it has
+all-workspaces rows (`workspace_id` null), which definitions without a
+workspace read. Whether the table and its columns really exist is checked
+against the warehouse catalog at query time (`reports.query`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+REPORT_SCHEMA = "analytics"
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """One published table a report may read."""
+
+    name: str
+    date_column: str
+    has_all_workspaces_rows: bool = False
+    workspace_column: str = "workspace_id"
+    schema: str = REPORT_SCHEMA
+    table: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.table:
+            object.__setattr__(self, "table", self.name)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+_SOURCES = (
+    # Activity and agent aggregates (docs/tables.md).
+    ReportSource("hourly_metrics", "metric_date", has_all_workspaces_rows=True),
+    ReportSource("daily_metrics", "metric_date", has_all_workspaces_rows=True),
+    ReportSource("agent_performance", "metric_date"),
+    ReportSource("feature_utilization", "metric_date"),
+    ReportSource("user_engagement_metrics", "metric_date"),
+    ReportSource("active_users", "metric_date", has_all_workspaces_rows=True),
+    # Activity and agent marts: one row set per as-of date / period.
+    ReportSource("top_agents", "as_of_date"),
+    ReportSource("workspace_summary", "as_of_date"),
+    ReportSource("user_cohorts", "as_of_date", has_all_workspaces_rows=True),
+    ReportSource("analytics_metrics", "period_start", has_all_workspaces_rows=True),
+    # Learning tables (dbt and Python assets); per workspace only.
+    ReportSource("daily_user_stats", "stat_date"),
+    ReportSource("weekly_user_stats", "week_start"),
+    ReportSource("topic_daily_stats", "stat_date"),
+    ReportSource("user_learning_metrics", "as_of_date"),
+    ReportSource("topic_mastery", "as_of_date"),
+    ReportSource("knowledge_gaps", "as_of_date"),
+    ReportSource("exam_readiness", "as_of_date"),
+)
+
+REPORT_SOURCES: MappingProxyType[str, ReportSource] = MappingProxyType(
+    {source.name: source for source in _SOURCES}
+)
