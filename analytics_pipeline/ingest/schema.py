@@ -62,6 +62,8 @@ def _table_ddl(source: Source) -> str:
     return (
         f"create table if not exists {table} (\n    {columns}\n);\n{adds}\n"
         f"create index if not exists {source.name}__batch on {table} (_batch_id);\n"
+        # Incremental staging re-reads every version of the keys a new batch brings.
+        f"create index if not exists {source.name}__key on {table} ({', '.join(source.key)});\n"
         f"comment on table {table} is %s;\n"
     )
 

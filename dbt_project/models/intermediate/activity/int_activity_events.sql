@@ -13,7 +13,8 @@ activity as (
         feature,
         duration_ms,
         error_type,
-        occurred_at
+        occurred_at,
+        _batch_id
     from {{ ref('stg_user_activity') }}
 
 ),
@@ -39,7 +40,8 @@ final as (
         activity.error_type,
         activity.occurred_at,
         (activity.occurred_at at time zone 'UTC')::date as event_date,
-        date_trunc('hour', activity.occurred_at, 'UTC') as event_hour
+        date_trunc('hour', activity.occurred_at, 'UTC') as event_hour,
+        activity._batch_id
     from activity
     where not exists (
         select 1

@@ -16,7 +16,8 @@ runs as (
         model,
         tokens_used,
         error_type,
-        user_rating
+        user_rating,
+        _batch_id
     from {{ ref('stg_agent_runs') }}
 
 ),
@@ -51,7 +52,8 @@ final as (
         runs.status = 'cancelled' as is_cancelled,
         runs.status = 'running' as is_running,
         runs.status <> 'running' as is_finished,
-        case when runs.status <> 'running' then runs.runtime_seconds end as finished_runtime_seconds
+        case when runs.status <> 'running' then runs.runtime_seconds end as finished_runtime_seconds,
+        runs._batch_id
     from runs
     where not exists (
         select 1

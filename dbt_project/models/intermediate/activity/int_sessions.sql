@@ -1,4 +1,20 @@
-{{ config(indexes=[{'columns': ['session_date']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ claim_upstream_batches(['stg_user_activity']) }}",
+            "{{ plan_session_rebuild() }}",
+        ],
+        post_hook="{{ delete_rows_of_deleted_users() }}",
+        indexes=[
+            {'columns': ['session_key'], 'unique': true},
+            {'columns': ['session_date']},
+            {'columns': ['workspace_id', 'user_id', 'started_at']},
+        ],
+    )
+}}
 
 {#-
     Sessions: events with a session_id belong to (workspace, user,
@@ -6,7 +22,16 @@
     starts at the first event and after every gap of more than 30 minutes
     (exactly 30:00 stays in the session). Ties on occurred_at are ordered by
     event_id so that the derived ids never depend on the plan.
+
+    Batch-incremental: plan_session_rebuild (pre_hook) deletes the sessions
+    the new batches can change: each given session with a new event, and a
+    user's derived sessions from the last one starting at or before the
+    user's first new unsessioned event; they are rebuilt here from all of
+    their events. Earlier sessions cannot change, since the gap before the
+    restart event is older than any new event.
 -#}
+-- depends_on: {{ ref('stg_users') }}
+-- depends_on: {{ ref('stg_user_activity') }}
 
 with
 
@@ -18,7 +43,19 @@ events as (
         workspace_id,
         session_id,
         occurred_at
-    from {{ ref('int_activity_events') }}
+    from {{ ref('int_activity_events') }} as event
+    {% if batch_incremental() -%}
+    where exists (
+        select 1
+        from pg_temp.{{ session_rebuild_table() }} as rebuild
+        where rebuild.workspace_id = event.workspace_id
+            and rebuild.user_id = event.user_id
+            and (
+                (event.session_id is not null and rebuild.session_id = event.session_id)
+                or (event.session_id is null and rebuild.session_id is null and event.occurred_at >= rebuild.restart_at)
+            )
+    )
+    {%- endif %}
 
 ),
 

@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='run_id',
+        on_schema_change='fail',
+        pre_hook="{{ claim_source_batches('agent_runs') }}",
+        indexes=[
+            {'columns': ['run_id'], 'unique': true},
+            {'columns': ['started_at']},
+            {'columns': ['user_id', 'started_at']},
+        ],
+    )
+}}
+
+{#- Batch-incremental: a run reads only the new ingest batches (and the
+    older versions of the keys they bring); see macros/incremental_batches.sql. -#}
+
 with
 
 source as (
@@ -22,6 +40,7 @@ source as (
         _source_line,
         _batch_id
     from {{ source('raw', 'agent_runs') }}
+    {{ rows_of_claimed_keys('agent_runs', 'run_id') }}
 
 ),
 

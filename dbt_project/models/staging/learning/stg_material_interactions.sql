@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='interaction_id',
+        on_schema_change='fail',
+        pre_hook="{{ claim_source_batches('material_interactions') }}",
+        indexes=[
+            {'columns': ['interaction_id'], 'unique': true},
+            {'columns': ['occurred_at']},
+            {'columns': ['user_id', 'occurred_at']},
+        ],
+    )
+}}
+
+{#- Batch-incremental: a run reads only the new ingest batches (and the
+    older versions of the keys they bring); see macros/incremental_batches.sql. -#}
+
 with
 
 source as (
@@ -18,6 +36,7 @@ source as (
         _source_line,
         _batch_id
     from {{ source('raw', 'material_interactions') }}
+    {{ rows_of_claimed_keys('material_interactions', 'interaction_id') }}
 
 ),
 

@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='attempt_id',
+        on_schema_change='fail',
+        pre_hook="{{ claim_source_batches('question_attempts') }}",
+        indexes=[
+            {'columns': ['attempt_id'], 'unique': true},
+            {'columns': ['answered_at']},
+            {'columns': ['user_id', 'answered_at']},
+        ],
+    )
+}}
+
+{#- Batch-incremental: a run reads only the new ingest batches (and the
+    older versions of the keys they bring); see macros/incremental_batches.sql. -#}
+
 with
 
 source as (
@@ -21,6 +39,7 @@ source as (
         _source_line,
         _batch_id
     from {{ source('raw', 'question_attempts') }}
+    {{ rows_of_claimed_keys('question_attempts', 'attempt_id') }}
 
 ),
 

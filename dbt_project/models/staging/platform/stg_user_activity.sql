@@ -1,3 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+        pre_hook="{{ claim_source_batches('user_activity') }}",
+        indexes=[
+            {'columns': ['event_id'], 'unique': true},
+            {'columns': ['occurred_at']},
+            {'columns': ['user_id', 'occurred_at']},
+        ],
+    )
+}}
+
+{#- Batch-incremental: a run reads only the new ingest batches (and the
+    older versions of the keys they bring); see macros/incremental_batches.sql. -#}
+
 with
 
 source as (
@@ -20,6 +38,7 @@ source as (
         _source_line,
         _batch_id
     from {{ source('raw', 'user_activity') }}
+    {{ rows_of_claimed_keys('user_activity', 'event_id') }}
 
 ),
 
