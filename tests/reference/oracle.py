@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import activity
-from .activity import GRAINS
+from . import activity, learning
 from .compare import compare_frames, frame_differences
 from .raw_files import load_dataset
+
+GRAINS: dict[str, list[str]] = {**activity.GRAINS, **learning.GRAINS}
 
 __all__ = [
     "GRAINS",
@@ -36,9 +37,21 @@ def reference_tables(
     """Reference tables as of `as_of` from raw contract files: {source: [files in ingest
     order]} (e.g. GenerationSummary.files) or a folder of `<source>/` subfolders (name
     order). `names`: published tables and/or int_ models (default: all)."""
-    builders = {**activity.TABLES, **activity.INTERMEDIATE}
-    inputs = activity.prepare(load_dataset(files), as_of)
-    return {name: builders[name](inputs) for name in (names or builders)}
+    families = (
+        (activity, {**activity.TABLES, **activity.INTERMEDIATE}, {}),
+        (learning, {**learning.TABLES, **learning.INTERMEDIATE}, {"sources": learning.SOURCES}),
+    )
+    wanted = list(names) if names else [n for _, b, _ in families for n in b]
+    tables: dict[str, pd.DataFrame] = {}
+    for family, builders, load_args in families:
+        mine = [name for name in wanted if name in builders]
+        if mine:
+            inputs = family.prepare(load_dataset(files, **load_args), as_of)
+            tables.update({name: builders[name](inputs) for name in mine})
+    unknown = [name for name in wanted if name not in tables]
+    if unknown:
+        raise KeyError(f"no reference for {unknown}")
+    return {name: tables[name] for name in wanted}
 
 
 def warehouse_table(name: str, schema: str | None = None) -> pd.DataFrame:
