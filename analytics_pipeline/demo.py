@@ -3,6 +3,7 @@ materialized, and a summary of what is where."""
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import shutil
 import time
@@ -17,8 +18,21 @@ from analytics_pipeline.materialize import failure_summary, materialize, partiti
 from analytics_pipeline.settings import get_settings
 
 # Everything but the raw assets and the (daily or periodic) partitioned assets.
-UNPARTITIONED = "not group:raw and not tag:daily and not tag:data_snapshots"
+UNPARTITIONED = (
+    "not group:raw and not tag:daily and not tag:data_snapshots and not group:learning"
+    " and not tag:mastery_history"
+)
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
+# The Python learning assets and what dbt builds from them, partitioned by as-of date.
+LEARNING = "group:learning or tag:mastery_history"
+# As-of dates the demo computes mastery for, so that mastery_progression has a history.
+LEARNING_HISTORY_DAYS = 5
+
+
+def learning_days(last_day: str, days: int) -> list[str]:
+    """The `days` as-of dates ending `last_day`, oldest first."""
+    last = dt.date.fromisoformat(last_day)
+    return [(last - dt.timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,16 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
         step("building the periodic data snapshots over the same days ...")
         if not materialize_data_snapshots(first_day, last_day, demo_tags, say):
             return False
+        history_days = learning_days(last_day, LEARNING_HISTORY_DAYS)
+        step(
+            "computing mastery, knowledge gaps and exam readiness (and the mastery history) "
+            f"as of {history_days[0]}..{history_days[-1]}, one run per day ..."
+        )
+        for day in history_days:
+            result = materialize(LEARNING, as_of=day, log_level="WARNING", tags=demo_tags)
+            if not result.success:
+                say(failure_summary(result))
+                return False
     step("every asset materialized")
     say("")
     say(render_summary(settings))

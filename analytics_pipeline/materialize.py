@@ -39,12 +39,14 @@ def materialize(
     log_level: str = "INFO",
     tags: dict[str, str] | None = None,
     first_day: str | None = None,
+    run_config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run one materialization of the selected assets (all when None).
 
     `as_of` is the daily partition (YYYY-MM-DD) of partitioned assets; with
     `first_day` too, the run covers the partitions first_day..as_of in one go
-    (one dbt invocation, as a backfill would).
+    (one dbt invocation, as a backfill would). `run_config` adds op config
+    (e.g. {"ops": {"analytics__topic_mastery": {"config": {...}}}}).
     """
     defs = _definitions()
     keys = resolve_selection(selection)
@@ -75,7 +77,10 @@ def materialize(
         partition_key=partition_key,
         raise_on_error=False,
         tags=run_tags,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={
+            **(run_config or {}),
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+        },
     )
 
 

@@ -12,7 +12,7 @@ import os
 import pandas as pd
 import pytest
 
-from analytics_pipeline.demo import event_day_range
+from analytics_pipeline.demo import UNPARTITIONED, event_day_range
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
@@ -49,7 +49,8 @@ def dataset(fresh_database, tmp_path_factory):
     os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
     summary = generate_sample(landing, workspaces=2, users=160, days=60, seed=23)
     assert summary.late_rows and summary.duplicate_rows
-    assert materialize("not tag:daily and not tag:data_snapshots", log_level="WARNING").success
+    assert materialize("group:raw", log_level="WARNING").success
+    assert materialize(UNPARTITIONED, log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
     early = last - dt.timedelta(days=12)
     _materialize_days(first, early)
@@ -116,7 +117,7 @@ def test_late_events_land_in_their_own_day(dataset, tmp_path):
     before = warehouse_table("daily_metrics")
     (result,) = ingest_files("user_activity", [late_file])
     assert result.rows_loaded == 4
-    assert materialize("not tag:daily and not tag:data_snapshots", log_level="WARNING").success
+    assert materialize(UNPARTITIONED, log_level="WARNING").success
     _materialize_days(last, last)  # only the latest partition
     after = warehouse_table("daily_metrics")
     row = (after.metric_date == late_day) & (after.workspace_id == user.workspace_id)

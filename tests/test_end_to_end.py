@@ -17,7 +17,7 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.demo import event_day_range, materialize_data_snapshots
+from analytics_pipeline.demo import UNPARTITIONED, event_day_range, materialize_data_snapshots
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import materialize, partitioned_keys
@@ -36,8 +36,10 @@ def build_everything() -> None:
     """Materialize every asset: unpartitioned ones, then the daily partitions over
     the data's days in one run (as the demo does)."""
     partitioned = partitioned_keys()
-    unpartitioned = "not tag:daily and not tag:data_snapshots" if partitioned else None
-    assert materialize(unpartitioned, log_level="WARNING").success
+    assert materialize("group:raw", log_level="WARNING").success
+    assert materialize(
+        UNPARTITIONED if partitioned else "not group:raw", log_level="WARNING"
+    ).success
     if partitioned:
         first_day, last_day = event_day_range()
         result = materialize("tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING")

@@ -3,7 +3,10 @@
 - `dbt_models`: models that rebuild as a whole (staging, intermediate);
 - `dbt_daily_models`: models tagged `daily`, incremental on a daily partition
   whose window reaches dbt as vars (one dbt invocation per backfill);
-- `dbt_snapshots`: `dbt snapshot` (type-2 history of mutable entities).
+- `dbt_snapshots`: `dbt snapshot` (type-2 history of mutable entities);
+- `dbt_mastery_history`: the snapshot of the Python asset topic_mastery and
+  the mastery_progression mart over it (tag `mastery_history`), partitioned
+  like the learning assets so that a daily run records each as-of date.
 
 Each runs `dbt build` (or `snapshot`), so dbt tests run as asset checks, and
 reports row counts (and previews of published tables).
@@ -23,6 +26,7 @@ from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
 DBT_PROJECT = dbt_project()
 MANIFEST = ensure_manifest(DBT_PROJECT)
 DAILY_SELECTOR = "tag:daily"
+MASTERY_HISTORY_SELECTOR = "tag:mastery_history"
 
 
 def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
@@ -39,7 +43,7 @@ def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
     project=DBT_PROJECT,
     dagster_dbt_translator=AnalyticsDbtTranslator(),
     select="fqn:*",
-    exclude=f"{DAILY_SELECTOR} resource_type:snapshot",
+    exclude=f"{DAILY_SELECTOR} resource_type:snapshot {MASTERY_HISTORY_SELECTOR}",
     name="dbt_models",
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
@@ -75,6 +79,7 @@ def _build_snapshots() -> dg.AssetsDefinition:
         project=DBT_PROJECT,
         dagster_dbt_translator=AnalyticsDbtTranslator(),
         select="resource_type:snapshot",
+        exclude=MASTERY_HISTORY_SELECTOR,
         name="dbt_snapshots",
     )
     def dbt_snapshots(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -84,8 +89,28 @@ def _build_snapshots() -> dg.AssetsDefinition:
     return dbt_snapshots
 
 
+def _build_mastery_history() -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=MANIFEST,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=AnalyticsDbtTranslator(),
+        select=MASTERY_HISTORY_SELECTOR,
+        name="dbt_mastery_history",
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.multi_run(1),
+    )
+    def dbt_mastery_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        export_dbt_env()
+        yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
+
+    return dbt_mastery_history
+
+
 # A selection that matches no node cannot become an asset definition; the
 # daily models and snapshots join the graph as soon as the project has them.
 dbt_daily_models = _build_daily_models() if _has_nodes("daily") else None
 dbt_snapshots = _build_snapshots() if _has_nodes(None, "snapshot") else None
-DBT_ASSETS = [a for a in (dbt_models, dbt_daily_models, dbt_snapshots) if a is not None]
+dbt_mastery_history = _build_mastery_history() if _has_nodes("mastery_history") else None
+DBT_ASSETS = [
+    a for a in (dbt_models, dbt_daily_models, dbt_snapshots, dbt_mastery_history) if a is not None
+]

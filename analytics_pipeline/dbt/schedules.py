@@ -1,6 +1,8 @@
 """Schedules of the dbt layer, each with an explicit timezone.
 
-- daily, 02:00 UTC: yesterday's partition of every daily-partitioned model;
+- daily, 02:00 UTC: yesterday's partition of every daily-partitioned model
+  and what follows it: the learning assets (group `learning`, Python) and
+  the mastery history (snapshot of topic_mastery, mastery_progression);
 - hourly, at :10: today's (filling) partition of the hourly aggregates;
 - daily, 01:30 UTC: dbt snapshots of the mutable entities.
 Staging and intermediate models follow new raw data on their own (automation
@@ -13,11 +15,12 @@ import datetime as dt
 
 import dagster as dg
 
-from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_snapshots
+from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history, dbt_snapshots
 from analytics_pipeline.dbt.partitions import daily_partitions
 
 SCHEDULE_TIMEZONE = "UTC"
 HOURLY_AGGREGATES = dg.AssetKey(["analytics", "hourly_metrics"])
+LEARNING_GROUP = "learning"
 
 
 def _day_key(moment: dt.datetime, days_back: int) -> str:
@@ -29,9 +32,12 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
     if dbt_daily_models is not None:
         daily_job = dg.define_asset_job(
             "daily_analytics_job",
-            selection=dg.AssetSelection.assets(dbt_daily_models),
+            selection=dg.AssetSelection.assets(dbt_daily_models)
+            | dg.AssetSelection.groups(LEARNING_GROUP)
+            | dg.AssetSelection.assets(*[a for a in (dbt_mastery_history,) if a is not None]),
             partitions_def=daily_partitions,
-            description="Daily-partitioned aggregates and marts for one day (with lookback).",
+            description="Daily-partitioned aggregates and marts for one day (with lookback), "
+            "then mastery, knowledge gaps, exam readiness and the mastery history as of that day.",
         )
 
         @dg.schedule(

@@ -69,9 +69,7 @@ def write_frame(conn: connection, table: str, frame: pd.DataFrame) -> int:
     for name in prepared.columns:
         column = prepared[name]
         if column.dtype == object and column.map(lambda v: isinstance(v, dict | list)).any():
-            prepared[name] = column.map(
-                lambda v: None if v is None else orjson.dumps(v).decode()
-            )
+            prepared[name] = column.map(lambda v: None if v is None else orjson.dumps(v).decode())
     buffer = io.BytesIO()
     pa_csv.write_csv(
         pa.Table.from_pandas(prepared, preserve_index=False),

@@ -62,11 +62,22 @@ def test_every_model_and_column_is_described(manifest) -> None:
     assert not missing, f"without description: {missing}"
 
 
-def test_staging_models_land_in_schema_staging_as_tables(manifest) -> None:
+# Event sources are batch-incremental (macros/incremental_batches.sql).
+BATCH_INCREMENTAL = {
+    "user_activity",
+    "agent_runs",
+    "study_events",
+    "question_attempts",
+    "material_interactions",
+}
+
+
+def test_staging_models_land_in_schema_staging(manifest) -> None:
     for name in SOURCES:
         node = _model(manifest, f"stg_{name}")
         assert node["schema"] == "staging"
-        assert node["config"]["materialized"] == "table"
+        expected = "incremental" if name in BATCH_INCREMENTAL else "table"
+        assert node["config"]["materialized"] == expected, name
         assert node["config"]["persist_docs"] == {"relation": True, "columns": True}
         assert node["depends_on"]["nodes"] == [f"source.analytics_pipeline.raw.{name}"]
 
@@ -122,8 +133,19 @@ def test_unit_tests_cover_dedupe_and_ip_anonymization(manifest) -> None:
 
 
 def test_sources_join_the_dagster_graph(manifest) -> None:
-    sources = {node["name"]: node for node in manifest["sources"].values()}
+    sources = {
+        node["name"]: node for node in manifest["sources"].values() if node["source_name"] == "raw"
+    }
     assert set(sources) == set(SOURCES)
+    learning = {
+        node["name"]: node["meta"]["dagster"]["asset_key"]
+        for node in manifest["sources"].values()
+        if node["source_name"] == "learning"
+    }
+    assert learning == {
+        name: ["analytics", name]
+        for name in ("topic_mastery", "knowledge_gaps", "exam_readiness", "subject_percentiles")
+    }
     for name, node in sources.items():
         assert node["schema"] == "raw"
         assert node["meta"]["dagster"]["asset_key"] == ["raw", name]

@@ -73,9 +73,7 @@ def built_up(fresh_database, tmp_path_factory):
     for phase_end in PHASES:
         phase_files = {}
         for source, files in summary.files.items():
-            todo = [
-                f for f in files if f not in done and (_file_day(f) or date.min) <= phase_end
-            ]
+            todo = [f for f in files if f not in done and (_file_day(f) or date.min) <= phase_end]
             if todo:
                 ingest_files(source, todo)
                 phase_files[source] = todo

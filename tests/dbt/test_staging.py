@@ -331,7 +331,14 @@ def test_tables_match_their_documentation(staged) -> None:
 def test_postgres_15_fallback_anonymizes_the_same(staged, run_dbt) -> None:
     before = _by_key("select event_id, ip_address from staging.stg_user_activity")
     fallback = run_dbt(
-        ["build", "--select", "stg_user_activity", "--full-refresh", "--vars", "{force_inet_cast_fallback: true}"],
+        [
+            "build",
+            "--select",
+            "stg_user_activity",
+            "--full-refresh",
+            "--vars",
+            "{force_inet_cast_fallback: true}",
+        ],
         name="build-fallback",
     ).check()
     compiled = fallback.target_path / "run/analytics_pipeline/models/staging/platform"
