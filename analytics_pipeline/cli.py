@@ -93,8 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--port", type=_positive, default=8080)
 
     bench = sub.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=["ingest"])
-    bench.add_argument("--rows", type=_positive, default=1_000_000)
+    bench.add_argument("what", choices=["ingest", "learning"])
+    bench.add_argument("--rows", type=_positive, default=1_000_000, help="ingest: rows")
+    bench.add_argument(
+        "--attempts", type=_positive, default=1_000_000, help="learning: question attempts"
+    )
+    bench.add_argument("--learners", type=_positive, default=2_000, help="learning: learners")
+    bench.add_argument("--days", type=_positive, default=90, help="learning: days")
     return parser
 
 
@@ -237,9 +242,12 @@ def _docs(args) -> int:
 
 
 def _bench(args) -> int:
-    from analytics_pipeline.benchmarks import bench_ingest
+    from analytics_pipeline.benchmarks import bench_ingest, bench_learning
 
-    bench_ingest(args.rows)
+    if args.what == "learning":
+        bench_learning(args.learners, args.attempts, args.days)
+    else:
+        bench_ingest(args.rows)
     return 0
 
 

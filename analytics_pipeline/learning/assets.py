@@ -5,26 +5,24 @@ the pure computations, replace the published table, record the config."""
 
 import dataclasses
 import datetime as dt
-import time
 from typing import Any, Literal
 
 import dagster as dg
-import pandas as pd
 import pydantic
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dbt.partitions import daily_partitions
 from analytics_pipeline.dbt.previews import table_preview_markdown
-from analytics_pipeline.learning.computation import (
-    MasterySettings,
-    compute_exam_readiness,
-    compute_knowledge_gaps,
-    compute_topic_mastery,
-)
+from analytics_pipeline.learning.computation import MasterySettings
 from analytics_pipeline.learning.config import GapConfig, MasteryWeights, ReadinessConfig
-from analytics_pipeline.learning.inputs import load_inputs
-from analytics_pipeline.learning.tables import SCHEMA, ensure_tables, replace_rows
-from analytics_pipeline.warehouse.frames import read_frame
+from analytics_pipeline.learning.runs import (
+    StaleMasteryError,
+    StepResult,
+    run_exam_readiness,
+    run_knowledge_gaps,
+    run_topic_mastery,
+)
+from analytics_pipeline.learning.tables import SCHEMA
 
 LEARNING_GROUP = "learning"
 TOPIC_MASTERY = dg.AssetKey([SCHEMA, "topic_mastery"])
@@ -73,19 +71,16 @@ def _table_metadata(name: str, rows: int, seconds: dict[str, float]) -> dict[str
         "table": f"{SCHEMA}.{name}",
         "dagster/row_count": rows,
         "preview": dg.MetadataValue.md(table_preview_markdown(SCHEMA, name)),
-        **{f"seconds_{step}": round(value, 3) for step, value in seconds.items()},
+        **{f"seconds_{step}": value for step, value in seconds.items()},
     }
 
 
-class _Timer:
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, step: str) -> None:
-        now = time.perf_counter()
-        self.seconds[step] = now - self._last
-        self._last = now
+def _run(step, *args) -> StepResult:
+    with warehouse.connect() as conn:
+        try:
+            return step(conn, *args)
+        except StaleMasteryError as exc:
+            raise dg.Failure(str(exc)) from exc
 
 
 _KINDS = {"python", "pandas", "postgres"}
@@ -118,36 +113,14 @@ def topic_mastery(context: dg.AssetExecutionContext, config: TopicMasteryConfig)
         desired_retention=config.desired_retention,
         weights=_settings(config, MasteryWeights),
     )
-    timer = _Timer()
-    with warehouse.connect() as conn:
-        ensure_tables(conn)
-        inputs = load_inputs(conn, as_of, ("attempts", "interactions", "topics", "materials"))
-        timer.lap("read")
-        frame = compute_topic_mastery(inputs, as_of, settings)
-        timer.lap("compute")
-        replace_rows(conn, "topic_mastery", frame)
-        conn.commit()
-        timer.lap("write")
+    result = _run(run_topic_mastery, as_of, settings)
     return dg.MaterializeResult(
         metadata={
             "as_of_date": as_of.isoformat(),
             **settings.as_metadata(),
-            **_table_metadata("topic_mastery", len(frame), timer.seconds),
+            **_table_metadata("topic_mastery", result.rows["topic_mastery"], result.seconds),
         }
     )
-
-
-def _mastery(conn) -> pd.DataFrame:
-    return read_frame(conn, f"select * from {SCHEMA}.topic_mastery")
-
-
-def _check_as_of(mastery: pd.DataFrame, as_of: dt.date) -> None:
-    found = set(mastery["as_of_date"].dt.date.unique())
-    if found and found != {as_of}:
-        raise dg.Failure(
-            f"topic_mastery holds as-of date(s) {sorted(found)}, not {as_of}: "
-            "materialize topic_mastery for this partition first"
-        )
 
 
 @dg.asset(
@@ -161,25 +134,13 @@ def _check_as_of(mastery: pd.DataFrame, as_of: dt.date) -> None:
 def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfig):
     as_of = _as_of(context)
     settings = _settings(config, GapConfig)
-    timer = _Timer()
-    with warehouse.connect() as conn:
-        ensure_tables(conn)
-        mastery = _mastery(conn)
-        _check_as_of(mastery, as_of)
-        inputs = load_inputs(conn, as_of)
-        timer.lap("read")
-        frame = compute_knowledge_gaps(inputs, mastery, as_of, settings)
-        timer.lap("compute")
-        replace_rows(conn, "knowledge_gaps", frame)
-        conn.commit()
-        timer.lap("write")
-    severities = frame["severity"].value_counts().to_dict() if len(frame) else {}
+    result = _run(run_knowledge_gaps, as_of, settings)
     return dg.MaterializeResult(
         metadata={
             "as_of_date": as_of.isoformat(),
             **settings.as_metadata(),
-            **{f"gaps_{k}": int(v) for k, v in severities.items()},
-            **_table_metadata("knowledge_gaps", len(frame), timer.seconds),
+            **{f"gaps_{k}": v for k, v in result.summary.items()},
+            **_table_metadata("knowledge_gaps", result.rows["knowledge_gaps"], result.seconds),
         }
     )
 
@@ -206,32 +167,22 @@ def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfi
 def exam_readiness(context: dg.AssetExecutionContext, config: ExamReadinessConfig):
     as_of = _as_of(context)
     settings = _settings(config, ReadinessConfig)
-    timer = _Timer()
-    with warehouse.connect() as conn:
-        ensure_tables(conn)
-        mastery = _mastery(conn)
-        _check_as_of(mastery, as_of)
-        inputs = load_inputs(conn, as_of, ("attempts", "topics"))
-        timer.lap("read")
-        readiness, subjects = compute_exam_readiness(inputs, mastery, as_of, settings)
-        timer.lap("compute")
-        replace_rows(conn, "exam_readiness", readiness)
-        replace_rows(conn, "subject_percentiles", subjects)
-        conn.commit()
-        timer.lap("write")
-    levels = readiness["readiness_level"].value_counts().to_dict() if len(readiness) else {}
+    result = _run(run_exam_readiness, as_of, settings)
     common = {"as_of_date": as_of.isoformat(), **settings.as_metadata()}
     yield dg.MaterializeResult(
         asset_key=EXAM_READINESS,
         metadata={
             **common,
-            **{f"learners_{k}": int(v) for k, v in levels.items()},
-            **_table_metadata("exam_readiness", len(readiness), timer.seconds),
+            **{f"learners_{k}": v for k, v in result.summary.items()},
+            **_table_metadata("exam_readiness", result.rows["exam_readiness"], result.seconds),
         },
     )
     yield dg.MaterializeResult(
         asset_key=SUBJECT_PERCENTILES,
-        metadata={**common, **_table_metadata("subject_percentiles", len(subjects), {})},
+        metadata={
+            **common,
+            **_table_metadata("subject_percentiles", result.rows["subject_percentiles"], {}),
+        },
     )
 
 
