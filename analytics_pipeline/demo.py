@@ -107,14 +107,22 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
             "computing mastery, knowledge gaps and exam readiness (and the mastery history) "
             f"as of {history_days[0]}..{history_days[-1]}, one run per day ..."
         )
-        for day in history_days:
-            result = materialize(LEARNING, as_of=day, log_level="WARNING", tags=demo_tags)
-            if not result.success:
-                say(failure_summary(result))
-                return False
+        if not materialize_learning(history_days, demo_tags, say):
+            return False
     step("every asset materialized")
     say("")
     say(render_summary(settings))
+    return True
+
+
+def materialize_learning(days: list[str], tags: dict[str, str], say=print) -> bool:
+    """The learning assets and the mastery history, one run per as-of date (in
+    order, so that each snapshot records that day's mastery)."""
+    for day in days:
+        result = materialize(LEARNING, as_of=day, log_level="WARNING", tags=tags)
+        if not result.success:
+            say(failure_summary(result))
+            return False
     return True
 
 

@@ -17,7 +17,12 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.demo import UNPARTITIONED, event_day_range, materialize_data_snapshots
+from analytics_pipeline.demo import (
+    UNPARTITIONED,
+    event_day_range,
+    materialize_data_snapshots,
+    materialize_learning,
+)
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import materialize, partitioned_keys
@@ -45,6 +50,7 @@ def build_everything() -> None:
         result = materialize("tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING")
         assert result.success
         assert materialize_data_snapshots(first_day, last_day, tags={})
+        assert materialize_learning([last_day], tags={})
 
 
 def _query_df(sql: str) -> pd.DataFrame:

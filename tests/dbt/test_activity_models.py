@@ -159,6 +159,16 @@ def test_late_event_lands_in_its_own_day(built, run_dbt):
                    'late.jsonl', 1, 'late-batch')""",
         (user_id, workspace_id, late_day, last_day),
     )
+    # The ledger row the loader writes with every batch: staging reads new batches only.
+    _execute(
+        """insert into raw._ingest_batches
+               (batch_id, source, source_file, file_sha256, file_bytes, file_format,
+                rows_read, rows_loaded, rows_quarantined, started_at, finished_at)
+           values ('late-batch', 'user_activity', 'late.jsonl', repeat('0', 64), 100, 'jsonl',
+                   1, 1, 0, %s::date + interval '2 days 6 hours',
+                   %s::date + interval '2 days 6 hours')""",
+        (last_day, last_day),
+    )
     run_dbt(["run", *UPSTREAM], name="late_upstream").check()
     run_dbt(["run", *DAILY, *_window(last_day)], name="late_incremental").check()
     after = _daily_counts()
