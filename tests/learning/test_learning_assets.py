@@ -193,3 +193,26 @@ def test_sm2_is_selectable_by_run_config(learning):
     assert reviewed["ease"].notna().all() and reviewed["stability"].isna().all()
     assert reviewed["interval_days"].min() >= 1
     _materialize_learning(learning["as_of"])  # back to the default for other tests
+
+
+def test_mastery_progression_reproduces_the_latest_mastery(learning):
+    """Run learning and the mastery history for two consecutive as-of dates: on
+    the later day, mastery_progression (re-evaluating each pair's newest
+    snapshot version with that day's retrievability) equals topic_mastery as
+    the Python asset computed it directly for that day."""
+    first = learning["as_of"]
+    second = first + dt.timedelta(days=1)
+    for day in (first, second):
+        result = materialize(
+            "group:learning or tag:mastery_history", as_of=day.isoformat(), log_level="WARNING"
+        )
+        assert result.success
+    mastery = warehouse_table("topic_mastery")
+    progression = warehouse_table("mastery_progression")
+    latest = progression[progression["progress_date"].astype(str) == second.isoformat()]
+    merged = mastery.merge(latest, on=["user_id", "topic_id"], suffixes=("", "_progress"))
+    assert len(merged) == len(mastery) > 0
+    # Some pairs still use the first day's version, decayed by one more day.
+    assert (merged["version_as_of_date"].astype(str) == first.isoformat()).any()
+    np.testing.assert_allclose(merged["retrievability"], merged["retrieval_strength"], atol=1e-9)
+    np.testing.assert_allclose(merged["mastery_progress"], merged["mastery"], atol=1e-9)
