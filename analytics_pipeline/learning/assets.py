@@ -5,6 +5,7 @@ the pure computations, replace the published table, record the config."""
 
 import dataclasses
 import datetime as dt
+import typing
 from typing import Any, Literal
 
 import dagster as dg
@@ -38,10 +39,8 @@ def _staging(*names: str) -> list[dg.AssetKey]:
 def _config_class(name: str, settings_class: type, extra: dict[str, Any] | None = None) -> type:
     """A Dagster run config class with one field per setting, defaulting to
     METRICS.md's values (the dataclass defaults)."""
-    fields = {
-        f.name: (f.type if not isinstance(f.type, str) else eval(f.type), f.default)  # noqa: S307
-        for f in dataclasses.fields(settings_class)
-    }
+    types = typing.get_type_hints(settings_class)
+    fields = {f.name: (types[f.name], f.default) for f in dataclasses.fields(settings_class)}
     return pydantic.create_model(name, __base__=dg.Config, **fields, **(extra or {}))
 
 

@@ -24,13 +24,13 @@ from typing import Any, TypeVar
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, connection, cursor
 from psycopg2.extras import Json
 
+from analytics_pipeline.reports.definition import FORMATS, REPORT_TYPES
+
 CONTROL_SCHEMA = "control"
 DEFINITIONS_TABLE = f"{CONTROL_SCHEMA}.report_definitions"
 EXECUTIONS_TABLE = f"{CONTROL_SCHEMA}.report_executions"
 
-REPORT_TYPES = ("table", "chart", "dashboard", "export")
 EXECUTION_STATUSES = ("pending", "running", "completed", "failed")
-FORMATS = ("csv", "xlsx", "pdf", "json")
 DELIVERY_STATUSES = ("pending", "sent", "skipped", "failed")
 
 # The fields of a definition record, as `validate` receives them; the table adds

@@ -150,3 +150,56 @@
         min(first_activity_date) over (partition by user_id) as first_activity_date_overall
     from {{ ref('int_user_first_activity') }}
 {%- endmacro %}
+
+
+{#-
+    The select of int_deleted_user_*_days: (user_id, workspace_id,
+    activity_date, deleted_date) for each UTC day a deleted user has rows in
+    one of `event_models`, a list of (staging model, event time column),
+    while those rows are still in staging.
+-#}
+{% macro deleted_user_days(event_models) -%}
+with
+
+deleted_users as (
+
+    select
+        user_id,
+        (deleted_at at time zone 'UTC')::date as deleted_date
+    from {{ ref('stg_users') }}
+    where is_deleted
+
+),
+
+activity_days as (
+
+    {% for model, time_column in event_models -%}
+    {% if not loop.first %}
+    union
+
+    {% endif -%}
+    select distinct
+        user_id,
+        workspace_id,
+        ({{ time_column }} at time zone 'UTC')::date as activity_date
+    from {{ ref(model) }}
+    where user_id in (select user_id from deleted_users)
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        activity_days.user_id,
+        activity_days.workspace_id,
+        activity_days.activity_date,
+        deleted_users.deleted_date
+    from activity_days
+    inner join deleted_users
+        on activity_days.user_id = deleted_users.user_id
+
+)
+
+select * from final
+{%- endmacro %}

@@ -92,17 +92,24 @@
 
 {#-
     A select of one column `day` (date): the days whose rows this run
-    (re)builds, all on or before the as-of date.
+    (re)builds, all on or before the as-of date and none before the first
+    day of `days_model` (a model with an activity_date column).
 
-    Unbounded: every day from the first activity day to the as-of date.
-    Bounded: the window (from the first activity day on), plus the days a user deleted within the window was
-    active on, each followed by `reach_days` more days (rows whose data
-    reach back that far, e.g. 29 for a 30-day window); reach_days=none
+    Unbounded: every day from that first day to the as-of date.
+    Bounded: the window, plus (with `deleted_days_model`, a model of
+    activity_date and deleted_date) the days a user deleted within the
+    window was active on, each followed by `reach_days` more days (rows whose
+    data reach back that far, e.g. 29 for a 30-day window); reach_days=none
     reaches to the as-of date (rows depending on all history).
 -#}
-{% macro recompute_days(reach_days=0) -%}
-    {%- set deleted_days = ref('int_deleted_user_activity_days') -%}
-    {%- set activity_days = ref('int_user_activity_days') -%}
+{% macro recompute_days(
+    reach_days=0,
+    days_model='int_user_activity_days',
+    deleted_days_model='int_deleted_user_activity_days'
+) -%}
+    {%- set activity_days = ref(days_model) -%}
+    {#- Referenced before any branch so that parsing records the dependency. -#}
+    {%- set deleted_days = ref(deleted_days_model) if deleted_days_model is not none else none -%}
     {%- set w = analytics_window() -%}
     {%- if not w.bounded -%}
         select generate_series(min(activity_date)::timestamp, {{ as_of_date() }}::timestamp, interval '1 day')::date as day
@@ -113,6 +120,7 @@
         select candidate.day
         from (
             select generate_series({{ start }}::timestamp, {{ end }}::timestamp, interval '1 day')::date as day
+            {%- if deleted_days_model is not none %}
             union
             select reached.day::date
             from {{ deleted_days }} as deleted_day
@@ -122,6 +130,7 @@
                 interval '1 day'
             ) as reached (day)
             where deleted_day.deleted_date between {{ start }} and {{ end }}
+            {%- endif %}
         ) as candidate
         where candidate.day >= (select min(activity_date) from {{ activity_days }})
     {%- endif -%}
@@ -132,22 +141,39 @@
     pre_hook of the daily models: delete the rows this run rebuilds, keyed
     by the date column `key_column` (a day or an as-of date). With
     `period_end_column`, the key is a period [key_column, period_end_column]
-    and a period is rebuilt when it contains a rebuilt day.
+    and a period is rebuilt when it contains a rebuilt day. The days come
+    from recompute_days(reach_days, days_model, deleted_days_model).
+    `per_user` tables (with a user_id column) also lose every row of a
+    deleted user, whatever its date (the model then needs
+    `-- depends_on: {{ ref('stg_users') }}`).
 -#}
-{% macro delete_recomputed(key_column, reach_days=0, period_end_column=none) -%}
+{% macro delete_recomputed(
+    key_column,
+    reach_days=0,
+    period_end_column=none,
+    days_model='int_user_activity_days',
+    deleted_days_model='int_deleted_user_activity_days',
+    per_user=false
+) -%}
     {%- if not is_incremental() -%}
         select 1
     {%- elif not analytics_window().bounded -%}
         delete from {{ this }}
-    {%- elif period_end_column is none -%}
-        delete from {{ this }}
-        where {{ key_column }} in ({{ recompute_days(reach_days) }})
     {%- else -%}
+        {%- set days = recompute_days(reach_days, days_model, deleted_days_model) -%}
         delete from {{ this }} as target
-        where exists (
-            select 1
-            from ({{ recompute_days(reach_days) }}) as rebuilt
-            where rebuilt.day between target.{{ key_column }} and target.{{ period_end_column }}
-        )
+        where
+        {%- if period_end_column is none %}
+            target.{{ key_column }} in ({{ days }})
+        {%- else %}
+            exists (
+                select 1
+                from ({{ days }}) as rebuilt
+                where rebuilt.day between target.{{ key_column }} and target.{{ period_end_column }}
+            )
+        {%- endif %}
+        {%- if per_user %}
+            or target.user_id in (select user_id from {{ ref('stg_users') }} where is_deleted)
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}

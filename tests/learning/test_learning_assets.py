@@ -16,7 +16,6 @@ from dagster import AssetKey, DagsterInstance
 from analytics_pipeline.demo import UNPARTITIONED, event_day_range
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
-from analytics_pipeline.settings import get_settings
 from tests.reference.oracle import warehouse_table
 from tests.reference.raw_files import load_dataset
 
@@ -35,15 +34,10 @@ def _materialize_learning(as_of: dt.date, run_config: dict | None = None) -> Non
 def learning(fresh_database, tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
     summary = generate_sample(out, workspaces=2, users=60, days=30, seed=11)
-    landing_saved = get_settings().landing_dir
-    import os
-
-    os.environ["ANALYTICS_LANDING_DIR"] = str(out)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANALYTICS_LANDING_DIR", str(out))  # the raw assets read the sample
         assert materialize("group:raw", log_level="WARNING").success
-        assert materialize(UNPARTITIONED, log_level="WARNING").success
-    finally:
-        os.environ["ANALYTICS_LANDING_DIR"] = str(landing_saved)
+    assert materialize(UNPARTITIONED, log_level="WARNING").success
     as_of = dt.date.fromisoformat(event_day_range()[1]) - dt.timedelta(days=3)
     _materialize_learning(as_of)
     raw = load_dataset(
