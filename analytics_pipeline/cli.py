@@ -86,6 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --as-of: materialize the partitions FROM..AS_OF in one run",
     )
 
+    report = sub.add_parser("report", help="report definitions and runs")
+    report_sub = report.add_subparsers(dest="action", required=True)
+    report_sub.add_parser("sync", help="sync reports/*.yml into control.report_definitions")
+    report_sub.add_parser("list", help="list the active report definitions")
+    run = report_sub.add_parser("run", help="render a report now (through Dagster)")
+    run.add_argument("report_id", metavar="REPORT_ID")
+    run.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["csv", "xlsx", "pdf", "json"],
+        default=[],
+        help="format to produce (repeatable; default: the definition's formats)",
+    )
+    run.add_argument(
+        "--scheduled-for",
+        default=None,
+        metavar="ISO_TIME",
+        help="the scheduled time the run stands for, with offset (default: now)",
+    )
+
     sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
 
     docs = sub.add_parser("docs", help="build the dbt docs site (and optionally serve it)")
@@ -112,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseError as exc:
         print(f"error: warehouse: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except (KeyError, FileNotFoundError, ValueError) as exc:
+    except (LookupError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -230,6 +251,26 @@ def _ui(args) -> int:
     return subprocess.call(command, cwd=REPO_DIR)
 
 
+def _report(args) -> int:
+    from analytics_pipeline.reports import commands
+
+    if args.action == "sync":
+        ok, message = commands.sync_reports()
+        print(message)
+        return 0 if ok else EXIT_FAILED
+    if args.action == "list":
+        commands.list_reports()
+        return 0
+    outcome = commands.run_report(args.report_id, args.formats, args.scheduled_for)
+    for fmt, path, rows, size in outcome.files:
+        print(f"{fmt:5} {path}  ({rows if rows is not None else '-'} rows, {size or '-'} bytes)")
+    if not outcome.success:
+        print(f"error: {outcome.message}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"done: {outcome.message}")
+    return 0
+
+
 def _docs(args) -> int:
     from analytics_pipeline.dbt.docs import generate_docs, serve_docs
 
@@ -257,6 +298,7 @@ _COMMANDS = {
     "generate": _generate,
     "demo": _demo,
     "materialize": _materialize,
+    "report": _report,
     "ui": _ui,
     "docs": _docs,
     "bench": _bench,

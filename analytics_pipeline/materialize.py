@@ -40,6 +40,7 @@ def materialize(
     tags: dict[str, str] | None = None,
     first_day: str | None = None,
     run_config: dict | None = None,
+    partition_key: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run one materialization of the selected assets (all when None).
 
@@ -47,11 +48,14 @@ def materialize(
     `first_day` too, the run covers the partitions first_day..as_of in one go
     (one dbt invocation, as a backfill would). `run_config` adds op config
     (e.g. {"ops": {"analytics__topic_mastery": {"config": {...}}}}).
+    `partition_key` names the partition of other partitioned assets (a report
+    definition id for the report families).
     """
     defs = _definitions()
     keys = resolve_selection(selection)
     graph = defs.resolve_asset_graph()
     partitioned = sorted(k.to_user_string() for k in keys if graph.get(k).is_partitioned)
+    as_of = as_of or partition_key
     if partitioned and not as_of:
         raise SelectionError(
             "the selection holds daily-partitioned assets; give --as-of YYYY-MM-DD: "

@@ -18,8 +18,14 @@ def table_preview_markdown(schema: str, table: str, rows: int = PREVIEW_ROWS) ->
         cur.execute(f'select * from "{schema}"."{table}" limit %s', (rows,))
         names = [d.name for d in cur.description]
         body = cur.fetchall()
+    return markdown_table(names, body)
+
+
+def markdown_table(names: Iterable[str], rows: Iterable[Iterable]) -> str:
+    """Column names and rows as a markdown table (cells cut to 60 characters)."""
+    names = list(names)
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
-    for row in body:
+    for row in rows:
         cells = ("" if v is None else str(v).replace("|", "\\|")[:60] for v in row)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -49,14 +49,15 @@ __all__ = [
 class ReportContext:
     """What the title block (PDF, XLSX ``About`` sheet) and the JSON metadata show.
 
-    ``date_range`` is inclusive; ``filters`` are human-readable descriptions of
-    the applied filters; naive datetimes are taken as UTC.
+    ``date_range`` is inclusive (None: the report reads all dates); ``filters``
+    are human-readable descriptions of the applied filters; naive datetimes are
+    taken as UTC.
     """
 
     report_id: str
     title: str
     data_source: str
-    date_range: tuple[date, date]
+    date_range: tuple[date, date] | None
     generated_at: datetime
     description: str | None = None
     workspace_id: str | None = None
@@ -70,8 +71,8 @@ class ReportContext:
         for name in ("filters", "chart_y"):
             if isinstance(getattr(self, name), str):
                 raise TypeError(f"{name} is a list of strings, not a string")
-        start, end = self.date_range
-        if start > end:
+        if self.date_range is not None and self.date_range[0] > self.date_range[1]:
+            start, end = self.date_range
             raise ValueError(f"date range starts after it ends: {start} > {end}")
         self.chart_spec()  # validates the chart settings
 
@@ -113,12 +114,15 @@ def _checked(rows: Iterable[Sequence], width: int) -> Iterator[Sequence]:
 
 
 def _about(context: ReportContext) -> list[tuple[str, object]]:
-    start, end = context.date_range
+    if context.date_range is None:
+        date_range = "all dates"
+    else:
+        date_range = f"{context.date_range[0].isoformat()} to {context.date_range[1].isoformat()}"
     about: list[tuple[str, object]] = [
         ("Report", context.report_id),
         ("Workspace", context.workspace_id or "all workspaces"),
         ("Data source", context.data_source),
-        ("Date range", f"{start.isoformat()} to {end.isoformat()}"),
+        ("Date range", date_range),
         ("Filters", list(context.filters) or ["none"]),
         ("Generated at (UTC)", context.generated_at),
     ]
@@ -128,7 +132,7 @@ def _about(context: ReportContext) -> list[tuple[str, object]]:
 
 
 def _metadata(context: ReportContext) -> dict[str, object]:
-    start, end = context.date_range
+    span = context.date_range
     spec = context.chart_spec()
     return {
         "report_id": context.report_id,
@@ -136,7 +140,7 @@ def _metadata(context: ReportContext) -> dict[str, object]:
         "description": context.description,
         "workspace_id": context.workspace_id,
         "data_source": context.data_source,
-        "date_range": {"start": start, "end": end},
+        "date_range": None if span is None else {"start": span[0], "end": span[1]},
         "filters": list(context.filters),
         "generated_at": context.generated_at,
         "scheduled_for": context.scheduled_for,

@@ -1,0 +1,108 @@
+"""`analytics-pipeline report ...`: sync the definition files, list the
+reports, and run one by hand. Runs go through Dagster (the report family
+asset, partition = report id), so they show in the UI like scheduled ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
+from analytics_pipeline.materialize import failure_summary, materialize
+from analytics_pipeline.reports.assets import (
+    REPORT_DEFINITIONS,
+    family_key,
+    parse_scheduled_for,
+    register_partitions,
+)
+from analytics_pipeline.reports.catalog import active_definition, active_definitions
+from analytics_pipeline.reports.control import EXECUTIONS_TABLE, transaction
+from analytics_pipeline.reports.definition import ReportDefinition
+from analytics_pipeline.reports.schedule import next_due
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    message: str
+    files: list[tuple[str, str, int | None, int | None]]  # format, path, rows, bytes
+
+
+def sync_reports(tags: dict[str, str] | None = None) -> tuple[bool, str]:
+    """Materialize control/report_definitions: files -> table, partitions registered."""
+    prepare_dagster_home()
+    result = materialize(
+        f"key:{REPORT_DEFINITIONS.to_user_string()}", log_level="WARNING", tags=tags
+    )
+    if not result.success:
+        return False, failure_summary(result)
+    metadata = result.asset_materializations_for_node(REPORT_DEFINITIONS.to_python_identifier())[
+        0
+    ].metadata
+    summary = ", ".join(f"{key}: {value.value}" for key, value in metadata.items())
+    return True, summary
+
+
+def run_report(
+    report_id: str,
+    formats: Sequence[str] = (),
+    scheduled_for: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> RunOutcome:
+    """Materialize one report (partition `report_id` of its family) now, or for
+    the scheduled time given (ISO 8601 with offset)."""
+    prepare_dagster_home()
+    moment = parse_scheduled_for(scheduled_for)  # validates before anything runs
+    with warehouse.connect() as conn:
+        definition = active_definition(conn, report_id)
+    register_partitions(get_instance(), [definition])
+    key = family_key(definition.report_type)
+    config = {"scheduled_for": moment.isoformat(), "formats": list(formats)}
+    result = materialize(
+        f"key:{key.to_user_string()}",
+        partition_key=report_id,
+        log_level="WARNING",
+        tags={"analytics/launched_by": "cli", "analytics/report_id": report_id, **(tags or {})},
+        run_config={"ops": {key.to_python_identifier(): {"config": config}}},
+    )
+    files = _files(report_id, moment)
+    if not result.success:
+        return RunOutcome(False, failure_summary(result), files)
+    return RunOutcome(True, f"{report_id} for {moment.isoformat()}", files)
+
+
+def _files(
+    report_id: str, scheduled_for: datetime
+) -> list[tuple[str, str, int | None, int | None]]:
+    with warehouse.connect() as conn, transaction(conn) as cur:
+        cur.execute(
+            f"select format, coalesce(file_path, status || ': ' || coalesce(error_message, '')), "
+            f"record_count, file_size from {EXECUTIONS_TABLE} "
+            "where report_id = %s and scheduled_for = %s order by format",
+            (report_id, scheduled_for),
+        )
+        return [tuple(row) for row in cur.fetchall()]
+
+
+def list_reports(say: Callable[[str], None] = print) -> int:
+    """Print the active definitions: family, source, workspace, next run."""
+    with warehouse.connect() as conn:
+        valid, invalid = active_definitions(conn)
+    now = datetime.now(UTC)
+    say(f"{'id':32} {'family':9} {'data source':24} {'workspace':12} next run (UTC)")
+    for definition in valid:
+        say(_line(definition, now))
+    for row in invalid:
+        say(f"{row.id:32} INVALID: {row.error}")
+    return len(valid)
+
+
+def _line(definition: ReportDefinition, now: datetime) -> str:
+    due = next_due(definition.schedule, now) if definition.schedule else None
+    when = due.strftime("%Y-%m-%d %H:%M") if due else "by hand only"
+    return (
+        f"{definition.id:32} {definition.report_type:9} "
+        f"{definition.configuration.data_source:24} {definition.workspace_id or 'all':12} {when}"
+    )

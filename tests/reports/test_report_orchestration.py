@@ -1,0 +1,321 @@
+"""Report orchestration against a real warehouse and real Dagster runs: the
+schedule sensor (file sync, partitions, due runs with run keys, DST, stuck
+executions), a report materialized through its family asset and read back
+with the csv module against a direct SQL query, re-runs that never duplicate
+an execution, and a failing report that keeps its error."""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import pytest
+import yaml
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
+from analytics_pipeline.reports.assets import FAMILY_PARTITIONS
+from analytics_pipeline.reports.commands import run_report
+from analytics_pipeline.reports.definition import parse_definition
+from analytics_pipeline.reports.generation import describe_filter, reference_date
+from analytics_pipeline.reports.sensors import due_runs, evaluate_report_schedules
+
+pytestmark = pytest.mark.integration
+
+KPI = {
+    "id": "kpi_daily",
+    "name": "KPI daily",
+    "description": "Daily active users, all workspaces",
+    "report_type": "table",
+    "workspace_id": None,
+    "created_by": "tests@example.com",
+    "configuration": {
+        "data_source": "daily_metrics",
+        "columns": ["metric_date", "dau", "events"],
+        "filters": [{"column": "dau", "operator": ">=", "value": 2}],
+        "sorting": [{"column": "metric_date", "direction": "asc"}],
+        "date_range": {"relative": "last_7_days"},
+    },
+    "schedule": {
+        "frequency": "daily",
+        "time": "07:00",
+        "timezone": "Europe/Berlin",
+        "recipients": ["ops@example.com"],
+        "formats": ["csv", "json"],
+    },
+}
+EXPORT = {
+    "id": "export_weekly",
+    "name": "Weekly export",
+    "report_type": "export",
+    "workspace_id": "w1",
+    "configuration": {
+        "data_source": "daily_metrics",
+        "columns": ["metric_date", "workspace_id", "dau"],
+        "date_range": {"relative": "previous_week"},
+    },
+    "schedule": {
+        "frequency": "weekly",
+        "day_of_week": "monday",
+        "time": "06:30",
+        "timezone": "America/New_York",
+        "formats": ["csv"],
+    },
+}
+FIRST_DAY = date(2026, 3, 1)
+DDL = """
+create schema if not exists analytics;
+create table analytics.daily_metrics (
+    metric_date date not null, workspace_id text, dau bigint not null, events bigint not null
+);
+insert into analytics.daily_metrics
+select d::date, w, (extract(day from d)::int % 5), extract(day from d)::int * 10
+from generate_series(date '2026-03-01', date '2026-04-10', interval '1 day') as d,
+     (values (null), ('w1'), ('w2')) as ws(w);
+"""
+
+
+def _connect():
+    return psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url()))
+
+
+@pytest.fixture
+def reports_env(empty_database, tmp_path, monkeypatch):
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    for record in (KPI, EXPORT):
+        (directory / f"{record['id']}.yml").write_text(yaml.safe_dump(record, sort_keys=False))
+    monkeypatch.setenv("ANALYTICS_REPORTS_DIR", str(directory))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.delenv("ANALYTICS_SMTP_HOST", raising=False)
+    prepare_dagster_home()
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(DDL)
+    return directory
+
+
+def _tick(cursor: str | None, now: datetime) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=get_instance(), cursor=cursor)
+    return evaluate_report_schedules(context, now)
+
+
+def _apply_partitions(result: dg.SensorResult) -> None:
+    for request in result.dynamic_partitions_requests or []:
+        get_instance().add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+
+
+# -- due runs (pure) -----------------------------------------------------------
+
+
+def test_due_runs_follow_berlin_wall_clock_across_the_dst_change():
+    kpi = parse_definition(KPI)
+    # 07:00 Berlin is 06:00 UTC before 29 March 2026 and 05:00 UTC after.
+    before = due_runs(
+        [kpi], datetime(2026, 3, 28, 5, 59, tzinfo=UTC), datetime(2026, 3, 28, 6, 1, tzinfo=UTC)
+    )
+    after = due_runs(
+        [kpi], datetime(2026, 3, 29, 4, 59, tzinfo=UTC), datetime(2026, 3, 29, 5, 1, tzinfo=UTC)
+    )
+    assert [r.scheduled_for for r in before] == [datetime(2026, 3, 28, 6, tzinfo=UTC)]
+    assert [r.scheduled_for for r in after] == [datetime(2026, 3, 29, 5, tzinfo=UTC)]
+    assert before[0].run_key == "kpi_daily|2026-03-28T06:00:00+00:00"
+    # An hour later nothing new is due; the day after, the next run is.
+    assert (
+        due_runs(
+            [kpi], datetime(2026, 3, 29, 5, 1, tzinfo=UTC), datetime(2026, 3, 29, 6, 1, tzinfo=UTC)
+        )
+        == []
+    )
+
+
+def test_due_runs_catch_up_only_the_latest_missed_time_within_a_day():
+    kpi = parse_definition(KPI)
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    # Down for five days: one run, for today's 07:00 Berlin (06:00 UTC).
+    runs = due_runs([kpi], now - timedelta(days=5), now)
+    assert [r.scheduled_for for r in runs] == [datetime(2026, 3, 20, 6, tzinfo=UTC)]
+    # First tick ever: the same window of CATCH_UP.
+    assert due_runs([kpi], None, now) == runs
+    assert due_runs([kpi], None, datetime(2026, 3, 20, 5, 59, tzinfo=UTC))[0].scheduled_for == (
+        datetime(2026, 3, 19, 6, tzinfo=UTC)
+    )
+
+
+def test_inactive_and_unscheduled_definitions_never_run():
+    inactive = parse_definition({**KPI, "is_active": False})
+    by_hand = parse_definition({**KPI, "schedule": None})
+    now = datetime(2026, 3, 20, 12, tzinfo=UTC)
+    assert due_runs([inactive, by_hand], None, now) == []
+
+
+def test_reference_date_is_the_schedule_time_zone_date_and_filters_read_plainly():
+    export = parse_definition(EXPORT)
+    # Monday 06:30 in New York is 10:30 UTC; 01:00 UTC Tuesday is still Monday there.
+    assert reference_date(export, datetime(2026, 3, 10, 1, tzinfo=UTC)) == date(2026, 3, 9)
+    assert describe_filter(parse_definition(KPI).configuration.filters[0]) == "dau >= 2"
+
+
+# -- the sensor against the warehouse and a Dagster instance -------------------
+
+
+def test_sensor_syncs_files_registers_partitions_and_requests_due_runs(reports_env: Path):
+    now = datetime(2026, 3, 9, 6, 5, tzinfo=UTC)  # Monday 07:05 Berlin, 02:05 New York
+    first = _tick(None, now)
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("select id, report_type from control.report_definitions order by id")
+        assert cur.fetchall() == [("export_weekly", "export"), ("kpi_daily", "table")]
+    added = {
+        r.partitions_def_name: list(r.partition_keys) for r in first.dynamic_partitions_requests
+    }
+    assert added == {"report_table": ["kpi_daily"], "report_export": ["export_weekly"]}
+    # Due within the last day: kpi at 06:00 UTC today; the weekly export is next due
+    # Monday 06:30 New York = 10:30 UTC, later today.
+    assert [(r.partition_key, r.run_key) for r in first.run_requests] == [
+        ("kpi_daily", "kpi_daily|2026-03-09T06:00:00+00:00")
+    ]
+    request = first.run_requests[0]
+    assert request.asset_selection == [dg.AssetKey(["reports", "table"])]
+    assert request.run_config["ops"]["reports__table"]["config"] == {
+        "scheduled_for": "2026-03-09T06:00:00+00:00"
+    }
+    _apply_partitions(first)
+
+    second = _tick(first.cursor, now + timedelta(minutes=1))
+    assert second.run_requests == [] and second.dynamic_partitions_requests == []
+    third = _tick(second.cursor, datetime(2026, 3, 9, 10, 31, tzinfo=UTC))
+    assert [r.run_key for r in third.run_requests] == ["export_weekly|2026-03-09T10:30:00+00:00"]
+
+    # A definition added directly in the table becomes a partition on the next tick.
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into control.report_definitions (id, name, report_type, configuration, "
+            "workspace_id) select 'kpi_copy', 'Copy', 'chart', "
+            'configuration || \'{"chart_type": "line", "chart_x": "metric_date", '
+            '"chart_y": ["dau"]}\', null '
+            "from control.report_definitions where id = 'kpi_daily'"
+        )
+    fourth = _tick(third.cursor, datetime(2026, 3, 9, 10, 32, tzinfo=UTC))
+    assert [
+        (r.partitions_def_name, list(r.partition_keys)) for r in fourth.dynamic_partitions_requests
+    ] == [("report_chart", ["kpi_copy"])]
+
+
+def test_sensor_marks_stuck_executions_failed(reports_env: Path):
+    _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))  # creates the tables
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into control.report_executions (report_id, scheduled_for, format, status, "
+            "attempts, started_at) values ('kpi_daily', '2026-03-08 06:00+00', 'csv', 'running', "
+            "1, now() - interval '2 hours'), ('kpi_daily', '2026-03-09 06:00+00', 'csv', "
+            "'running', 1, now() - interval '5 minutes')"
+        )
+    _tick(None, datetime.now(UTC))
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select scheduled_for::date, status, error_message like 'stuck:%%' "
+            "from control.report_executions order by scheduled_for"
+        )
+        assert cur.fetchall() == [
+            (date(2026, 3, 8), "failed", True),
+            (date(2026, 3, 9), "running", None),
+        ]
+
+
+# -- materializing through the family asset ---------------------------------
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_report_run_renders_records_and_never_duplicates(reports_env: Path):
+    _apply_partitions(_tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC)))
+    scheduled = "2026-03-20T07:00:00+01:00"
+    outcome = run_report("kpi_daily", scheduled_for=scheduled)
+    assert outcome.success, outcome.message
+
+    with _connect() as conn, conn.cursor() as cur:
+        # Direct SQL: last_7_days of the Berlin date 2026-03-20 is 13..19 March.
+        cur.execute(
+            "select metric_date::text, dau::text, events::text from analytics.daily_metrics "
+            "where workspace_id is null and metric_date between '2026-03-13' and '2026-03-19' "
+            "and dau >= 2 order by metric_date"
+        )
+        expected = [list(row) for row in cur.fetchall()]
+        cur.execute(
+            "select format, status, record_count, file_path, sha256, delivery_status, "
+            "delivery_error, attempts, executed_by from control.report_executions "
+            "order by format"
+        )
+        executions = cur.fetchall()
+    assert len(expected) == 5  # dau = day % 5 on 13..19 March: 3 4 0 1 2 3 4
+    assert [e[:3] for e in executions] == [("csv", "completed", 5), ("json", "completed", 5)]
+    csv_path = Path(executions[0][3])
+    home = Path(os.environ["ANALYTICS_HOME"])
+    assert csv_path == home / "reports" / "kpi_daily" / "kpi_daily_20260320T060000Z.csv"
+    rows = _csv_rows(csv_path)
+    assert rows[0] == ["metric_date", "dau", "events"]
+    assert rows[1:] == expected
+    assert {e[5] for e in executions} == {"skipped"}
+    assert all("ANALYTICS_SMTP_HOST" in e[6] for e in executions)
+    assert all(e[8].startswith("cli (dagster run ") for e in executions)
+
+    instance = get_instance()
+    event = instance.get_latest_materialization_event(dg.AssetKey(["reports", "table"]))
+    metadata = event.asset_materialization.metadata
+    assert event.asset_materialization.partition == "kpi_daily"
+    assert metadata["csv_path"].value == str(csv_path)
+    assert metadata["csv_rows"].value == 5
+    assert metadata["csv_size_bytes"].value == csv_path.stat().st_size
+    assert "| metric_date | dau | events |" in metadata["preview"].value
+
+    # Again for the same time: nothing is rendered twice, the run still succeeds.
+    again = run_report("kpi_daily", scheduled_for=scheduled)
+    assert again.success
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("select count(*), max(attempts) from control.report_executions")
+        assert cur.fetchone() == (2, 1)
+
+
+def test_a_failing_report_keeps_its_error_and_the_others_still_run(reports_env: Path):
+    _apply_partitions(_tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC)))
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("alter table analytics.daily_metrics rename column events to event_count")
+    failed = run_report("kpi_daily", formats=["csv"], scheduled_for="2026-03-20T06:00:00+00:00")
+    assert not failed.success
+    assert "events" in failed.message
+    done = run_report("export_weekly", scheduled_for="2026-03-16T06:30:00-04:00")
+    assert done.success, done.message
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select report_id, status, record_count, error_message from control.report_executions "
+            "order by report_id"
+        )
+        (export, kpi) = cur.fetchall()
+    assert export[:3] == ("export_weekly", "completed", 7)  # previous week: 7 days of w1
+    assert kpi[:2] == ("kpi_daily", "failed") and "events" in kpi[3]
+    # The failure is retried on the same row once the table is fixed.
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("alter table analytics.daily_metrics rename column event_count to events")
+    retried = run_report("kpi_daily", formats=["csv"], scheduled_for="2026-03-20T06:00:00+00:00")
+    assert retried.success, retried.message
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select status, attempts, error_message from control.report_executions "
+            "where report_id = 'kpi_daily'"
+        )
+        assert cur.fetchall() == [("completed", 2, None)]
+
+
+def test_partitions_are_per_family():
+    assert {name: p.name for name, p in FAMILY_PARTITIONS.items()} == {
+        "table": "report_table",
+        "chart": "report_chart",
+        "dashboard": "report_dashboard",
+        "export": "report_export",
+    }
