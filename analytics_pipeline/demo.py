@@ -110,6 +110,13 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
         )
         if not materialize_learning(history_days, demo_tags, say):
             return False
+        moment = report_moment(last_day)
+        step(
+            "syncing reports/*.yml and rendering every report for its latest scheduled time "
+            f"up to {moment.isoformat()} ..."
+        )
+        if not materialize_reports(moment, demo_tags, say):
+            return False
     step("every asset materialized")
     say("")
     say(render_summary(settings))
@@ -125,6 +132,21 @@ def materialize_learning(days: list[str], tags: dict[str, str], say=print) -> bo
             say(failure_summary(result))
             return False
     return True
+
+
+def report_moment(last_day: str) -> dt.datetime:
+    """The demo renders reports as if it were noon (UTC) after the last data day."""
+    return dt.datetime.combine(
+        dt.date.fromisoformat(last_day) + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
+    )
+
+
+def materialize_reports(moment: dt.datetime, tags: dict[str, str], say=print) -> bool:
+    from analytics_pipeline.reports.commands import run_latest_scheduled, sync_reports
+
+    synced, message = sync_reports(tags)
+    say(f"  {message}")
+    return synced and run_latest_scheduled(moment, tags, say)
 
 
 def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
@@ -217,9 +239,11 @@ def render_summary(settings) -> str:
         f"  analytics home   {settings.home}",
         f"  landing folders  {settings.landing_dir}/<source>/  (drop files here)",
         f"  dagster home     {settings.dagster_home}",
+        f"  report files     {settings.home / 'reports'}/<report id>/",
         "",
         "Next:",
         "  make ui                                 open the Dagster UI (http://127.0.0.1:3000)",
         "  .venv/bin/analytics-pipeline warehouse psql     query the tables",
+        "  .venv/bin/analytics-pipeline report list        the reports and their next runs",
     ]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from analytics_pipeline.reports.assets import (
 from analytics_pipeline.reports.catalog import active_definition, active_definitions
 from analytics_pipeline.reports.control import EXECUTIONS_TABLE, transaction
 from analytics_pipeline.reports.definition import ReportDefinition
-from analytics_pipeline.reports.schedule import next_due
+from analytics_pipeline.reports.schedule import latest_due, next_due
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,26 @@ def run_report(
     if not result.success:
         return RunOutcome(False, failure_summary(result), files)
     return RunOutcome(True, f"{report_id} for {moment.isoformat()}", files)
+
+
+def run_latest_scheduled(
+    moment: datetime, tags: dict[str, str] | None = None, say: Callable[[str], None] = print
+) -> bool:
+    """Run every active report for its latest scheduled time at or before
+    `moment` (unscheduled ones for `moment` itself), one Dagster run each; a
+    failing report does not stop the others. Returns whether all succeeded."""
+    with warehouse.connect() as conn:
+        definitions = active_definitions(conn)[0]
+    all_ok = True
+    for definition in definitions:
+        due = latest_due(definition.schedule, moment) if definition.schedule else None
+        outcome = run_report(definition.id, scheduled_for=(due or moment).isoformat(), tags=tags)
+        for fmt, path, rows, _size in outcome.files:
+            say(f"  {definition.id:32} {fmt:5} {rows if rows is not None else '-':>6} rows  {path}")
+        if not outcome.success:
+            say(f"  {definition.id}: FAILED: {outcome.message}")
+            all_ok = False
+    return all_ok
 
 
 def _files(
