@@ -30,7 +30,7 @@ from analytics_pipeline.settings import get_settings
 
 
 def reports_dir() -> Path:
-    return get_settings().reports_dir
+    return get_settings().report_definitions_dir
 
 
 def definition_files(directory: Path | None = None) -> list[Path]:
