@@ -1,0 +1,225 @@
+"""The shipped example reports (reports/*.yml), rendered the way the demo does
+it on a generated dataset built by the real pipeline: every produced file is
+opened with an independent reader (csv, json, openpyxl, pypdf) and its rows
+and totals compared with a direct SQL query written here by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import openpyxl
+import psycopg2
+import pypdf
+import pytest
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.demo import UNPARTITIONED, materialize_reports, report_moment
+from analytics_pipeline.materialize import materialize
+from analytics_pipeline.sample_data import generate_sample
+
+pytestmark = pytest.mark.integration
+
+LAST_DAY = "2026-09-30"  # the sample generator's default end date
+# (report id, file format) -> the query its rows must equal, in order.
+EXPECTED_SQL = {
+    "daily_kpi_overview": """
+        select metric_date, dau, new_users, returning_users, sessions, events, total_runs,
+               success_rate, credits_consumed, error_rate
+        from analytics.daily_metrics
+        where workspace_id is null and metric_date between '2026-09-01' and '2026-09-30'
+        order by metric_date""",
+    "agent_performance_weekly": """
+        select agent_name, agent_id, metric_date, total_runs, successful_runs, failed_runs,
+               success_rate, avg_runtime_seconds, p95_runtime_seconds, credits_consumed,
+               tokens_used, unique_users, avg_user_rating
+        from analytics.agent_performance
+        where workspace_id = 'ws_cc407fe9' and metric_date between '2026-09-21' and '2026-09-27'
+        order by agent_name, metric_date""",
+    "cohort_retention_monthly": """
+        select as_of_date, cohort_start, initial_users, day_1_retention, day_7_retention,
+               day_14_retention, day_30_retention
+        from analytics.user_cohorts
+        where workspace_id is null and cohort_type = 'week' and as_of_date = '2026-09-30'
+        order by cohort_start""",
+    "exam_readiness_roster": """
+        select user_id, predicted_score, readiness_level, percentile_in_workspace, coverage,
+               attempted_examined_topics, examined_topics, as_of_date
+        from analytics.exam_readiness
+        where workspace_id = 'ws_4e2cab8f' and as_of_date = '2026-09-30'
+        order by predicted_score desc, user_id""",
+    "knowledge_gaps_by_severity": """
+        select severity, count(*), count(distinct user_id), avg(mastery)
+        from analytics.knowledge_gaps
+        where workspace_id = 'ws_3432a2fe' and as_of_date = '2026-09-30'
+        group by severity
+        order by avg(mastery)""",
+    "workspace_activity_export": """
+        select metric_date, user_id, events, sessions, session_seconds, page_views,
+               feature_uses, distinct_features, agent_runs, credits_consumed, error_events,
+               first_event_at, last_event_at
+        from analytics.user_engagement_metrics
+        where workspace_id = 'ws_4e2cab8f' and metric_date between '2026-09-24' and '2026-09-30'
+        order by metric_date, user_id""",
+}
+FORMATS = {
+    "daily_kpi_overview": {"pdf", "json"},
+    "agent_performance_weekly": {"xlsx"},
+    "cohort_retention_monthly": {"pdf", "xlsx"},
+    "exam_readiness_roster": {"csv"},
+    "knowledge_gaps_by_severity": {"pdf", "csv"},
+    "workspace_activity_export": {"csv"},
+}
+CHARTS = {"daily_kpi_overview", "cohort_retention_monthly", "knowledge_gaps_by_severity"}
+
+
+def _query(text: str) -> list[tuple]:
+    params = warehouse.libpq_params(warehouse.warehouse_url())
+    with psycopg2.connect(**params) as conn, conn.cursor() as cur:
+        cur.execute(text)
+        return cur.fetchall()
+
+
+@pytest.fixture(scope="module")
+def produced(fresh_database, tmp_path_factory):
+    """Build the pipeline on a seed-7 sample (the demo's workspaces) and render
+    every example; returns {(report id, format): execution row}."""
+    out = tmp_path_factory.mktemp("sample")
+    generate_sample(out, workspaces=3, users=90, days=35, seed=7)
+    tags = {"analytics/launched_by": "test"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANALYTICS_LANDING_DIR", str(out))
+        assert materialize("group:raw", log_level="WARNING").success
+    assert materialize(UNPARTITIONED, log_level="WARNING").success
+    assert materialize(
+        "tag:daily", as_of=LAST_DAY, first_day="2026-08-27", log_level="WARNING"
+    ).success
+    assert materialize("group:learning", as_of=LAST_DAY, log_level="WARNING").success
+    assert materialize_reports(report_moment(LAST_DAY), tags, say=lambda _: None)
+    rows = _query(
+        "select report_id, format, status, file_path, record_count, file_size, error_message "
+        "from control.report_executions"
+    )
+    return {(r[0], r[1]): r for r in rows}
+
+
+def _same(expected: object, found: object) -> bool:
+    """A database value against what an independent reader got back from a file."""
+    if expected is None:
+        return found in (None, "")
+    if isinstance(found, str) and not isinstance(expected, str):
+        found = _parse_text(found, expected)
+    if isinstance(expected, Decimal | float) or isinstance(found, float):
+        return math.isclose(float(expected), float(found), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(expected, datetime):
+        found = found if found.tzinfo else found.replace(tzinfo=UTC)
+        return expected == found
+    if isinstance(expected, date) and isinstance(found, datetime):
+        return found.time().isoformat() == "00:00:00" and found.date() == expected
+    return expected == found
+
+
+def _parse_text(text: str, like: object) -> object:
+    if isinstance(like, bool):
+        return text == "true"
+    if isinstance(like, datetime):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if isinstance(like, date):
+        return date.fromisoformat(text)
+    if isinstance(like, int):
+        return int(text)
+    return Decimal(text)
+
+
+def _assert_rows(expected: list[tuple], found: list[list]) -> None:
+    assert len(found) == len(expected)
+    for number, (want, got) in enumerate(zip(expected, found, strict=True), start=1):
+        assert len(got) == len(want)
+        for column, (a, b) in enumerate(zip(want, got, strict=True)):
+            assert _same(a, b), f"row {number}, column {column}: {a!r} != {b!r}"
+
+
+def _read_rows(path: Path) -> tuple[list, list[list]]:
+    """Header and rows of a produced file, read by a library of its format."""
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            lines = list(csv.reader(handle))
+        return lines[0], lines[1:]
+    if path.suffix == ".json":
+        document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        assert document["record_count"] == len(document["rows"])
+        return document["columns"], document["rows"]
+    if path.suffix == ".xlsx":
+        sheet = openpyxl.load_workbook(path, read_only=True)["Data"]
+        lines = [list(row) for row in sheet.iter_rows(values_only=True)]
+        return lines[0], lines[1:]
+    raise AssertionError(f"no table reader for {path}")
+
+
+def test_the_demo_produces_every_example_in_every_format(produced):
+    assert {(report, fmt) for report, fmts in FORMATS.items() for fmt in fmts} == set(produced)
+    for (report, fmt), row in produced.items():
+        assert row[2] == "completed", (report, fmt, row[6])
+        path = Path(row[3])
+        assert path.is_file() and path.stat().st_size == row[5]
+        assert path.suffix == f".{fmt}" and path.parent.name == report
+
+
+@pytest.mark.parametrize("report", sorted(EXPECTED_SQL))
+def test_file_rows_equal_a_direct_query(produced, report):
+    expected = _query(EXPECTED_SQL[report])
+    assert expected, f"{report}: the dataset gives the example no rows to show"
+    for fmt in sorted(FORMATS[report] - {"pdf"}):
+        path = Path(produced[(report, fmt)][3])
+        _header, rows = _read_rows(path)
+        _assert_rows(expected, rows)
+        assert produced[(report, fmt)][4] == len(expected)
+
+
+def test_totals_of_the_aggregated_report_equal_the_source(produced):
+    _header, rows = _read_rows(Path(produced[("knowledge_gaps_by_severity", "csv")][3]))
+    (gaps, learners) = _query(
+        "select count(*), count(distinct user_id) from analytics.knowledge_gaps "
+        "where workspace_id = 'ws_3432a2fe' and as_of_date = '2026-09-30'"
+    )[0]
+    assert sum(int(row[1]) for row in rows) == gaps
+    assert max(int(row[2]) for row in rows) <= learners
+    assert {row[0] for row in rows} <= {"critical", "high", "medium", "low"}
+
+
+@pytest.mark.parametrize("report", sorted(CHARTS))
+def test_pdfs_carry_title_date_range_chart_and_table(produced, report):
+    reader = pypdf.PdfReader(produced[(report, "pdf")][3])
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    expected = _query(EXPECTED_SQL[report])
+    first_page = reader.pages[0]
+    assert len(first_page.images) == 1  # the chart
+    assert f"{len(expected)}" in text
+    name = {"daily_kpi_overview": "Daily KPI overview"}.get(report)
+    if name:
+        assert name in text and "2026-09-01 to 2026-09-30" in text
+    # The first table row's first cell appears in the text.
+    assert str(expected[0][0]) in text
+
+
+def test_report_materializations_show_file_rows_and_preview(produced):
+    instance = get_instance()
+    for family, report in (("dashboard", "daily_kpi_overview"), ("table", "exam_readiness_roster")):
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey(["reports", family]), asset_partitions=[report]
+            ),
+            limit=1,
+        ).records
+        metadata = records[0].asset_materialization.metadata
+        fmt = sorted(FORMATS[report])[0]
+        assert metadata[f"{fmt}_path"].value == produced[(report, fmt)][3]
+        assert metadata[f"{fmt}_rows"].value == produced[(report, fmt)][4]
+        assert metadata[f"{fmt}_size_bytes"].value == produced[(report, fmt)][5]
+        assert metadata["preview"].value.startswith("| ")
