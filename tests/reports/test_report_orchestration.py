@@ -7,6 +7,8 @@ an execution, and a failing report that keeps its error."""
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from analytics_pipeline.reports.commands import run_report
 from analytics_pipeline.reports.definition import parse_definition
 from analytics_pipeline.reports.generation import describe_filter, reference_date
 from analytics_pipeline.reports.sensors import due_runs, evaluate_report_schedules
+from tests.reports.test_delivery import EphemeralController, Mailbox
 
 pytestmark = pytest.mark.integration
 
@@ -319,3 +322,34 @@ def test_partitions_are_per_family():
         "dashboard": "report_dashboard",
         "export": "report_export",
     }
+
+
+def test_completed_files_are_mailed_to_the_recipients(reports_env: Path, monkeypatch):
+    mailbox = Mailbox()
+    controller = EphemeralController(mailbox, hostname="127.0.0.1", port=0)
+    controller.start()
+    try:
+        monkeypatch.setenv("ANALYTICS_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("ANALYTICS_SMTP_PORT", str(controller.port))
+        monkeypatch.setenv("ANALYTICS_SMTP_FROM", "reports@example.org")
+        _apply_partitions(_tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC)))
+        outcome = run_report("kpi_daily", scheduled_for="2026-03-20T06:00:00+00:00")
+        assert outcome.success, outcome.message
+    finally:
+        controller.stop()
+    assert len(mailbox.messages) == 1
+    envelope = mailbox.messages[0]
+    assert envelope.rcpt_tos == ["ops@example.com"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    attached = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select file_path, delivery_status, delivery_error, recipients "
+            "from control.report_executions order by format"
+        )
+        rows = cur.fetchall()
+    assert [r[1:] for r in rows] == [("sent", None, ["ops@example.com"])] * 2
+    for path, *_ in rows:
+        content = attached[Path(path).name]
+        data = content if isinstance(content, bytes) else content.encode()
+        assert data == Path(path).read_bytes()
