@@ -53,6 +53,12 @@ def bench_learning(learners: int, attempts: int, days: int) -> dict:
             f"{counts['stg_topics']} topics over {days} days "
             f"in {time.perf_counter() - started:.1f}s"
         )
+        started = time.perf_counter()
+        benchmark.build_dbt_models()
+        print(
+            f"built {', '.join(benchmark.DBT_MODELS)} with dbt "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
         as_of = dt.date(2026, 1, 1) + dt.timedelta(days=days - 1)
         started = time.perf_counter()
         steps = benchmark.run(conn, as_of)

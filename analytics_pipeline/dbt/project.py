@@ -41,6 +41,27 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def dbt_command(
+    *args: str,
+    target_path: Path,
+    log_path: Path | None = None,
+    project: DbtProject | None = None,
+) -> list[str]:
+    """`dbt <args>` on the project, writing its artifacts to `target_path`."""
+    project = project or dbt_project()
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+        "--target-path",
+        str(target_path),
+    ]
+    return command + (["--log-path", str(log_path)] if log_path else [])
+
+
 def _is_fresh(manifest: Path, project_dir: Path) -> bool:
     return manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(project_dir)
 
@@ -63,17 +84,7 @@ def ensure_manifest(project: DbtProject | None = None) -> Path:
         with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as scratch:
             env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
             result = subprocess.run(
-                [
-                    dbt_executable(),
-                    "parse",
-                    "--project-dir",
-                    str(project.project_dir),
-                    "--profiles-dir",
-                    str(project.profiles_dir),
-                    "--target-path",
-                    scratch,
-                    "--quiet",
-                ],
+                dbt_command("parse", "--quiet", target_path=Path(scratch), project=project),
                 env=env,
                 capture_output=True,
                 text=True,
@@ -88,3 +99,19 @@ def ensure_manifest(project: DbtProject | None = None) -> Path:
 def export_dbt_env() -> None:
     """Point profiles.yml at the warehouse (starting the embedded server if needed)."""
     os.environ.update(warehouse.dbt_env())
+
+
+def run_dbt(*args: str, target_path: Path, log_path: Path | None = None) -> str:
+    """Run `dbt <args>` against the warehouse of the current settings; returns
+    its output, raises RuntimeError when dbt fails."""
+    export_dbt_env()
+    result = subprocess.run(
+        dbt_command(*args, target_path=target_path, log_path=log_path),
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}")
+    return result.stdout

@@ -16,7 +16,12 @@ from analytics_pipeline.dbt.partitions import daily_partitions
 from analytics_pipeline.dbt.previews import table_preview_markdown
 from analytics_pipeline.learning.computation import MasterySettings
 from analytics_pipeline.learning.config import GapConfig, MasteryWeights, ReadinessConfig
+from analytics_pipeline.learning.inputs import input_tables
 from analytics_pipeline.learning.runs import (
+    GAPS_INPUTS,
+    MASTERY_INPUTS,
+    READINESS_INPUTS,
+    SUBJECT_PERCENTILES_INPUTS,
     StaleMasteryError,
     StepResult,
     run_exam_readiness,
@@ -32,8 +37,9 @@ EXAM_READINESS = dg.AssetKey([SCHEMA, "exam_readiness"])
 SUBJECT_PERCENTILES = dg.AssetKey([SCHEMA, "subject_percentiles"])
 
 
-def _staging(*names: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["staging", name]) for name in names]
+def _reads(inputs: tuple[str, ...]) -> list[dg.AssetKey]:
+    """The dbt assets of the tables behind `inputs` (keys are schema/name)."""
+    return [dg.AssetKey([schema, name]) for schema, name in input_tables(inputs)]
 
 
 def _config_class(name: str, settings_class: type, extra: dict[str, Any] | None = None) -> type:
@@ -92,13 +98,7 @@ _PARTITIONED = {
 
 @dg.asset(
     key=TOPIC_MASTERY,
-    deps=_staging(
-        "stg_question_attempts",
-        "stg_material_interactions",
-        "stg_topics",
-        "stg_materials",
-        "stg_users",
-    ),
+    deps=_reads(MASTERY_INPUTS),
     kinds=_KINDS,
     description="Per user and topic (every level) as of the partition date: FSRS-6 (or SM-2) "
     "review state, retrieval strength, first-attempt accuracy, accuracy, materials score, "
@@ -124,7 +124,7 @@ def topic_mastery(context: dg.AssetExecutionContext, config: TopicMasteryConfig)
 
 @dg.asset(
     key=KNOWLEDGE_GAPS,
-    deps=[TOPIC_MASTERY, *_staging("stg_topic_relationships", "stg_material_interactions")],
+    deps=[TOPIC_MASTERY, *_reads(GAPS_INPUTS)],
     kinds=_KINDS,
     description="Every knowledge gap (user, topic) as of the partition date with severity, "
     "prerequisite escalation, priority and ordered recommendations.",
@@ -148,14 +148,14 @@ def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfi
     specs=[
         dg.AssetSpec(
             EXAM_READINESS,
-            deps=[TOPIC_MASTERY, *_staging("stg_question_attempts", "stg_topics")],
+            deps=[TOPIC_MASTERY, *_reads(READINESS_INPUTS)],
             kinds=_KINDS,
             description="Per learner as of the partition date: predicted board exam score, "
             "coverage, readiness level and percentile in the workspace.",
         ),
         dg.AssetSpec(
             SUBJECT_PERCENTILES,
-            deps=[TOPIC_MASTERY],
+            deps=[TOPIC_MASTERY, *_reads(SUBJECT_PERCENTILES_INPUTS)],
             kinds=_KINDS,
             description="Comparative analytics: each learner's mastery of each subject and "
             "percentile among the workspace's learners with mastery in that subject.",

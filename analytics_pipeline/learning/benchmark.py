@@ -1,19 +1,24 @@
 """`analytics-pipeline bench learning`: mastery + knowledge gaps + exam
 readiness for a synthetic curriculum of ~300 topics, 2,000 learners and 1
-million question attempts over 90 days, end to end against PostgreSQL (the
-staging tables they read are written straight into a scratch database)."""
+million question attempts over 90 days, end to end against PostgreSQL: the
+staging tables are written straight into a scratch database, and dbt builds the
+learning fact views the steps read over them (exactly as in the warehouse)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from psycopg2.extensions import connection
 
+from analytics_pipeline.dbt.project import run_dbt
 from analytics_pipeline.learning.computation import MasterySettings
 from analytics_pipeline.learning.config import GapConfig, ReadinessConfig
+from analytics_pipeline.learning.inputs import ALL_INPUTS, input_tables
 from analytics_pipeline.learning.runs import (
     run_exam_readiness,
     run_knowledge_gaps,
@@ -26,11 +31,13 @@ QUESTIONS_PER_SUBTOPIC = 30
 TOPICS_PER_LEARNER = 60
 WORKSPACES = 4
 
+# The staging columns the steps and the dbt views over staging read; the
+# generator leaves the nullable ones it has no use for empty.
 _STAGING_DDL = """
 create schema if not exists staging;
 drop table if exists staging.stg_users, staging.stg_topics, staging.stg_materials,
     staging.stg_topic_relationships, staging.stg_question_attempts,
-    staging.stg_material_interactions;
+    staging.stg_material_interactions cascade;
 create table staging.stg_users (user_id text, workspace_id text, is_deleted boolean);
 create table staging.stg_topics (topic_id text, parent_topic_id text, name text, level text,
     board_exam_weight numeric);
@@ -38,10 +45,14 @@ create table staging.stg_materials (material_id text, topic_id text, title text)
 create table staging.stg_topic_relationships (topic_id text, related_topic_id text,
     relationship_type text);
 create table staging.stg_question_attempts (attempt_id text, user_id text, workspace_id text,
-    question_id text, topic_id text, is_correct boolean, answered_at timestamptz);
-create table staging.stg_material_interactions (user_id text, workspace_id text,
-    material_id text, topic_id text, interaction_type text, occurred_at timestamptz);
+    session_id text, question_id text, topic_id text, is_correct boolean,
+    time_to_answer_seconds numeric, hint_used boolean, answered_at timestamptz);
+create table staging.stg_material_interactions (interaction_id text, user_id text,
+    workspace_id text, session_id text, material_id text, topic_id text, interaction_type text,
+    duration_seconds numeric, progress_pct numeric, occurred_at timestamptz);
 """
+# What the steps read that dbt builds over staging (intermediate.int_learning_*).
+DBT_MODELS = tuple(name for schema, name in input_tables(ALL_INPUTS) if schema != "staging")
 
 
 def _curriculum(rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
@@ -145,6 +156,18 @@ def generate(conn: connection, learners: int, attempts: int, days: int, seed: in
         cur.execute("analyze")
     conn.commit()
     return counts
+
+
+def build_dbt_models() -> None:
+    """`dbt run` of DBT_MODELS on the current warehouse (the scratch database)."""
+    with tempfile.TemporaryDirectory(prefix="bench-dbt-") as scratch:
+        run_dbt(
+            "run",
+            "--select",
+            *DBT_MODELS,
+            target_path=Path(scratch) / "target",
+            log_path=Path(scratch) / "logs",
+        )
 
 
 def run(conn: connection, as_of: dt.date) -> list[tuple[str, dict]]:

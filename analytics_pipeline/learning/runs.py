@@ -18,9 +18,16 @@ from analytics_pipeline.learning.computation import (
     compute_topic_mastery,
 )
 from analytics_pipeline.learning.config import GapConfig, ReadinessConfig
-from analytics_pipeline.learning.inputs import load_inputs
+from analytics_pipeline.learning.inputs import ALL_INPUTS, load_inputs
 from analytics_pipeline.learning.tables import SCHEMA, ensure_tables, replace_rows
 from analytics_pipeline.warehouse.frames import read_frame
+
+# The inputs (learning/inputs.py) each step reads besides the published
+# topic_mastery; the assets declare the tables behind them as their deps.
+MASTERY_INPUTS = ("attempts", "interactions", "topics", "materials")
+GAPS_INPUTS = ALL_INPUTS
+READINESS_INPUTS = ("attempts", "topics")  # read once for both tables of the step:
+SUBJECT_PERCENTILES_INPUTS = ("topics",)  # subject_percentiles uses only the topics
 
 
 class StaleMasteryError(RuntimeError):
@@ -54,7 +61,7 @@ def _published_mastery(conn: connection, as_of: dt.date) -> pd.DataFrame:
 def run_topic_mastery(conn: connection, as_of: dt.date, settings: MasterySettings) -> StepResult:
     result = StepResult()
     ensure_tables(conn)
-    inputs = load_inputs(conn, as_of, ("attempts", "interactions", "topics", "materials"))
+    inputs = load_inputs(conn, as_of, MASTERY_INPUTS)
     result.lap("read")
     frame = compute_topic_mastery(inputs, as_of, settings)
     result.lap("compute")
@@ -68,7 +75,7 @@ def run_knowledge_gaps(conn: connection, as_of: dt.date, config: GapConfig) -> S
     result = StepResult()
     ensure_tables(conn)
     mastery = _published_mastery(conn, as_of)
-    inputs = load_inputs(conn, as_of)
+    inputs = load_inputs(conn, as_of, GAPS_INPUTS)
     result.lap("read")
     frame = compute_knowledge_gaps(inputs, mastery, as_of, config)
     result.lap("compute")
@@ -83,7 +90,7 @@ def run_exam_readiness(conn: connection, as_of: dt.date, config: ReadinessConfig
     result = StepResult()
     ensure_tables(conn)
     mastery = _published_mastery(conn, as_of)
-    inputs = load_inputs(conn, as_of, ("attempts", "topics"))
+    inputs = load_inputs(conn, as_of, READINESS_INPUTS)
     result.lap("read")
     readiness, subjects = compute_exam_readiness(inputs, mastery, as_of, config)
     result.lap("compute")

@@ -1,4 +1,5 @@
-"""The code location loads and its asset graph has the lineage raw -> staging."""
+"""The code location loads and its asset graph has the lineage raw -> staging
+-> ..., the learning branch included."""
 
 from __future__ import annotations
 
@@ -111,3 +112,50 @@ def test_expected_schedules(defs):
         "data_snapshots_weekly_schedule",
         "data_snapshots_monthly_schedule",
     } <= set(names)
+
+
+def _parents(graph, key: str) -> set[str]:
+    return {k.to_user_string() for k in graph.get(dg.AssetKey(key.split("/"))).parent_keys}
+
+
+def test_learning_lineage_is_one_chain(graph):
+    """staging -> learning facts (dbt views) -> learning stats (dbt) and
+    topic_mastery (Python) -> knowledge_gaps, exam_readiness; topic_mastery ->
+    topic_mastery_history (dbt snapshot) -> mastery_progression."""
+    assert "staging/stg_question_attempts" in _parents(graph, "intermediate/int_learning_attempts")
+    assert "staging/stg_material_interactions" in _parents(
+        graph, "intermediate/int_learning_interactions"
+    )
+    facts = {"intermediate/int_learning_attempts", "intermediate/int_learning_interactions"}
+    assert facts <= _parents(graph, "analytics/daily_user_stats")  # through int_learning_facts
+    mastery = _parents(graph, "analytics/topic_mastery")
+    assert facts <= mastery
+    assert "analytics/topic_mastery" in _parents(graph, "analytics/knowledge_gaps")
+    assert "analytics/topic_mastery" in _parents(graph, "analytics/exam_readiness")
+    assert _parents(graph, "snapshots/topic_mastery_history") == {"analytics/topic_mastery"}
+    assert "snapshots/topic_mastery_history" in _parents(graph, "analytics/mastery_progression")
+    # The attempts and interactions of non-deleted users come from dbt, never
+    # straight from staging events (nor stg_users for the deletion filter).
+    staging_events = {f"staging/stg_{name}" for name, s in SOURCES.items() if s.event_time_column}
+    assert "staging/stg_question_attempts" in staging_events
+    for asset in ("topic_mastery", "knowledge_gaps", "exam_readiness"):
+        parents = _parents(graph, f"analytics/{asset}")
+        assert not parents & (staging_events | {"staging/stg_users"}), asset
+
+
+def test_learning_assets_depend_on_exactly_the_tables_they_read(graph):
+    from analytics_pipeline.learning import runs
+    from analytics_pipeline.learning.inputs import input_tables
+
+    def reads(inputs, *extra: str) -> set[str]:
+        return {f"{schema}/{name}" for schema, name in input_tables(inputs)} | set(extra)
+
+    mastery = "analytics/topic_mastery"
+    assert _parents(graph, mastery) == reads(runs.MASTERY_INPUTS)
+    assert _parents(graph, "analytics/knowledge_gaps") == reads(runs.GAPS_INPUTS, mastery)
+    assert _parents(graph, "analytics/exam_readiness") == reads(runs.READINESS_INPUTS, mastery)
+    assert _parents(graph, "analytics/subject_percentiles") == reads(
+        runs.SUBJECT_PERCENTILES_INPUTS, mastery
+    )
+    for key in reads(runs.GAPS_INPUTS):  # every table read is built by a dbt asset
+        assert graph.get(dg.AssetKey(key.split("/"))).is_materializable, key
