@@ -10,6 +10,8 @@
 | ANALYTICS_PARTITION_START        | `2026-01-01`: first daily partition       |
 | ANALYTICS_LOOKBACK_DAYS          | `3`: days re-read before a partition      |
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
+| ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
+|                                  | definitions, one `<id>.yml` each          |
 | ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
 
@@ -52,6 +54,7 @@ class Settings:
     dagster_database_url: str | None
     warehouse_db: str
     dbt_project_dir: Path
+    report_definitions_dir: Path
     pg_durable: bool
     dagster_home: Path
     landing_dir: Path
@@ -77,12 +80,14 @@ def get_settings() -> Settings:
     env = os.environ
     home = Path(env.get("ANALYTICS_HOME") or _repo_or_cwd() / ".analytics").expanduser().resolve()
     dbt_dir = env.get("ANALYTICS_DBT_PROJECT_DIR") or str(_repo_or_cwd() / "dbt_project")
+    reports_dir = env.get("ANALYTICS_REPORTS_DIR") or str(_repo_or_cwd() / "reports")
     return Settings(
         home=home,
         database_url=env.get("ANALYTICS_DATABASE_URL") or None,
         dagster_database_url=env.get("ANALYTICS_DAGSTER_DATABASE_URL") or None,
         warehouse_db=env.get("ANALYTICS_WAREHOUSE_DB", "analytics"),
         dbt_project_dir=Path(dbt_dir).expanduser().resolve(),
+        report_definitions_dir=Path(reports_dir).expanduser().resolve(),
         pg_durable=env.get("ANALYTICS_PG_DURABLE", "1") not in ("0", "false", "no"),
         dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser().resolve(),
         landing_dir=Path(env.get("ANALYTICS_LANDING_DIR") or home / "landing")
