@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.settings import get_settings
@@ -103,3 +104,39 @@ def bench_ingest(rows: int) -> dict:
         f"{figures['rows_per_second']:,} rows/s"
     )
     return figures
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB"
+
+
+def bench_reports(rows: int) -> list[dict]:
+    """A `rows`-row report source in a scratch database, then the report through
+    the real query path to CSV and XLSX: time and memory per format."""
+    import tempfile
+
+    from analytics_pipeline.reports.benchmark import benchmark_reports
+
+    folder = get_settings().home / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    _use_bench_database()
+    with tempfile.TemporaryDirectory(prefix="reports-", dir=folder) as directory:
+        result = benchmark_reports(rows, Path(directory))
+    print(
+        f"generated {result.table_rows:,} rows (report rows and 10% in another workspace) "
+        f"in {result.generation_seconds:.1f}s"
+    )
+    table = [
+        ("format", "rows", "file size", "seconds", "rows/s")
+        + ("baseline RSS", "peak RSS", "RSS growth")
+    ]
+    for f in result.formats:
+        table.append(
+            (f["format"], f"{f['rows']:,}", _megabytes(f["bytes"]), f"{f['seconds']:.1f}")
+            + (f"{f['rows_per_second']:,}", _megabytes(f["baseline_rss_bytes"]))
+            + (_megabytes(f["peak_rss_bytes"]), _megabytes(f["rss_growth_bytes"]))
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    return result.formats

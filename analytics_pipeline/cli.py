@@ -114,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--port", type=_positive, default=8080)
 
     bench = sub.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=["ingest", "learning"])
-    bench.add_argument("--rows", type=_positive, default=1_000_000, help="ingest: rows")
+    bench.add_argument("what", choices=["ingest", "learning", "reports"])
+    bench.add_argument(
+        "--rows", type=_positive, default=1_000_000, help="ingest: rows; reports: report rows"
+    )
     bench.add_argument(
         "--attempts", type=_positive, default=1_000_000, help="learning: question attempts"
     )
@@ -283,10 +285,12 @@ def _docs(args) -> int:
 
 
 def _bench(args) -> int:
-    from analytics_pipeline.benchmarks import bench_ingest, bench_learning
+    from analytics_pipeline.benchmarks import bench_ingest, bench_learning, bench_reports
 
     if args.what == "learning":
         bench_learning(args.learners, args.attempts, args.days)
+    elif args.what == "reports":
+        bench_reports(args.rows)
     else:
         bench_ingest(args.rows)
     return 0

@@ -1,4 +1,5 @@
-"""dbt docs for analysts: `analytics-pipeline docs` builds the static site."""
+"""dbt docs for analysts: `analytics-pipeline docs` builds the static site, with
+every report definition as an exposure downstream of the table it reads."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 from analytics_pipeline.dbt.project import dbt_command, run_dbt
+from analytics_pipeline.reports.catalog import documented_definitions
+from analytics_pipeline.reports.exposures import write_exposures
 from analytics_pipeline.settings import get_settings
 
 
@@ -14,7 +17,9 @@ def docs_dir() -> Path:
 
 
 def generate_docs() -> Path:
-    """Run `dbt docs generate` (catalog from the live warehouse); returns index.html."""
+    """Regenerate the report exposures, then run `dbt docs generate` (catalog from
+    the live warehouse); returns index.html."""
+    write_exposures(documented_definitions())
     run_dbt("docs", "generate", target_path=docs_dir())
     return docs_dir() / "index.html"
 

@@ -6,12 +6,15 @@ Runs always read the table; the files only feed it."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg2.extensions import connection
 
+from analytics_pipeline import warehouse
 from analytics_pipeline.reports.control import (
+    DEFINITIONS_TABLE,
     InvalidDefinition,
     SyncResult,
     ensure_control_schema,
@@ -27,6 +30,8 @@ from analytics_pipeline.reports.definition import (
     parse_definition,
 )
 from analytics_pipeline.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 def reports_dir() -> Path:
@@ -101,3 +106,23 @@ def active_definition(conn: connection, report_id: str) -> ReportDefinition:
         f"no active report {report_id!r} in control.report_definitions "
         "(sync the definition files with `analytics-pipeline report sync`, or set is_active)"
     )
+
+
+def documented_definitions() -> list[ReportDefinition]:
+    """The definitions the dbt docs show: the rows of control.report_definitions
+    (inactive ones too), and the definition files whose ids the table does not
+    have yet (not synced; without the table, every file). A row that fails
+    validation is left out with a warning."""
+    files = load_definition_files(reports_dir())
+    with warehouse.connect() as conn:
+        conn.autocommit = True  # read_definitions wants a connection with no transaction
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass(%s) is not null", (DEFINITIONS_TABLE,))
+            (table_exists,) = cur.fetchone()
+        if not table_exists:
+            return files
+        rows, invalid = read_definitions(conn, parse_definition, active_only=False)
+    for row in invalid:
+        log.warning("report definition %r left out of the docs: %s", row.id, row.error)
+    by_id = {d.id: d for d in files} | {d.id: d for d in rows}
+    return [by_id[report_id] for report_id in sorted(by_id)]

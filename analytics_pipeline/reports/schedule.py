@@ -158,3 +158,22 @@ def _runs_on(schedule: ReportSchedule, day: date) -> bool:
         last_day = calendar.monthrange(day.year, day.month)[1]
         return day.day == min(schedule.day_of_month, last_day)
     raise ValueError(f"unknown frequency {schedule.frequency!r}")
+
+
+def describe_schedule(schedule: ReportSchedule) -> str:
+    """The schedule in words: `weekly on Monday at 08:00 (Europe/Berlin)`."""
+    if schedule.cron is not None:
+        when = f"cron {schedule.cron}"
+    else:
+        at = f"at {schedule.time.strftime('%H:%M')}"
+        if schedule.frequency == "weekly":
+            when = f"weekly on {schedule.day_of_week.capitalize()} {at}"
+        elif schedule.frequency == "daily":
+            when = f"daily {at}"
+        else:
+            day = f"day {schedule.day_of_month}"
+            if schedule.day_of_month > 28:
+                day += " (or the month's last day)"
+            months = " of Jan, Apr, Jul and Oct" if schedule.frequency == "quarterly" else ""
+            when = f"{schedule.frequency} on {day}{months} {at}"
+    return f"{when} ({schedule.timezone})"

@@ -2,10 +2,12 @@
 
 A report definition names a source by its key here (`daily_metrics`), never a
 schema or table of its own. Each source says which column scopes it to a
-workspace, which date column a date range filters on, and whether it has
+workspace, which date column a date range filters on, whether it has
 all-workspaces rows (`workspace_id` null), which definitions without a
-workspace read. Whether the table and its columns really exist is checked
-against the warehouse catalog at query time (`reports.query`).
+workspace read, and how dbt knows the table (a model, or a dbt source for the
+tables Python assets build; the report exposures in the dbt docs depend on
+it). Whether the table and its columns really exist is checked against the
+warehouse catalog at query time (`reports.query`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class ReportSource:
     workspace_column: str = "workspace_id"
     schema: str = REPORT_SCHEMA
     table: str = ""
+    # The dbt source declaring the table when a Python asset builds it (the
+    # table is then a `source(dbt_source, table)` in dbt, else a model).
+    dbt_source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.table:
@@ -49,14 +54,14 @@ _SOURCES = (
     ReportSource("workspace_summary", "as_of_date"),
     ReportSource("user_cohorts", "as_of_date", has_all_workspaces_rows=True),
     ReportSource("analytics_metrics", "period_start", has_all_workspaces_rows=True),
-    # Learning tables (dbt and Python assets); per workspace only.
+    # Learning tables (dbt models, then Python assets); per workspace only.
     ReportSource("daily_user_stats", "stat_date"),
     ReportSource("weekly_user_stats", "week_start"),
     ReportSource("topic_daily_stats", "stat_date"),
     ReportSource("user_learning_metrics", "as_of_date"),
-    ReportSource("topic_mastery", "as_of_date"),
-    ReportSource("knowledge_gaps", "as_of_date"),
-    ReportSource("exam_readiness", "as_of_date"),
+    ReportSource("topic_mastery", "as_of_date", dbt_source="learning"),
+    ReportSource("knowledge_gaps", "as_of_date", dbt_source="learning"),
+    ReportSource("exam_readiness", "as_of_date", dbt_source="learning"),
 )
 
 REPORT_SOURCES: MappingProxyType[str, ReportSource] = MappingProxyType(

@@ -49,12 +49,19 @@ DbtRunner = Callable[..., DbtResult]
 
 @pytest.fixture(scope="module")
 def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
-    """Run `dbt <args>` on dbt_project/ with its own target and log paths.
+    """Run `dbt <args>` on dbt_project/ (or a copy: `project_dir`) with its own
+    target and log paths.
 
     With `warehouse=True` the profile points at the test warehouse (the
     database of `fresh_database` when the module uses it)."""
 
-    def run(args: Sequence[str], *, warehouse_env: bool = True, name: str = "dbt") -> DbtResult:
+    def run(
+        args: Sequence[str],
+        *,
+        warehouse_env: bool = True,
+        name: str = "dbt",
+        project_dir: Path = DBT_PROJECT_DIR,
+    ) -> DbtResult:
         workdir = tmp_path_factory.mktemp(name)
         target_path = workdir / "target"
         env = dict(os.environ)
@@ -64,8 +71,8 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
             _dbt_executable(),
             "--no-use-colors",
             *args,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--project-dir", str(project_dir),
+            "--profiles-dir", str(project_dir),
             "--target-path", str(target_path),
             "--log-path", str(workdir / "logs"),
         ]  # fmt: skip
@@ -75,3 +82,12 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
         return DbtResult(completed.returncode, completed.stdout + completed.stderr, target_path)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of dbt_project/ (without its target and logs) that the module's tests
+    may change."""
+    copy = tmp_path_factory.mktemp("project") / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    return copy

@@ -11,6 +11,7 @@ import pytest
 
 from analytics_pipeline.reports.definition import ReportSchedule
 from analytics_pipeline.reports.schedule import (
+    describe_schedule,
     due_times,
     latest_due,
     local_date,
@@ -309,3 +310,24 @@ def test_local_date_is_the_reference_date() -> None:
     run = due_times(schedule, utc(2026, 3, 9), utc(2026, 3, 10))[0]
     assert run == utc(2026, 3, 9, 4, 30)
     assert local_date(schedule, run) == date(2026, 3, 9)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "text"),
+    [
+        (daily("07:00", BERLIN), "daily at 07:00 (Europe/Berlin)"),
+        (
+            ReportSchedule(timezone="UTC", frequency="weekly", time=time(8), day_of_week="monday"),
+            "weekly on Monday at 08:00 (UTC)",
+        ),
+        (monthly(1), "monthly on day 1 at 08:00 (UTC)"),
+        (monthly(31), "monthly on day 31 (or the month's last day) at 08:00 (UTC)"),
+        (
+            monthly(15, frequency="quarterly"),
+            "quarterly on day 15 of Jan, Apr, Jul and Oct at 08:00 (UTC)",
+        ),
+        (cron("0 6 * * 1-5", NEW_YORK), "cron 0 6 * * 1-5 (America/New_York)"),
+    ],
+)
+def test_schedule_in_words(schedule: ReportSchedule, text: str) -> None:
+    assert describe_schedule(schedule) == text

@@ -1,11 +1,11 @@
 """Render benchmark: time and peak memory of CSV / XLSX (or any format) for a
 synthetic result of N rows, streamed from a generator (no database).
 
-Each measurement runs in a forked child process so that one format's memory
-high-water mark does not hide the next one's, and is done twice: once plain
-(wall time, peak RSS growth from ``resource.getrusage``) and once under
-``tracemalloc`` (peak of Python allocations; it slows the run down, so its
-time is reported separately as ``traced_seconds``).
+Each measurement runs in a forked child process (``run_in_child``) so that one
+format's memory high-water mark does not hide the next one's, and is done
+twice: once plain (wall time, peak RSS growth from ``resource.getrusage``) and
+once under ``tracemalloc`` (peak of Python allocations; it slows the run down,
+so its time is reported separately as ``traced_seconds``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import resource
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from analytics_pipeline.reports.render import ReportContext, render_report
+
+T = TypeVar("T")
 
 COLUMNS = [
     "day",
@@ -64,12 +67,13 @@ def _context(rows: int) -> ReportContext:
     )
 
 
-def _max_rss_bytes() -> int:
+def max_rss_bytes() -> int:
+    """This process's peak resident set size so far, in bytes."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
 
 
 def _measure(fmt: str, rows: int, directory: str, traced: bool) -> dict:
-    rss_before = _max_rss_bytes()
+    rss_before = max_rss_bytes()
     if traced:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -86,30 +90,37 @@ def _measure(fmt: str, rows: int, directory: str, traced: bool) -> dict:
         figures["tracemalloc_peak_bytes"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     else:
-        figures["rss_peak_delta_bytes"] = _max_rss_bytes() - rss_before
+        figures["rss_peak_delta_bytes"] = max_rss_bytes() - rss_before
     rendered.path.unlink()
     return figures
 
 
-def _child(conn, fmt: str, rows: int, directory: str, traced: bool) -> None:
+def _child(conn, function: Callable[..., Any], args: tuple) -> None:
     try:
-        conn.send(("ok", _measure(fmt, rows, directory, traced)))
+        conn.send(("ok", function(*args)))
     except BaseException as error:  # reported to the parent, which raises
         conn.send(("error", repr(error)))
     finally:
         conn.close()
 
 
-def _in_child(fmt: str, rows: int, directory: str, traced: bool) -> dict:
-    context = multiprocessing.get_context("fork")
+def run_in_child(function: Callable[..., T], *args: Any, start_method: str = "fork") -> T:
+    """``function(*args)`` in a child process, so that its memory high-water mark is
+    its own; returns the (picklable) result or raises RuntimeError with the child's
+    error. With ``start_method="spawn"`` the child is a fresh interpreter that
+    inherits nothing of this process's heap (``function`` must be importable)."""
+    context = multiprocessing.get_context(start_method)
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, fmt, rows, directory, traced))
+    process = context.Process(target=_child, args=(sender, function, args))
     process.start()
     sender.close()
-    status, payload = receiver.recv()
+    try:
+        status, payload = receiver.recv()
+    except EOFError:  # the child died without a word (killed, out of memory)
+        status, payload = "error", "the child process died"
     process.join()
     if status != "ok":
-        raise RuntimeError(f"benchmark of {fmt} failed: {payload}")
+        raise RuntimeError(f"{function.__name__}{args!r} failed: {payload}")
     return payload
 
 
@@ -123,8 +134,8 @@ def benchmark_render(
     with tempfile.TemporaryDirectory(prefix="render-bench-", dir=directory) as work:
         results = []
         for fmt in formats:
-            plain = _in_child(fmt, rows, work, traced=False)
-            traced = _in_child(fmt, rows, work, traced=True)
+            plain = run_in_child(_measure, fmt, rows, work, False)
+            traced = run_in_child(_measure, fmt, rows, work, True)
             if plain["record_count"] != rows or traced["record_count"] != rows:
                 raise RuntimeError(f"{fmt}: rendered {plain['record_count']} of {rows} rows")
             results.append(
