@@ -178,7 +178,15 @@ def _run_report(context: dg.AssetExecutionContext, family: str, config: ReportRu
 def _family_asset(family: str, sources: set[str]) -> dg.AssetsDefinition:
     @dg.asset(
         key=family_key(family),
-        deps=[REPORT_DEFINITIONS, *(source_key(name) for name in sorted(sources))],
+        deps=[
+            REPORT_DEFINITIONS,
+            # A report reads whichever days of its (daily-partitioned) source its
+            # date range covers: it depends on all of them.
+            *(
+                dg.AssetDep(source_key(name), partition_mapping=dg.AllPartitionMapping())
+                for name in sorted(sources)
+            ),
+        ],
         partitions_def=FAMILY_PARTITIONS[family],
         group_name=REPORT_GROUP,
         kinds=_KINDS,

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from analytics_pipeline.ingest.contract import SOURCES
+from analytics_pipeline.reports.definition import load_definition_files
 from analytics_pipeline.settings import REPO_DIR
 
 
@@ -53,8 +54,9 @@ def test_dbt_tests_are_asset_checks(graph):
 
 
 def test_sensor_and_assets_are_registered(defs):
-    sensor = defs.resolve_sensor_def("landing_files_sensor")
-    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    for name in ("landing_files_sensor", "report_schedule_sensor"):
+        sensor = defs.resolve_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_every_schedule_has_an_explicit_timezone(defs):
@@ -159,3 +161,22 @@ def test_learning_assets_depend_on_exactly_the_tables_they_read(graph):
     )
     for key in reads(runs.GAPS_INPUTS):  # every table read is built by a dbt asset
         assert graph.get(dg.AssetKey(key.split("/"))).is_materializable, key
+
+
+def test_report_families_sit_downstream_of_the_marts_their_definitions_read(graph):
+    definitions = load_definition_files(REPO_DIR / "reports")
+    expected: dict[str, set[str]] = {}
+    for definition in definitions:
+        source = f"analytics/{definition.configuration.data_source}"
+        expected.setdefault(definition.report_type, set()).add(source)
+    assert expected == {
+        "dashboard": {"analytics/daily_metrics"},
+        "table": {"analytics/agent_performance", "analytics/exam_readiness"},
+        "chart": {"analytics/user_cohorts", "analytics/knowledge_gaps"},
+        "export": {"analytics/user_engagement_metrics"},
+    }
+    for family, sources in expected.items():
+        assert _parents(graph, f"reports/{family}") == sources | {"control/report_definitions"}
+        assert graph.get(dg.AssetKey(["reports", family])).partitions_def.name == (
+            f"report_{family}"
+        )
