@@ -22,6 +22,8 @@ from analytics_pipeline.demo import (
     event_day_range,
     materialize_data_snapshots,
     materialize_learning,
+    materialize_reports,
+    report_moment,
 )
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
@@ -39,7 +41,7 @@ def built(fresh_database):
 
 def build_everything() -> None:
     """Materialize every asset: unpartitioned ones, then the daily partitions over
-    the data's days in one run (as the demo does)."""
+    the data's days in one run, learning and the reports (as the demo does)."""
     partitioned = partitioned_keys()
     assert materialize("group:raw", log_level="WARNING").success
     assert materialize(
@@ -51,6 +53,8 @@ def build_everything() -> None:
         assert result.success
         assert materialize_data_snapshots(first_day, last_day, tags={})
         assert materialize_learning([last_day], tags={})
+        # The example reports; their workspaces are the demo's, so some are empty here.
+        assert materialize_reports(report_moment(last_day), tags={})
 
 
 def _query_df(sql: str) -> pd.DataFrame:
