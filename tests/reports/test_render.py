@@ -27,7 +27,13 @@ from analytics_pipeline.reports.render import (
 from analytics_pipeline.reports.render.atomic import AtomicFile
 from analytics_pipeline.reports.render.benchmark import benchmark_render
 from analytics_pipeline.reports.render.chart import OTHER, ChartData, ChartSpec
-from analytics_pipeline.reports.render.values import decimal_text, json_text, utc_iso
+from analytics_pipeline.reports.render.values import (
+    decimal_text,
+    display_text,
+    json_text,
+    text_value,
+    utc_iso,
+)
 
 COLUMNS = [
     "day",
@@ -561,3 +567,20 @@ def test_benchmark_reports_time_and_memory_per_format(tmp_path: Path) -> None:
         assert figures["rows_per_second"] > 0 and figures["cpu_seconds"] > 0
         assert figures["rss_peak_delta_bytes"] >= 0 and figures["tracemalloc_peak_bytes"] > 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("0.83636363636363636364", "0.8363636364"),  # a ratio numeric: 10 significant digits
+        ("-0.5000000000001", "-0.5"),  # rounding leaves no trailing zeros
+        ("0.0000123456789012345", "0.0000123456789"),
+        ("278.80", "278.80"),  # exact values keep their scale
+        ("12345678901234.56789", "12345678901235"),  # integer digits are never lost
+        ("1E+2", "100"),
+        ("0.00", "0.00"),
+    ],
+)
+def test_pdf_shows_numerics_to_ten_significant_digits(stored: str, shown: str) -> None:
+    assert display_text(Decimal(stored)) == shown
+    assert text_value(Decimal(stored)) == decimal_text(Decimal(stored))  # CSV stays exact

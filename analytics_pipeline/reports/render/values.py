@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import Context, Decimal
 
 # Types the csv module already writes the way we want (float as its shortest
 # round-tripping repr, None as an empty field).
@@ -90,10 +90,19 @@ def csv_row(row: tuple | list) -> list:
     return [v if type(v) in _CSV_NATIVE else text_value(v) for v in row]
 
 
+DISPLAY_DIGITS = 10
+
+
 def display_text(value: object) -> str:
-    """A cell as shown to a reader (PDF): like CSV, floats to 10 significant digits."""
+    """A cell as shown to a reader (PDF): like CSV, but floats and numerics to 10
+    significant digits (never rounding away integer digits)."""
     if type(value) is float and math.isfinite(value):
-        return f"{value:.10g}"
+        return f"{value:.{DISPLAY_DIGITS}g}"
+    if type(value) is Decimal and value.is_finite() and value != 0:
+        digits = max(DISPLAY_DIGITS, value.adjusted() + 1)
+        rounded = Context(prec=digits).plus(value)
+        # Rounded values lose the zeros rounding left; exact ones keep their scale.
+        return decimal_text(rounded.normalize() if rounded != value else value)
     return text_value(value)
 
 
