@@ -13,7 +13,7 @@ BENCH_DB = "analytics_bench"
 
 
 def _recreate_bench_database() -> None:
-    url = warehouse.warehouse_url().set(database="postgres")
+    url = warehouse.admin_url().set(database="postgres")
     import psycopg2
 
     conn = psycopg2.connect(**warehouse.libpq_params(url))
@@ -33,8 +33,9 @@ def _use_bench_database() -> None:
     if get_settings().uses_embedded_server:
         os.environ["ANALYTICS_WAREHOUSE_DB"] = BENCH_DB
     else:
-        bench_url = warehouse.warehouse_url().set(database=BENCH_DB)
+        bench_url = warehouse.admin_url().set(database=BENCH_DB)
         os.environ["ANALYTICS_DATABASE_URL"] = bench_url.render_as_string(hide_password=False)
+    warehouse.provision()  # the new database, even where this process provisioned the old one
 
 
 def bench_learning(learners: int, attempts: int, days: int) -> dict:
@@ -45,7 +46,7 @@ def bench_learning(learners: int, attempts: int, days: int) -> dict:
     from analytics_pipeline.learning import benchmark
 
     _use_bench_database()
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         started = time.perf_counter()
         counts = benchmark.generate(conn, learners=learners, attempts=attempts, days=days)
         print(

@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     wh = sub.add_parser("warehouse", help="the PostgreSQL warehouse")
     wh.add_argument("action", choices=["url", "start", "stop", "status", "psql"])
+    wh.add_argument(
+        "--role",
+        choices=["admin", "loader", "transformer", "reader", "dagster"],
+        default="admin",
+        help="url, psql: connect as this role (default admin; analysts: reader)",
+    )
 
     ing = sub.add_parser("ingest", help="load contract files into raw.<SOURCE>")
     ing.add_argument("source", metavar="SOURCE")
@@ -146,8 +152,9 @@ def _warehouse(args) -> int:
     from analytics_pipeline.warehouse.embedded import psql_path
 
     settings = get_settings()
+    role = warehouse.Role(args.role)
     if args.action == "url":
-        print(warehouse.warehouse_url().render_as_string(hide_password=False))
+        print(_role_url(role).render_as_string(hide_password=False))
     elif args.action in ("start", "stop", "status") and not settings.uses_embedded_server:
         print(
             "ANALYTICS_DATABASE_URL is set: the warehouse is an external server, "
@@ -156,7 +163,7 @@ def _warehouse(args) -> int:
     elif args.action == "start":
         started = warehouse.embedded_server().start()
         print(("started" if started else "already running") + f" (data in {settings.pgdata_dir})")
-        print(warehouse.warehouse_url().render_as_string(hide_password=False))
+        print(warehouse.warehouse_url(warehouse.Role.ADMIN).render_as_string(hide_password=False))
     elif args.action == "stop":
         print("stopped" if warehouse.embedded_server().stop() else "not running")
     elif args.action == "status":
@@ -166,10 +173,22 @@ def _warehouse(args) -> int:
         )
         return 0 if running else EXIT_FAILED
     else:  # psql
-        params = warehouse.libpq_params(warehouse.warehouse_url())
+        params = warehouse.libpq_params(_role_url(role))
+        # The password through the environment, not the command line (ps shows that).
+        password = params.pop("password", None)
+        if password:
+            os.environ["PGPASSWORD"] = password
         conninfo = " ".join(f"{k}={v}" for k, v in params.items())
         os.execv(psql_path(), [psql_path(), conninfo])
     return 0
+
+
+def _role_url(role):
+    from analytics_pipeline import warehouse
+
+    if role is warehouse.Role.DAGSTER:
+        return warehouse.dagster_storage_url()
+    return warehouse.warehouse_url(role)
 
 
 def _ingest(args) -> int:
@@ -246,7 +265,7 @@ def _ui(args) -> int:
     from analytics_pipeline.dagster_instance import prepare_dagster_home
     from analytics_pipeline.settings import REPO_DIR
 
-    warehouse.warehouse_url()
+    warehouse.warehouse_url(warehouse.Role.ADMIN)
     prepare_dagster_home()
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(REPO_DIR / "workspace.yaml"), "-h", "127.0.0.1"]

@@ -1,5 +1,11 @@
 """The Dagster instance: runs, event logs, schedules and sensor state in
-PostgreSQL (dagster-postgres), configured under $DAGSTER_HOME."""
+PostgreSQL (dagster-postgres), configured under $DAGSTER_HOME.
+
+`dagster.yaml` holds no secret: the storage URL (with the Dagster role's
+password) is read from the environment variable STORAGE_URL_VARIABLE, which
+`prepare_dagster_home()` sets for this process and the ones it starts
+(`dagster dev`, its daemon, code servers and run workers inherit it).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +16,20 @@ import yaml
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.settings import get_settings
+from analytics_pipeline.warehouse.roles import write_private
+
+STORAGE_URL_VARIABLE = "ANALYTICS_DAGSTER_STORAGE_URL"
 
 
 def prepare_dagster_home() -> Path:
-    """Write $DAGSTER_HOME/dagster.yaml for the current warehouse and export DAGSTER_HOME."""
+    """Write $DAGSTER_HOME/dagster.yaml (0600) and export DAGSTER_HOME and the
+    storage URL variable."""
     settings = get_settings()
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     storage_url = warehouse.dagster_storage_url(settings).render_as_string(hide_password=False)
     config = {
-        "storage": {"postgres": {"postgres_url": storage_url}},
+        "storage": {"postgres": {"postgres_url": {"env": STORAGE_URL_VARIABLE}}},
         "run_coordinator": {
             "module": "dagster.core.run_coordinator",
             "class": "QueuedRunCoordinator",
@@ -30,8 +40,9 @@ def prepare_dagster_home() -> Path:
     }
     target = home / "dagster.yaml"
     text = yaml.safe_dump(config, sort_keys=False)
-    if not target.exists() or target.read_text() != text:
-        target.write_text(text)
+    if not target.exists() or target.read_text() != text or target.stat().st_mode & 0o077:
+        write_private(target, text)
+    os.environ[STORAGE_URL_VARIABLE] = storage_url
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

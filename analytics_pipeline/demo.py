@@ -56,7 +56,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
         say(f"[{time.perf_counter() - started:6.1f}s] {message}")
 
     step("starting the warehouse ...")
-    url = warehouse.warehouse_url()
+    url = warehouse.warehouse_url(warehouse.Role.ADMIN)
     step(f"warehouse ready: {warehouse.display_url(url)}")
     prepare_dagster_home()
 
@@ -191,7 +191,7 @@ def materialize_data_snapshots(
 
 def event_day_range() -> tuple[str, str]:
     """First and last day with user activity or agent runs (the demo's partitions)."""
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(
             """select min(day)::date::text, max(day)::date::text from (
                    select occurred_at at time zone 'UTC' as day from staging.stg_user_activity
@@ -204,7 +204,7 @@ def event_day_range() -> tuple[str, str]:
 
 def table_counts() -> list[tuple[str, str, int]]:
     """(schema, table, rows) of every table in the project's schemas."""
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(
             """select table_schema, table_name from information_schema.tables
                where table_schema = any(%s) and table_type = 'BASE TABLE'
@@ -220,7 +220,7 @@ def table_counts() -> list[tuple[str, str, int]]:
 
 
 def quarantine_by_source() -> list[tuple[str, int]]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute("select source, count(*) from raw._quarantine group by 1 order by 1")
         return cur.fetchall()
 
@@ -235,7 +235,7 @@ def render_summary(settings) -> str:
     lines += [
         "",
         "Where things are:",
-        f"  warehouse        {warehouse.display_url(warehouse.warehouse_url())}",
+        f"  warehouse        {warehouse.display_url(warehouse.admin_url())}",
         f"  analytics home   {settings.home}",
         f"  landing folders  {settings.landing_dir}/<source>/  (drop files here)",
         f"  dagster home     {settings.dagster_home}",

@@ -12,7 +12,9 @@
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
 |                                  | definitions, one `<id>.yml` each          |
-| ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
+| ANALYTICS_PG_DURABLE             | `1`: durable commits; `0` turns fsync,    |
+|                                  | full-page writes and synchronous commit   |
+|                                  | off (tests: faster, crash-unsafe)         |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
 
 Report e-mail delivery (`SmtpSettings.from_env()`; no host means delivery is

@@ -53,7 +53,7 @@ def _use_new_database() -> Iterator[str]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     previous = os.environ.get("ANALYTICS_WAREHOUSE_DB")
     os.environ["ANALYTICS_WAREHOUSE_DB"] = name
-    warehouse.warehouse_url()  # creates it
+    warehouse.warehouse_url(warehouse.Role.ADMIN)  # creates it
     try:
         yield name
     finally:

@@ -28,6 +28,7 @@ from analytics_pipeline.demo import (
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import materialize, partitioned_keys
+from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
 
 
@@ -58,7 +59,7 @@ def build_everything() -> None:
 
 
 def _query_df(sql: str) -> pd.DataFrame:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql)
         columns = [d.name for d in cur.description]
         return pd.DataFrame(cur.fetchall(), columns=columns)
@@ -237,3 +238,58 @@ def test_published_tables_record_row_count_and_preview(built):
         )
         preview = metadata["preview"].value
         assert preview.splitlines()[0].startswith("| ") and len(preview.splitlines()) == 12
+
+
+_WORKSPACE_SCOPED = """
+select c.relname as name, c.relkind as kind, c.relrowsecurity as enabled,
+       c.relforcerowsecurity as forced,
+       coalesce(c.reloptions, '{}') @> array['security_invoker=true'] as invoker,
+       array(select p.polname::text from pg_policy p where p.polrelid = c.oid
+             order by 1) as policies
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where n.nspname = 'analytics' and c.relkind in ('r', 'p', 'v', 'm')
+   and exists (select 1 from pg_attribute a where a.attrelid = c.oid
+               and a.attname = 'workspace_id' and a.attnum > 0 and not a.attisdropped)
+ order by 1
+"""
+
+
+def test_every_published_table_with_a_workspace_has_forced_row_security(built):
+    scoped = _query_df(_WORKSPACE_SCOPED)
+    # Every report source is among them: the check covers the published tables.
+    assert set(REPORT_SOURCES) <= set(scoped.name)
+    assert "data_snapshots" in set(scoped.name)
+    for row in scoped.itertuples():
+        if row.kind == "v":
+            assert row.invoker, f"view analytics.{row.name} is not security_invoker"
+        else:
+            assert row.kind in ("r", "p"), f"analytics.{row.name}: cannot carry row security"
+            assert row.enabled and row.forced, f"analytics.{row.name}: row security off"
+            assert list(row.policies) == ["pipeline_writes", "workspace_scope"], row.name
+
+
+def test_reader_gets_no_row_of_another_workspace_from_any_published_table(built):
+    tables = list(_query_df(_WORKSPACE_SCOPED).name)
+    workspaces = sorted(_query_df("select workspace_id from staging.stg_workspaces").workspace_id)
+    assert len(workspaces) == 2
+    with warehouse.connect(warehouse.Role.READER) as conn, conn.cursor() as cur:
+        for table in tables:
+            totals = _query_df(
+                f"select workspace_id, count(*) as n from analytics.{table} group by 1"
+            )
+            by_workspace = {w: int(n) for w, n in zip(totals.workspace_id, totals.n, strict=True)}
+            count = f"select count(*) from analytics.{table}"
+            cur.execute(count)
+            assert cur.fetchone() == (0,), f"{table}: rows without a scope"
+            for workspace in workspaces:
+                warehouse.set_workspace_scope(cur, workspace)
+                cur.execute(
+                    "select count(*), count(*) filter (where workspace_id is distinct from %s) "
+                    f"from analytics.{table}",
+                    (workspace,),
+                )
+                assert cur.fetchone() == (by_workspace.get(workspace, 0), 0), (table, workspace)
+            warehouse.set_workspace_scope(cur, None)
+            cur.execute(count)
+            assert cur.fetchone() == (sum(by_workspace.values()),), table
+            conn.rollback()  # the scope lasts one transaction

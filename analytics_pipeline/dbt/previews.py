@@ -14,7 +14,7 @@ PREVIEW_ROWS = 10
 
 def table_preview_markdown(schema: str, table: str, rows: int = PREVIEW_ROWS) -> str:
     """The first `rows` rows of a table as a markdown table."""
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(f'select * from "{schema}"."{table}" limit %s', (rows,))
         names = [d.name for d in cur.description]
         body = cur.fetchall()
@@ -32,7 +32,7 @@ def markdown_table(names: Iterable[str], rows: Iterable[Iterable]) -> str:
 
 
 def table_row_count(schema: str, table: str) -> int:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(f'select count(*) from "{schema}"."{table}"')
         return cur.fetchone()[0]
 

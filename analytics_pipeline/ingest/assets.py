@@ -26,7 +26,7 @@ class RawIngestConfig(dg.Config):
 
 def _table_counts(source: Source) -> tuple[int, int, int]:
     """(rows in the raw table, rows of the source in quarantine, batches) right now."""
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.LOADER) as conn, conn.cursor() as cur:
         cur.execute(
             f"""select (select count(*) from {raw_table(source)}),
                        (select count(*) from {QUARANTINE_TABLE} where source = %s),

@@ -82,9 +82,10 @@ def ingest_files(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with warehouse.connect() as conn:
-            ensure_raw_schema(conn)
-            conn.commit()
+        # Landing tables are DDL, the admin's; the loader may only read and insert.
+        with warehouse.connect(warehouse.Role.ADMIN) as admin:
+            ensure_raw_schema(admin)
+        with warehouse.connect(warehouse.Role.LOADER) as conn:
             for path in paths:
                 result = _ingest_one(conn, source, path)
                 conn.commit()

@@ -81,7 +81,7 @@ def _table_metadata(name: str, rows: int, seconds: dict[str, float]) -> dict[str
 
 
 def _run(step, *args) -> StepResult:
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         try:
             return step(conn, *args)
         except StaleMasteryError as exc:

@@ -9,6 +9,7 @@ import pandas as pd
 from psycopg2 import sql
 from psycopg2.extensions import connection
 
+from analytics_pipeline.warehouse import isolate_workspaces
 from analytics_pipeline.warehouse.frames import write_frame
 
 SCHEMA = "analytics"
@@ -99,6 +100,7 @@ def ensure_tables(conn: connection) -> None:
                     sql.Identifier(f"{name}__workspace"), table
                 )
             )
+            isolate_workspaces(conn, f"{SCHEMA}.{name}")
 
 
 def replace_rows(conn: connection, name: str, frame: pd.DataFrame) -> int:

@@ -148,7 +148,10 @@ def _run_report(context: dg.AssetExecutionContext, family: str, config: ReportRu
         scheduled_for = parse_scheduled_for(config.scheduled_for)
     except ValueError as exc:
         raise dg.Failure(str(exc)) from exc
-    with warehouse.connect() as conn:
+    with (
+        warehouse.connect(warehouse.Role.TRANSFORMER) as conn,
+        warehouse.connect(warehouse.Role.READER) as reader,
+    ):
         try:
             definition = active_definition(conn, report_id)
         except UnknownReportError as exc:
@@ -167,6 +170,7 @@ def _run_report(context: dg.AssetExecutionContext, family: str, config: ReportRu
             scheduled_for,
             formats=config.formats or None,
             executed_by=f"{launched_by} (dagster run {context.run.run_id})",
+            query_conn=reader,
         )
     metadata = result_metadata(result)
     if result.failed:
@@ -209,7 +213,7 @@ def _family_asset(family: str, sources: set[str]) -> dg.AssetsDefinition:
     "registered as a partition of its report family.",
 )
 def report_definitions(context: dg.AssetExecutionContext):
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         synced = sync_repository(conn)
         valid, invalid = active_definitions(conn)
     added = register_partitions(context.instance, valid)

@@ -108,6 +108,7 @@ def create_source_table(conn: psycopg2.extensions.connection, rows: int) -> int:
             },
         )
         inserted = cur.rowcount
+    warehouse.isolate_workspaces(conn, SOURCE.qualified_name)
     conn.commit()
     with conn.cursor() as cur:
         cur.execute(f"analyze {SOURCE.qualified_name}")
@@ -145,7 +146,7 @@ def run_report(fmt: str, directory: str) -> dict:
     baseline = max_rss_bytes()
     started = time.perf_counter()
     with (
-        warehouse.connect() as conn,
+        warehouse.connect(warehouse.Role.READER) as conn,
         open_report_cursor(conn, definition, reference) as (columns, rows),
     ):
         context = ReportContext(
@@ -186,7 +187,7 @@ def benchmark_reports(
     if not 1 <= rows <= MAX_ROW_LIMIT:
         raise ValueError(f"rows must be between 1 and {MAX_ROW_LIMIT:,} (the report row cap)")
     started = time.perf_counter()
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         inserted = create_source_table(conn, rows)
     generation_seconds = time.perf_counter() - started
     results = []

@@ -114,7 +114,7 @@ def documented_definitions() -> list[ReportDefinition]:
     have yet (not synced; without the table, every file). A row that fails
     validation is left out with a warning."""
     files = load_definition_files(reports_dir())
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         conn.autocommit = True  # read_definitions wants a connection with no transaction
         with conn.cursor() as cur:
             cur.execute("select to_regclass(%s) is not null", (DEFINITIONS_TABLE,))

@@ -55,7 +55,7 @@ def run_report(
     the scheduled time given (ISO 8601 with offset)."""
     prepare_dagster_home()
     moment = parse_scheduled_for(scheduled_for)  # validates before anything runs
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         definition = active_definition(conn, report_id)
     register_partitions(get_instance(), [definition])
     key = family_key(definition.report_type)
@@ -79,7 +79,7 @@ def run_latest_scheduled(
     """Run every active report for its latest scheduled time at or before
     `moment` (unscheduled ones for `moment` itself), one Dagster run each; a
     failing report does not stop the others. Returns whether all succeeded."""
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         definitions = active_definitions(conn)[0]
     all_ok = True
     for definition in definitions:
@@ -96,7 +96,7 @@ def run_latest_scheduled(
 def _files(
     report_id: str, scheduled_for: datetime
 ) -> list[tuple[str, str, int | None, int | None]]:
-    with warehouse.connect() as conn, transaction(conn) as cur:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, transaction(conn) as cur:
         cur.execute(
             f"select format, coalesce(file_path, status || ': ' || coalesce(error_message, '')), "
             f"record_count, file_size from {EXECUTIONS_TABLE} "
@@ -108,7 +108,7 @@ def _files(
 
 def list_reports(say: Callable[[str], None] = print) -> int:
     """Print the active definitions: family, source, workspace, next run."""
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         valid, invalid = active_definitions(conn)
     now = datetime.now(UTC)
     say(f"{'id':32} {'family':9} {'data source':24} {'workspace':12} next run (UTC)")

@@ -143,12 +143,15 @@ def generate_report(
     executed_by: str | None = None,
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
     smtp_env: dict[str, str] | None = None,
+    query_conn: connection | None = None,
 ) -> GenerationResult:
     """Produce the report's files for `scheduled_for` (aware) and deliver them.
 
-    Each format is one execution row, claimed first: a format already completed
-    for this scheduled time (or running elsewhere) is skipped, a failed one is
-    retried. `smtp_env` replaces the process environment for the SMTP settings.
+    Each format is one execution row in `conn`, claimed first: a format already
+    completed for this scheduled time (or running elsewhere) is skipped, a
+    failed one is retried. The report's data is read through `query_conn` (the
+    reader role's, in production; default `conn`). `smtp_env` replaces the
+    process environment for the SMTP settings.
     """
     if scheduled_for.tzinfo is None:
         raise ValueError("scheduled_for must be timezone-aware")
@@ -172,6 +175,7 @@ def generate_report(
             parameters,
             executed_by,
             statement_timeout_ms,
+            query_conn or conn,
         )
         for fmt in report_formats(definition, formats)
     ]
@@ -189,6 +193,7 @@ def _generate_format(
     parameters: dict[str, Any],
     executed_by: str | None,
     statement_timeout_ms: int,
+    query_conn: connection,
 ) -> FormatOutcome:
     execution = claim_execution(
         conn, definition.id, scheduled_for, fmt, parameters, span, executed_by
@@ -201,7 +206,7 @@ def _generate_format(
     columns: list[str] = []
     try:
         with open_report_cursor(
-            conn, definition, today, statement_timeout_ms=statement_timeout_ms
+            query_conn, definition, today, statement_timeout_ms=statement_timeout_ms
         ) as (columns, rows):
             context = report_context(definition, scheduled_for, span, datetime.now(UTC))
             rendered = render_report(

@@ -36,6 +36,7 @@ from analytics_pipeline.reports.definition import (
     ReportDefinition,
 )
 from analytics_pipeline.reports.sources import REPORT_SOURCES, ReportSource
+from analytics_pipeline.warehouse import set_workspace_scope
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 120_000
 DEFAULT_FETCH_SIZE = 5_000
@@ -417,6 +418,8 @@ def open_report_cursor(
         with conn.cursor() as cur:
             cur.execute("set transaction read only")
             cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
+            # The reader role's row-level security returns this workspace's rows only.
+            set_workspace_scope(cur, definition.workspace_id)
         catalog = fetch_source_columns(conn, source)
         query, params = build_query(definition, catalog, span, max_rows=max_rows)
         cursor = conn.cursor(name=f"report_{uuid.uuid4().hex}")

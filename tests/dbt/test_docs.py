@@ -38,7 +38,7 @@ def _insert_directly(**record) -> None:
     """A row as someone adds it in the table (no validation on the way in)."""
     columns = ", ".join(record)
     placeholders = ", ".join(["%s"] * len(record))
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(
             f"insert into {DEFINITIONS_TABLE} ({columns}) values ({placeholders})",
             [json.dumps(v) if isinstance(v, dict) else v for v in record.values()],
@@ -50,9 +50,9 @@ def test_docs_command_builds_site_with_catalog_and_report_exposures(
 ):
     monkeypatch.setenv("ANALYTICS_DBT_PROJECT_DIR", str(project_copy))
     committed = (REPO_DIR / "dbt_project" / EXPOSURES_FILE).read_text()
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn:
         ensure_raw_schema(conn)
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         ensure_control_schema(conn)
         sync_definitions(conn, [TABLE_ONLY], parse_definition)
     assert cli_main(["docs"]) == 0
@@ -81,11 +81,11 @@ def test_docs_command_builds_site_with_catalog_and_report_exposures(
 def test_docs_read_the_table_and_the_files_not_synced_yet(caplog):
     shipped = _shipped_ids()
     assert [d.id for d in documented_definitions()] == shipped  # no table: the files
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         ensure_control_schema(conn)
     assert [d.id for d in documented_definitions()] == shipped  # empty table: still the files
     edited = {**TABLE_ONLY, "id": shipped[0], "name": "Edited in the table", "is_active": False}
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         sync_definitions(conn, [TABLE_ONLY, edited], parse_definition)
     _insert_directly(id="broken", name="Broken", report_type="table", configuration={})
     definitions = {d.id: d for d in documented_definitions()}

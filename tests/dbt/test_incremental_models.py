@@ -37,13 +37,13 @@ def _file_day(path) -> date | None:
 
 
 def _table(name: str) -> pd.DataFrame:
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn:
         frame = pd.read_sql_query(f"select * from {name}", conn)  # noqa: S608 (test constant)
     return frame.sort_values(INCREMENTAL[name]).reset_index(drop=True)
 
 
 def _claimed(model: str, schema: str) -> set[str]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(
             f"select batch_id from {schema}._processed_batches where model = %s and is_current",
             (model,),
@@ -53,7 +53,7 @@ def _claimed(model: str, schema: str) -> set[str]:
 
 def _batches(source: str, files) -> set[str]:
     names = [str(f) for f in files]
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(
             "select batch_id from raw._ingest_batches where source = %s and source_file = any(%s)",
             (source, names),

@@ -190,7 +190,7 @@ def _insert(cur, table: str, rows: list[dict[str, Any]]) -> None:
 @pytest.fixture(scope="module")
 def staged(fresh_database: str, run_dbt):
     """Raw rows landed, then `dbt build --select staging` (models, unit and data tests)."""
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn:
         ensure_raw_schema(conn)
         with conn.cursor() as cur:
             for table, rows in RAW.items():
@@ -199,7 +199,7 @@ def staged(fresh_database: str, run_dbt):
 
 
 def _query(sql: str) -> list[tuple]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql)
         return cur.fetchall()
 

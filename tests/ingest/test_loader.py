@@ -25,7 +25,7 @@ RUNS_HEADER = (
 
 
 def _query(sql: str, params=()) -> list[tuple]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 

@@ -284,7 +284,7 @@ RAW_LINE_CASES = [
 
 
 def _table_rows(sql: str, params=()) -> list[tuple]:
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 

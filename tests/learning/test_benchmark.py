@@ -31,7 +31,7 @@ def test_bench_learning_reads_the_views_dbt_builds(restored_env):
     assert steps["topic_mastery"]["topic_mastery"] > 0
     assert steps["knowledge_gaps"]["knowledge_gaps"] > 0
     assert steps["exam_readiness"]["exam_readiness"] > 0
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(
             "select c.relname, c.relkind from pg_class c"
             " join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'intermediate'"

@@ -68,6 +68,6 @@ def test_sensor_requests_new_files_once_and_run_ingests_them(empty_database, tmp
     assert metadata["rows_loaded"] == 2
     assert metadata["dagster/row_count"] == 2
     assert metadata["files_loaded"] == 1
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute("select agent_id from raw.agents order by 1")
         assert cur.fetchall() == [("a1",), ("a2",)]

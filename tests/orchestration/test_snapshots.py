@@ -19,7 +19,7 @@ def _write(path, rows):
 
 
 def _query(sql):
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(sql)
         return cur.fetchall()
 

@@ -60,7 +60,7 @@ def warehouse_table(name: str, schema: str | None = None) -> pd.DataFrame:
     from analytics_pipeline import warehouse
 
     schema = schema or ("intermediate" if name.startswith("int_") else "analytics")
-    with warehouse.connect() as conn, conn.cursor() as cur:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
         cur.execute(f'select * from "{schema}"."{name}"')
         columns = [d.name for d in cur.description]
         frame = pd.DataFrame(cur.fetchall(), columns=columns)

@@ -49,7 +49,7 @@ def definition(report_id: str, source: str = "daily_metrics", **fields: Any) -> 
 
 @pytest.fixture
 def conn(empty_database: str) -> Iterator[connection]:
-    connection = psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url()))
+    connection = psycopg2.connect(**warehouse.libpq_params(warehouse.admin_url()))
     try:
         ensure_control_schema(connection)
         yield connection

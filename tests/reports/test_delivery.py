@@ -261,7 +261,7 @@ class Rendered:
 def test_delivery_is_recorded_on_the_execution(
     empty_database: str, start_server: Any, files: list[Path]
 ) -> None:
-    conn: connection = psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url()))
+    conn: connection = psycopg2.connect(**warehouse.libpq_params(warehouse.admin_url()))
     try:
         ensure_control_schema(conn)
         record = {

@@ -80,7 +80,7 @@ CHARTS = {"daily_kpi_overview", "cohort_retention_monthly", "knowledge_gaps_by_s
 
 
 def _query(text: str) -> list[tuple]:
-    params = warehouse.libpq_params(warehouse.warehouse_url())
+    params = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.ADMIN))
     with psycopg2.connect(**params) as conn, conn.cursor() as cur:
         cur.execute(text)
         return cur.fetchall()

@@ -46,7 +46,7 @@ class Rendered:
 
 
 def connect() -> connection:
-    return psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url()))
+    return psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.ADMIN)))
 
 
 @pytest.fixture

@@ -129,12 +129,12 @@ create table analytics.agent_performance (
 
 
 def _connect(**overrides: str) -> connection:
-    return psycopg2.connect(**(warehouse.libpq_params(warehouse.warehouse_url()) | overrides))
+    return psycopg2.connect(**(warehouse.libpq_params(warehouse.admin_url()) | overrides))
 
 
 def _create_sources(conn: connection) -> None:
     with conn.cursor() as cur:
-        cur.execute("create schema analytics")
+        cur.execute("create schema if not exists analytics")
         cur.execute(DAILY_DDL)
         cur.executemany(
             "insert into analytics.daily_metrics values (%s, %s, %s, %s, %s, %s, %s)",
@@ -497,7 +497,7 @@ def test_statement_timeout_stops_a_long_query(empty_database: str) -> None:
     slow = _connect()
     try:
         with slow.cursor() as cur:
-            cur.execute("create schema analytics")
+            cur.execute("create schema if not exists analytics")
             # ~10^10 row pairs: minutes of work, far beyond the timeout.
             cur.execute(
                 "create view analytics.top_agents as"
@@ -769,6 +769,9 @@ def _log_entries(log_file: Path, offset: int, pid: int) -> list[tuple[str, str]]
     return [(level, message) for pid_, level, message in entries if pid_ == pid]
 
 
+ROLE_PASSWORD = uuid.uuid4().hex
+
+
 @pytest.fixture
 def report_role(conn: connection) -> Iterator[str]:
     role = f"report_reader_{uuid.uuid4().hex[:8]}"
@@ -776,7 +779,7 @@ def report_role(conn: connection) -> Iterator[str]:
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute(f"create role {role} login")
+            cur.execute(f"create role {role} login password %s", (ROLE_PASSWORD,))
             cur.execute(f'grant connect on database "{database}" to {role}')
             cur.execute(f"grant usage on schema analytics to {role}")
             cur.execute(f"grant select on analytics.workspace_summary to {role}")
@@ -816,7 +819,7 @@ def test_only_the_expected_statements_run_as_the_report_role(
     expected_select = conn.cursor().mogrify(query, params).decode()
     conn.rollback()
 
-    reader = _connect(user=report_role)
+    reader = _connect(user=report_role, password=ROLE_PASSWORD)
     try:
         with conn.cursor() as cur:
             cur.execute("select pid from pg_stat_activity where usename = %s", (report_role,))
@@ -845,6 +848,7 @@ def test_only_the_expected_statements_run_as_the_report_role(
         "BEGIN",
         "set transaction read only",
         "set local statement_timeout = 5000",
+        "select set_config('app.workspace_id', 'w1', true)",
         "select column_name, data_type from information_schema.columns"
         " where table_schema = 'analytics' and table_name = 'workspace_summary'"
         " order by ordinal_position",

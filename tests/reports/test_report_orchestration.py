@@ -83,7 +83,10 @@ from generate_series(date '2026-03-01', date '2026-04-10', interval '1 day') as 
 
 
 def _connect():
-    return psycopg2.connect(**warehouse.libpq_params(warehouse.warehouse_url()))
+    # As the pipeline writes and reads its tables (the reader gets what it creates).
+    return psycopg2.connect(
+        **warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.TRANSFORMER))
+    )
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_round_trip_keeps_types_nulls_and_empty_strings(empty_database):
             "doc": [{"k": [1, 2]}, None, [{"a": "é"}], {}],
         }
     )
-    with warehouse.connect() as conn:
+    with warehouse.connect(warehouse.Role.ADMIN) as conn:
         with conn.cursor() as cur:
             cur.execute(
                 "create table public.frames (name text, n integer, x double precision,"
