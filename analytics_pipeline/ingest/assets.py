@@ -1,5 +1,10 @@
 """Raw landing tables as Dagster assets (group `raw`): materializing one
-ingests the files waiting in its landing folder (or the files given in config)."""
+ingests the files waiting in its landing folder (or the files given in config).
+
+Each file loads on its own: a file that fails is logged, recorded in
+`raw._ingest_failures` and fails the step after the other files loaded. The
+asset materializes only when a file loaded, so a run that found nothing new
+does not make downstream assets look out of date."""
 
 # No `from __future__ import annotations`: Dagster reads the config annotation at runtime.
 from pathlib import Path
@@ -9,10 +14,13 @@ import dagster as dg
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest.contract import SOURCES, Source
 from analytics_pipeline.ingest.landing import landed_files
-from analytics_pipeline.ingest.loader import ingest_files
+from analytics_pipeline.ingest.ledger import record_failures
+from analytics_pipeline.ingest.loader import IngestFailure, ingest_files
 from analytics_pipeline.ingest.schema import BATCHES_TABLE, QUARANTINE_TABLE, raw_table
 
 RAW_GROUP = "raw"
+# The step failure names this many failed files; its metadata lists them all.
+_NAMED_FAILURES = 10
 
 
 def raw_asset_key(source: str) -> dg.AssetKey:
@@ -44,9 +52,17 @@ def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
         f"files; invalid rows go to raw._quarantine.",
         kinds={"postgres", "python"},
         metadata={"table": f"raw.{source.name}"},
+        # Materialized only when a file loaded (the function yields nothing otherwise).
+        output_required=False,
     )
     def raw_table_asset(context: dg.AssetExecutionContext, config: RawIngestConfig):
         paths = [Path(f) for f in config.files] or landed_files(source.name)
+        failures: list[IngestFailure] = []
+
+        def failed(failure: IngestFailure) -> None:
+            failures.append(failure)
+            context.log.error(f"failed {failure.file}: {failure.reason}")
+
         results = ingest_files(
             source.name,
             paths,
@@ -54,22 +70,44 @@ def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
                 f"{r.status} {r.file}: read {r.rows_read}, loaded {r.rows_loaded}, "
                 f"quarantined {r.rows_quarantined}"
             ),
+            on_failure=failed,
         )
+        record_failures(failures)
         loaded = [r for r in results if r.status == "loaded"]
-        table_rows, quarantined_total, batches = _table_counts(source)
-        return dg.MaterializeResult(
-            metadata={
-                "files_loaded": len(loaded),
-                "files_skipped": len(results) - len(loaded),
-                "rows_read": sum(r.rows_read for r in loaded),
-                "rows_loaded": sum(r.rows_loaded for r in loaded),
-                "rows_quarantined": sum(r.rows_quarantined for r in loaded),
-                "dagster/row_count": table_rows,
-                "quarantined_rows_total": quarantined_total,
-                "batches_total": batches,
-                "files": dg.MetadataValue.json([r.as_dict() for r in results]),
-            }
-        )
+        if loaded:
+            table_rows, quarantined_total, batches = _table_counts(source)
+            yield dg.MaterializeResult(
+                metadata={
+                    "files_loaded": len(loaded),
+                    "files_skipped": len(results) - len(loaded),
+                    "files_failed": len(failures),
+                    "rows_read": sum(r.rows_read for r in loaded),
+                    "rows_loaded": sum(r.rows_loaded for r in loaded),
+                    "rows_quarantined": sum(r.rows_quarantined for r in loaded),
+                    "dagster/row_count": table_rows,
+                    "quarantined_rows_total": quarantined_total,
+                    "batches_total": batches,
+                    "files": dg.MetadataValue.json([r.as_dict() for r in results]),
+                    "failures": dg.MetadataValue.json([f.as_dict() for f in failures]),
+                }
+            )
+        else:
+            context.log.info(
+                f"nothing new loaded ({len(results)} files already ingested, "
+                f"{len(failures)} failed): raw.{source.name} is not materialized"
+            )
+        if failures:
+            named = "; ".join(f"{f.file}: {f.reason}" for f in failures[:_NAMED_FAILURES])
+            more = len(failures) - _NAMED_FAILURES
+            raise dg.Failure(
+                description=f"{len(failures)} of {len(paths)} files failed to load: {named}"
+                + (f"; and {more} more (see the metadata)" if more > 0 else ""),
+                metadata={
+                    "files_loaded": len(loaded),
+                    "files_failed": len(failures),
+                    "failures": dg.MetadataValue.json([f.as_dict() for f in failures]),
+                },
+            )
 
     return raw_table_asset
 

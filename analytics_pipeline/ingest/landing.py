@@ -4,6 +4,7 @@ the landing sensor and the raw assets pick up."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics_pipeline.ingest.contract import SOURCES
@@ -25,6 +26,39 @@ def ensure_landing_folders() -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class Ignored:
+    """Something in the landing area that is not ingested, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class LandingScan:
+    """Settled files per source, and what was ignored (with a reason)."""
+
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    ignored: list[Ignored] = field(default_factory=list)
+
+
+def _in_progress(path: Path) -> bool:
+    """Hidden, `.tmp` and `.part` names: the writer protocol's names for files
+    still being written (renamed when complete), so they are skipped silently."""
+    return path.name.startswith(".") or path.suffix in (".tmp", ".part")
+
+
+def _unsupported(path: Path) -> str | None:
+    """Why a file in a source folder cannot be ingested, or None."""
+    if path.is_dir():
+        return "a folder inside a source folder; only files directly in it are read"
+    try:
+        file_format(path)
+    except UnsupportedFileError as exc:
+        return str(exc)
+    return None
+
+
 def landed_files(source: str, settled_only: bool = False) -> list[Path]:
     """Files of a supported format in the source's landing folder, in name order.
 
@@ -35,15 +69,48 @@ def landed_files(source: str, settled_only: bool = False) -> list[Path]:
     if not folder.is_dir():
         return []
     now = time.time()
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix in (".tmp", ".part") or not path.is_file():
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if not _in_progress(path)
+        and path.is_file()
+        and _unsupported(path) is None
+        and not (settled_only and now - path.stat().st_mtime < SETTLE_SECONDS)
+    ]
+
+
+def scan_landing(now: float) -> LandingScan:
+    """Every source folder's settled files (as of `now`, epoch seconds) and the
+    unknown folders, stray files and unsupported files next to them."""
+    root = get_settings().landing_dir
+    scan = LandingScan(files={source: [] for source in SOURCES})
+    if not root.is_dir():
+        return scan
+    for entry in sorted(root.iterdir()):
+        if _in_progress(entry):
             continue
-        try:
-            file_format(path)
-        except UnsupportedFileError:
+        if entry.name not in SOURCES:
+            kind = "folder" if entry.is_dir() else "file"
+            reason = (
+                f"not a source {kind}: files go into landing/<source>/ where <source> is one "
+                f"of {', '.join(sorted(SOURCES))}"
+            )
+            scan.ignored.append(Ignored(entry, reason))
             continue
-        if settled_only and now - path.stat().st_mtime < SETTLE_SECONDS:
+        if not entry.is_dir():
+            scan.ignored.append(Ignored(entry, "a file where the source folder should be"))
             continue
-        files.append(path)
-    return files
+        for path in sorted(entry.iterdir()):
+            if _in_progress(path):
+                continue
+            reason = _unsupported(path)
+            if reason:
+                scan.ignored.append(Ignored(path, reason))
+                continue
+            try:
+                settled = now - path.stat().st_mtime >= SETTLE_SECONDS
+            except FileNotFoundError:
+                continue  # renamed or removed since the listing
+            if settled:
+                scan.files[entry.name].append(path)
+    return scan

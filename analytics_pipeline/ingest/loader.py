@@ -25,10 +25,13 @@ from analytics_pipeline.ingest.readers import Chunk, file_format, read_chunks
 from analytics_pipeline.ingest.schema import (
     BATCHES_TABLE,
     QUARANTINE_TABLE,
-    ensure_raw_schema,
+    prepare_landing_tables,
     raw_table,
 )
 from analytics_pipeline.ingest.validate import validate
+
+# A failure reason is one line of the failures table and of the run's metadata.
+_MAX_REASON = 1000
 
 _QUARANTINE_COLUMNS = (
     "source",
@@ -56,6 +59,19 @@ class IngestResult:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file that could not be loaded: its transaction was rolled back."""
+
+    source: str
+    file: str
+    file_sha256: str | None  # None when the file could not be read at all
+    reason: str  # one line: the exception's type and message
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -64,31 +80,50 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_file(path: Path) -> None:
+    file_format(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+
+
 def ingest_files(
     source_name: str,
     paths: Iterable[Path],
     progress: Callable[[IngestResult], None] | None = None,
+    on_failure: Callable[[IngestFailure], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest files into one source, each file its own batch and transaction."""
+    """Ingest files into one source, each file its own batch and transaction.
+
+    Without `on_failure` the first error propagates (names are checked before
+    anything loads). With it, a file that fails is rolled back and reported,
+    and the other files still load.
+    """
     source = get_source(source_name)
     paths = [Path(p) for p in paths]
-    for path in paths:
-        file_format(path)  # reject unsupported names before loading anything
-        if not path.is_file():
-            raise FileNotFoundError(f"no such file: {path}")
+    if on_failure is None:
+        for path in paths:
+            _check_file(path)  # reject unsupported names before loading anything
     results = []
     # Millions of short-lived dicts make the cyclic GC rescan the heap over and
     # over (3x slower); the loader creates no reference cycles worth collecting.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        # Landing tables are DDL, the admin's; the loader may only read and insert.
-        with warehouse.connect(warehouse.Role.ADMIN) as admin:
-            ensure_raw_schema(admin)
+        prepare_landing_tables()
         with warehouse.connect(warehouse.Role.LOADER) as conn:
             for path in paths:
-                result = _ingest_one(conn, source, path)
-                conn.commit()
+                try:
+                    if on_failure is not None:
+                        _check_file(path)
+                    result = _ingest_one(conn, source, path)
+                    conn.commit()
+                except Exception as exc:
+                    # A lost connection fails every file alike: let it end the call.
+                    if on_failure is None or conn.closed:
+                        raise
+                    conn.rollback()
+                    on_failure(_failure(source, path, exc))
+                    continue
                 results.append(result)
                 if progress:
                     progress(result)
@@ -96,6 +131,17 @@ def ingest_files(
         if gc_was_enabled:
             gc.enable()
     return results
+
+
+def _failure(source: Source, path: Path, exc: Exception) -> IngestFailure:
+    try:
+        sha = file_sha256(path)
+    except OSError:
+        sha = None
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 3] + "..."
+    return IngestFailure(source.name, str(path.resolve()), sha, reason)
 
 
 def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:

@@ -1,16 +1,18 @@
 """DDL of the landing schema `raw`: one append-only table per source, the
-quarantine and the ingest ledger. Idempotent; columns the contract gained since
-a table was created are added."""
+quarantine, the ingest ledger and the log of files that failed to load.
+Idempotent; columns the contract gained since a table was created are added."""
 
 from __future__ import annotations
 
 from psycopg2.extensions import connection
 
+from analytics_pipeline import warehouse
 from analytics_pipeline.ingest.contract import LINEAGE_COLUMNS, SOURCES, Source
 
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}._quarantine"
 BATCHES_TABLE = f"{RAW_SCHEMA}._ingest_batches"
+FAILURES_TABLE = f"{RAW_SCHEMA}._ingest_failures"
 
 _LEDGER_DDL = f"""
 create table if not exists {BATCHES_TABLE} (
@@ -38,6 +40,15 @@ create table if not exists {QUARANTINE_TABLE} (
     quarantined_at  timestamptz not null
 );
 create index if not exists _quarantine_source_batch on {QUARANTINE_TABLE} (source, batch_id);
+-- Append-only: one row per failed attempt to load a file (nothing of it was loaded).
+create table if not exists {FAILURES_TABLE} (
+    source        text not null,
+    source_file   text not null,
+    file_sha256   text,
+    reason        text not null,
+    failed_at     timestamptz not null
+);
+create index if not exists _ingest_failures_content on {FAILURES_TABLE} (source, file_sha256);
 """
 
 
@@ -69,7 +80,7 @@ def _table_ddl(source: Source) -> str:
 
 
 def ensure_raw_schema(conn: connection) -> None:
-    """Create schema `raw` and every landing table, the quarantine and the ledger."""
+    """Create schema `raw` and every landing table, the quarantine and the ledgers."""
     with conn.cursor() as cur:
         # Serialize concurrent bootstraps (parallel ingests, test workers).
         cur.execute("select pg_advisory_xact_lock(hashtext('analytics_pipeline.raw_schema'))")
@@ -77,3 +88,10 @@ def ensure_raw_schema(conn: connection) -> None:
         cur.execute(_LEDGER_DDL)
         for source in SOURCES.values():
             cur.execute(_table_ddl(source), (source.description,))
+
+
+def prepare_landing_tables() -> None:
+    """Create or update the landing tables. DDL is the admin's: the loader role
+    may only read and insert."""
+    with warehouse.connect(warehouse.Role.ADMIN) as admin:
+        ensure_raw_schema(admin)

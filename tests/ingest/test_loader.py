@@ -4,6 +4,7 @@ real loader and the real embedded PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import json
 import shutil
@@ -15,8 +16,8 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.cli import main as cli_main
-from analytics_pipeline.ingest import ingest_files
-from analytics_pipeline.ingest.readers import UnsupportedFileError
+from analytics_pipeline.ingest import ingest_files, loader
+from analytics_pipeline.ingest.readers import UnsupportedFileError, read_chunks
 
 RUNS_HEADER = (
     "run_id,agent_id,workspace_id,user_id,status,started_at,ended_at,runtime_seconds,"
@@ -223,6 +224,60 @@ def test_unsupported_file_is_refused_before_loading(empty_database, tmp_path):
     path.write_text("<x/>")
     with pytest.raises(UnsupportedFileError):
         ingest_files("user_activity", [path])
+
+
+def _workspaces_jsonl(ids) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "workspace_id": i,
+                "name": "n",
+                "subscription_status": "ACTIVE",
+                "created_at": "2026-01-01",
+                "updated_at": "2026-01-01",
+            }
+        )
+        + "\n"
+        for i in ids
+    )
+
+
+def test_on_failure_rolls_back_the_failed_file_and_loads_the_others(
+    empty_database, tmp_path, monkeypatch
+):
+    # Small chunks: the truncated file COPYs some rows before it breaks.
+    monkeypatch.setattr(loader, "read_chunks", functools.partial(read_chunks, chunk_rows=50))
+    before = tmp_path / "a.jsonl"
+    before.write_text(_workspaces_jsonl(["a1"]))
+    whole = gzip.compress(_workspaces_jsonl([f"t{i}" for i in range(2000)]).encode())
+    truncated = tmp_path / "b.jsonl.gz"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    after = tmp_path / "c.jsonl"
+    after.write_text(_workspaces_jsonl(["c1"]))
+    missing = tmp_path / "gone.jsonl"
+    unsupported = tmp_path / "d.xml"
+    unsupported.write_text("<x/>")
+
+    failures = []
+    results = ingest_files(
+        "workspaces", [before, truncated, missing, unsupported, after], on_failure=failures.append
+    )
+    assert [r.file for r in results] == [str(before.resolve()), str(after.resolve())]
+    assert _query("select workspace_id from raw.workspaces order by 1") == [("a1",), ("c1",)]
+    assert _query("select count(*) from raw._ingest_batches") == [(2,)]
+    assert [(f.file, f.file_sha256) for f in failures] == [
+        (str(truncated.resolve()), loader.file_sha256(truncated)),
+        (str(missing.resolve()), None),
+        (str(unsupported.resolve()), loader.file_sha256(unsupported)),
+    ]
+    assert failures[0].reason.startswith("EOFError: Compressed file ended")
+    assert failures[1].reason.startswith("FileNotFoundError: no such file")
+    assert failures[2].reason.startswith("UnsupportedFileError: d.xml")
+    assert all("\n" not in f.reason for f in failures)
+
+    # Without on_failure the error propagates, as the CLI expects.
+    with pytest.raises(EOFError):
+        ingest_files("workspaces", [truncated])
 
 
 def test_cli_ingest_prints_counts_and_exit_codes(empty_database, tmp_path, capsys):
