@@ -290,3 +290,13 @@ def test_dagster_yaml_references_the_secret_instead_of_holding_it(empty_database
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_runs_count() >= 0
+
+
+def test_status_checks_leave_no_failed_login_in_the_server_log(empty_database):
+    server = warehouse.embedded_server()
+    offset = server.log_file.stat().st_size
+    assert all(server.is_running() for _ in range(3))
+    with server.log_file.open("rb") as handle:
+        handle.seek(offset)
+        written = handle.read().decode(errors="replace")
+    assert "FATAL" not in written, written
