@@ -93,6 +93,7 @@ class EmbeddedServer:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
             if self.is_running():
+                self._secure_running_server()
                 return False
             run_as = self._prepare_system_user()
             if not (self.pgdata / "PG_VERSION").exists():
@@ -193,9 +194,22 @@ class EmbeddedServer:
             "--no-instructions",
         )
 
-    def _write_authentication(self, run_as: str | None) -> None:
+    def _secure_running_server(self) -> None:
+        """A server started by an older version (trust authentication, a socket
+        open to all) is closed without a restart: new authentication files,
+        reloaded, and owner-only socket permissions."""
+        run_as = self._system_user()
+        if self._write_authentication(run_as, only_if_changed=True):
+            run_as = self._prepare_system_user()
+            self._run(run_as, "pg_ctl", "-D", str(self.pgdata), "reload")
+        for path in (self.socket_dir, self.socket_dir / f".s.PGSQL.{SOCKET_PORT}"):
+            if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o700:
+                path.chmod(0o700)
+
+    def _write_authentication(self, run_as: str | None, only_if_changed: bool = False) -> bool:
         """pg_hba.conf and pg_ident.conf, rewritten on every start (this also
-        closes the `trust` access of servers initialised by older versions)."""
+        closes the `trust` access of servers initialised by older versions).
+        Returns whether a file changed."""
         owner = pwd.getpwuid(os.geteuid()).pw_name
         files = {
             "pg_hba.conf": (
@@ -211,12 +225,17 @@ class EmbeddedServer:
             ),
         }
         entry = pwd.getpwnam(run_as) if run_as else None
+        changed = False
         for name, text in files.items():
             path = self.pgdata / name
+            if only_if_changed and path.exists() and path.read_text() == text:
+                continue
             path.write_text(text)
             path.chmod(0o600)
             if entry is not None:
                 os.chown(path, entry.pw_uid, entry.pw_gid)
+            changed = True
+        return changed
 
     def _prepare_socket_dir(self, run_as: str | None) -> None:
         socket_dir = self.socket_dir

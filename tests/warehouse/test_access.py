@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg2
@@ -300,3 +301,36 @@ def test_status_checks_leave_no_failed_login_in_the_server_log(empty_database):
         handle.seek(offset)
         written = handle.read().decode(errors="replace")
     assert "FATAL" not in written, written
+
+
+def test_a_server_left_open_by_an_older_version_is_closed_on_next_use(empty_database):
+    server = warehouse.embedded_server()
+    hba = server.pgdata / "pg_hba.conf"
+    secured = hba.read_text()
+    # Taken first: any use of the warehouse API secures a running server.
+    passwordless = _params(Role.READER, password="")
+    # What versions before the roles left behind: trust for everyone, a 0777 socket.
+    hba.write_text("local all all trust\n")
+    server._run(server._prepare_system_user(), "pg_ctl", "-D", str(server.pgdata), "reload")
+    server.socket_dir.chmod(0o777)
+    assert _passwordless_login_works(passwordless, expected=True)  # open to anyone
+
+    assert server.start() is False  # running already: secured in place
+    assert hba.read_text() == secured
+    assert stat.S_IMODE(server.socket_dir.stat().st_mode) == 0o700
+    assert not _passwordless_login_works(passwordless, expected=False)
+
+
+def _passwordless_login_works(params: dict[str, str], expected: bool) -> bool:
+    """Whether the reader gets in without a password; waits (up to 10 s) for
+    `expected`, since the server applies a reload asynchronously."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            psycopg2.connect(**params).close()
+            works = True
+        except psycopg2.OperationalError:
+            works = False
+        if works == expected or time.monotonic() > deadline:
+            return works
+        time.sleep(0.1)
