@@ -243,7 +243,9 @@ def render_summary(settings) -> str:
         "",
         "Next:",
         "  make ui                                 open the Dagster UI (http://127.0.0.1:3000)",
-        "  .venv/bin/analytics-pipeline warehouse psql     query the tables",
+        "  .venv/bin/analytics-pipeline warehouse psql     query the tables (as the admin)",
+        "  .venv/bin/analytics-pipeline warehouse psql --role reader   as an analyst:"
+        " set app.workspace_id first (README: Access and tenants)",
         "  .venv/bin/analytics-pipeline report list        the reports and their next runs",
     ]
     return "\n".join(lines)
