@@ -13,6 +13,8 @@
 | ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
 |                                  | definitions, one `<id>.yml` each          |
 | ANALYTICS_PG_DURABLE             | `1`; `0` turns fsync off (tests, demos)   |
+| ANALYTICS_RUN_MONITORING_INTERVAL| `30`: seconds between Dagster run         |
+|                                  | monitoring checks (dead run workers)      |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
 
 Report e-mail delivery (`SmtpSettings.from_env()`; no host means delivery is
@@ -60,6 +62,7 @@ class Settings:
     landing_dir: Path
     partition_start: str
     lookback_days: int
+    run_monitoring_interval: int = 30
 
     @property
     def pgdata_dir(self) -> Path:
@@ -95,6 +98,9 @@ def get_settings() -> Settings:
         .resolve(),
         partition_start=env.get("ANALYTICS_PARTITION_START", "2026-01-01"),
         lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
+        run_monitoring_interval=int(
+            _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)
+        ),
     )
 
 
