@@ -1,5 +1,5 @@
 """Ingestion: contract, validation, bulk load and quarantine."""
 
-from analytics_pipeline.ingest.loader import IngestResult, ingest_files
+from analytics_pipeline.ingest.loader import IngestError, IngestResult, ingest_files
 
-__all__ = ["IngestResult", "ingest_files"]
+__all__ = ["IngestError", "IngestResult", "ingest_files"]

@@ -1,6 +1,10 @@
 """Land one file into its raw table: hash it, skip it if the ledger knows its
 content, validate it chunk by chunk and COPY valid rows into `raw.<source>` and
 invalid ones into `raw._quarantine`, all in one transaction with its ledger row.
+
+A database error (a lost connection included) stops the ingest with an
+IngestError naming the file. That file's transaction is rolled back; files
+committed before it stay loaded.
 """
 
 from __future__ import annotations
@@ -8,13 +12,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg2.extensions import connection
@@ -29,6 +37,9 @@ from analytics_pipeline.ingest.schema import (
     raw_table,
 )
 from analytics_pipeline.ingest.validate import validate
+
+# The loader's connections show under this name in pg_stat_activity.
+APPLICATION_NAME = "analytics-pipeline ingest"
 
 _QUARANTINE_COLUMNS = (
     "source",
@@ -56,6 +67,18 @@ class IngestResult:
         return asdict(self)
 
 
+class IngestError(RuntimeError):
+    """A database error stopped the ingest of `path` (None: before any file).
+    That file's batch was rolled back."""
+
+    def __init__(self, path: Path | None, reason: str):
+        where = str(path) if path else "before loading any file"
+        rolled_back = "; its batch was rolled back, nothing of it is loaded" if path else ""
+        super().__init__(f"{where}: {reason}{rolled_back}")
+        self.path = path
+        self.reason = reason
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -81,16 +104,23 @@ def ingest_files(
     # over (3x slower); the loader creates no reference cycles worth collecting.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    current: Path | None = None
     try:
         with warehouse.connect() as conn:
-            ensure_raw_schema(conn)
-            conn.commit()
-            for path in paths:
-                result = _ingest_one(conn, source, path)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("set application_name = %s", (APPLICATION_NAME,))
+                ensure_raw_schema(conn)
                 conn.commit()
-                results.append(result)
-                if progress:
-                    progress(result)
+                for current in paths:
+                    result = _ingest_one(conn, source, current)
+                    conn.commit()
+                    results.append(result)
+                    if progress:
+                        progress(result)
+            except psycopg2.Error as exc:
+                where = current.resolve() if current else None  # as progress names it
+                raise IngestError(where, _describe(conn, exc)) from exc
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -223,5 +253,77 @@ def _copy(conn: connection, table_name: str, table: pa.Table) -> None:
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     buffer.seek(0)
     columns = ", ".join(table.column_names)
-    with conn.cursor() as cur:
-        cur.copy_expert(f"copy {table_name} ({columns}) from stdin with (format csv)", buffer)
+    with conn.cursor() as cur, _driver_reports() as reports:
+        try:
+            cur.copy_expert(f"copy {table_name} ({columns}) from stdin with (format csv)", buffer)
+        except psycopg2.Error as exc:
+            server_error = next(filter(None, (_psycopg2_cause(r[1]) for r in reports)), None)
+            if server_error is None:
+                raise
+            raise server_error from exc
+
+
+def _describe(conn: connection, exc: psycopg2.Error) -> str:
+    """One line: what went wrong, in the server's words where it gave any."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = lines[0] if lines else type(exc).__name__
+    if conn.closed:
+        return f"connection to the database was lost ({detail})"
+    return f"database error ({detail})"
+
+
+# -- psycopg2 reports instead of raising ---------------------------------------
+# When a COPY FROM loses its connection, psycopg2 2.9 prints the server's error
+# (e.g. AdminShutdown: "terminating connection due to administrator command")
+# to stderr with PyErr_Print, chained to a SystemError, and raises only an
+# "invalid socket" OperationalError. While a COPY runs, the thread running it
+# collects what psycopg2 prints instead, so the real cause is raised and
+# stderr stays clean.
+
+_reports = threading.local()
+_hook_lock = threading.Lock()
+_hook_users = 0
+_saved_excepthook = sys.excepthook
+
+
+def _collecting_excepthook(exc_type, exc, tb) -> None:
+    sink = getattr(_reports, "sink", None)
+    if sink is None:  # printed by another thread: print it as before
+        _saved_excepthook(exc_type, exc, tb)
+    else:
+        sink.append((exc_type, exc, tb))
+
+
+def _psycopg2_cause(exc: BaseException | None) -> psycopg2.Error | None:
+    """The first psycopg2 error in an exception's chain of causes."""
+    while exc is not None and not isinstance(exc, psycopg2.Error):
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+@contextmanager
+def _driver_reports() -> Iterator[list[tuple]]:
+    """What psycopg2 prints in this thread within the block, as (type, value,
+    traceback), collected instead of printed; printed after all if the block
+    succeeds, so nothing is hidden."""
+    global _hook_users, _saved_excepthook
+    collected: list[tuple] = []
+    with _hook_lock:
+        if _hook_users == 0:
+            _saved_excepthook = sys.excepthook
+            sys.excepthook = _collecting_excepthook
+        _hook_users += 1
+    _reports.sink = collected
+    succeeded = False
+    try:
+        yield collected
+        succeeded = True
+    finally:
+        _reports.sink = None
+        with _hook_lock:
+            _hook_users -= 1
+            if _hook_users == 0 and sys.excepthook is _collecting_excepthook:
+                sys.excepthook = _saved_excepthook
+        if succeeded:
+            for report in collected:
+                _saved_excepthook(*report)

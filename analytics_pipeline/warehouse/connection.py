@@ -103,7 +103,10 @@ def connect(settings: Settings | None = None) -> Iterator[psycopg2.extensions.co
         yield conn
         conn.commit()
     except BaseException:
-        conn.rollback()
+        # A lost connection cannot roll back (the server already did); its
+        # error must not replace the one that got us here.
+        with suppress(psycopg2.Error):
+            conn.rollback()
         raise
     finally:
         conn.close()
