@@ -44,7 +44,7 @@ Status = dg.DagsterRunStatus
 
 
 @pytest.fixture
-def dagster_home(empty_database, tmp_path, monkeypatch) -> Iterator[Path]:
+def dagster_home(empty_database, tmp_path, monkeypatch) -> Path:
     # The test's own Dagster database: the daemons must see only its runs.
     url = warehouse.warehouse_url().render_as_string(hide_password=False)
     monkeypatch.setenv("ANALYTICS_DAGSTER_DATABASE_URL", url)
