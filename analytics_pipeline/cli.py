@@ -192,7 +192,7 @@ def _role_url(role):
 
 
 def _ingest(args) -> int:
-    from analytics_pipeline.ingest import ingest_files
+    from analytics_pipeline.ingest import IngestError, ingest_files
 
     def report(result) -> None:
         if result.status == "skipped":
@@ -203,7 +203,11 @@ def _ingest(args) -> int:
                 f"quarantined {result.rows_quarantined:,} ({result.seconds:.1f}s)"
             )
 
-    results = ingest_files(args.source, args.files, progress=report)
+    try:
+        results = ingest_files(args.source, args.files, progress=report)
+    except IngestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     loaded = [r for r in results if r.status == "loaded"]
     print(
         f"total: {len(results)} files ({len(results) - len(loaded)} skipped), "

@@ -36,6 +36,25 @@ def prepare_dagster_home() -> Path:
             # Two cores: more parallel dbt runs would only fight over them.
             "config": {"max_concurrent_runs": 2},
         },
+        # DefaultRunLauncher plus a run worker health check (by pid): without
+        # it, a run whose worker died after its code server did stays STARTED
+        # and holds a slot of max_concurrent_runs for good.
+        "run_launcher": {
+            "module": "analytics_pipeline.dagster_run_launcher",
+            "class": "PidCheckingRunLauncher",
+        },
+        # The daemon checks STARTED runs' workers every poll interval and marks
+        # a run with a dead worker FAILURE; runs stuck starting or canceling
+        # time out. No resume (the launcher cannot resume a run) and no runtime
+        # cap (long backfills are legitimate).
+        "run_monitoring": {
+            "enabled": True,
+            "start_timeout_seconds": 180,
+            "cancel_timeout_seconds": 180,
+            "max_resume_run_attempts": 0,
+            "max_runtime_seconds": 0,
+            "poll_interval_seconds": settings.run_monitoring_interval,
+        },
         "telemetry": {"enabled": False},
     }
     target = home / "dagster.yaml"

@@ -15,6 +15,8 @@
 | ANALYTICS_PG_DURABLE             | `1`: durable commits; `0` turns fsync,    |
 |                                  | full-page writes and synchronous commit   |
 |                                  | off (tests: faster, crash-unsafe)         |
+| ANALYTICS_RUN_MONITORING_INTERVAL| `30`: seconds between Dagster run         |
+|                                  | monitoring checks (dead run workers)      |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
 
 Report e-mail delivery (`SmtpSettings.from_env()`; no host means delivery is
@@ -62,6 +64,7 @@ class Settings:
     landing_dir: Path
     partition_start: str
     lookback_days: int
+    run_monitoring_interval: int = 30
 
     @property
     def pgdata_dir(self) -> Path:
@@ -97,6 +100,9 @@ def get_settings() -> Settings:
         .resolve(),
         partition_start=env.get("ANALYTICS_PARTITION_START", "2026-01-01"),
         lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
+        run_monitoring_interval=int(
+            _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)
+        ),
     )
 
 

@@ -1,5 +1,5 @@
 """Ingestion: contract, validation, bulk load and quarantine."""
 
-from analytics_pipeline.ingest.loader import IngestFailure, IngestResult, ingest_files
+from analytics_pipeline.ingest.loader import IngestError, IngestFailure, IngestResult, ingest_files
 
-__all__ = ["IngestFailure", "IngestResult", "ingest_files"]
+__all__ = ["IngestError", "IngestFailure", "IngestResult", "ingest_files"]

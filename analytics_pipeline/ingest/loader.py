@@ -1,6 +1,10 @@
 """Land one file into its raw table: hash it, skip it if the ledger knows its
 content, validate it chunk by chunk and COPY valid rows into `raw.<source>` and
 invalid ones into `raw._quarantine`, all in one transaction with its ledger row.
+
+A lost connection (or, without `on_failure`, any database error) stops the
+ingest with an IngestError naming the file. That file's transaction is rolled
+back; files committed before it stay loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg2.extensions import connection
@@ -29,9 +34,12 @@ from analytics_pipeline.ingest.schema import (
     raw_table,
 )
 from analytics_pipeline.ingest.validate import validate
+from analytics_pipeline.warehouse.copy_errors import copy_from_stdin
 
 # A failure reason is one line of the failures table and of the run's metadata.
 _MAX_REASON = 1000
+# The loader's connections show under this name in pg_stat_activity.
+APPLICATION_NAME = "analytics-pipeline ingest"
 
 _QUARANTINE_COLUMNS = (
     "source",
@@ -70,6 +78,18 @@ class IngestFailure:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+class IngestError(RuntimeError):
+    """A database error stopped the ingest of `path` (None: before any file).
+    That file's batch was rolled back."""
+
+    def __init__(self, path: Path | None, reason: str):
+        where = str(path) if path else "before loading any file"
+        rolled_back = "; its batch was rolled back, nothing of it is loaded" if path else ""
+        super().__init__(f"{where}: {reason}{rolled_back}")
+        self.path = path
+        self.reason = reason
 
 
 def file_sha256(path: Path) -> str:
@@ -111,6 +131,9 @@ def ingest_files(
     try:
         prepare_landing_tables()
         with warehouse.connect(warehouse.Role.LOADER) as conn:
+            with conn.cursor() as cur:
+                cur.execute("set application_name = %s", (APPLICATION_NAME,))
+            conn.commit()
             for path in paths:
                 try:
                     if on_failure is not None:
@@ -118,8 +141,10 @@ def ingest_files(
                     result = _ingest_one(conn, source, path)
                     conn.commit()
                 except Exception as exc:
-                    # A lost connection fails every file alike: let it end the call.
+                    # A lost connection fails every file alike: it ends the call.
                     if on_failure is None or conn.closed:
+                        if isinstance(exc, psycopg2.Error):
+                            raise IngestError(path.resolve(), _describe(conn, exc)) from exc
                         raise
                     conn.rollback()
                     on_failure(_failure(source, path, exc))
@@ -127,6 +152,8 @@ def ingest_files(
                 results.append(result)
                 if progress:
                     progress(result)
+    except psycopg2.Error as exc:  # connecting, or the landing tables' DDL
+        raise IngestError(None, f"database error ({_first_line(exc)})") from exc
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -271,4 +298,16 @@ def _copy(conn: connection, table_name: str, table: pa.Table) -> None:
     buffer.seek(0)
     columns = ", ".join(table.column_names)
     with conn.cursor() as cur:
-        cur.copy_expert(f"copy {table_name} ({columns}) from stdin with (format csv)", buffer)
+        copy_from_stdin(cur, f"copy {table_name} ({columns}) from stdin with (format csv)", buffer)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _describe(conn: connection, exc: psycopg2.Error) -> str:
+    """One line: what went wrong, in the server's words where it gave any."""
+    if conn.closed:
+        return f"connection to the database was lost ({_first_line(exc)})"
+    return f"database error ({_first_line(exc)})"

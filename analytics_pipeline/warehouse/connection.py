@@ -184,7 +184,10 @@ def connect(
         yield conn
         conn.commit()
     except BaseException:
-        conn.rollback()
+        # A lost connection cannot roll back (the server already did); its
+        # error must not replace the one that got us here.
+        with suppress(psycopg2.Error):
+            conn.rollback()
         raise
     finally:
         conn.close()
