@@ -3,7 +3,9 @@ into chunks of records, keeping each row's line number and verbatim text.
 
 Structural problems (invalid JSON, JSON that is not an object, CSV rows with
 the wrong field count or broken quoting, undecodable bytes) become rejects
-here; everything else is the validator's business.
+here; everything else is the validator's business. A UTF-8 byte-order mark at
+the start of a text file (as spreadsheet tools export it) is not part of the
+first row and is skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import orjson
 
 CHUNK_ROWS = 100_000
+UTF8_BOM = b"\xef\xbb\xbf"
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -85,10 +88,17 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
         return
     opener = gzip.open if gzipped else open
     with opener(path, "rb") as handle:
+        _skip_bom(handle)
         if fmt == "jsonl":
             yield from _jsonl_chunks(handle, chunk_rows)
         else:
             yield from _csv_chunks(handle, chunk_rows)
+
+
+def _skip_bom(handle) -> None:
+    """Move past a UTF-8 byte-order mark at the start, or stay at the start."""
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
 
 
 # -- JSON lines ----------------------------------------------------------------

@@ -301,3 +301,51 @@ def test_cli_ingest_prints_counts_and_exit_codes(empty_database, tmp_path, capsy
     assert "skipped" in capsys.readouterr().out
     assert cli_main(["ingest", "no_such_source", str(path)]) == 2
     assert cli_main(["ingest", "user_activity", str(tmp_path / "missing.jsonl")]) == 2
+
+
+BOM = b"\xef\xbb\xbf"
+ACTIVITY_CSV = (
+    "event_id,user_id,workspace_id,event_type,occurred_at\n"
+    "e1,u1,w1,login,2026-09-01T10:00:00Z\n"
+    "e2,u1,w1,logout,2026-09-01T11:00:00Z\n"
+)
+ACTIVITY_JSONL = "".join(
+    json.dumps(
+        {
+            "event_id": event_id,
+            "user_id": "u1",
+            "workspace_id": "w1",
+            "event_type": event_type,
+            "occurred_at": occurred_at,
+        }
+    )
+    + "\n"
+    for event_id, event_type, occurred_at in (
+        ("e1", "login", "2026-09-01T10:00:00Z"),
+        ("e2", "logout", "2026-09-01T11:00:00Z"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "first_line"),
+    [
+        ("export.csv", ACTIVITY_CSV, 2),
+        ("export.csv.gz", ACTIVITY_CSV, 2),
+        ("export.jsonl", ACTIVITY_JSONL, 1),
+        ("export.ndjson.gz", ACTIVITY_JSONL, 1),
+    ],
+    ids=["csv", "csv.gz", "jsonl", "ndjson.gz"],
+)
+def test_a_utf8_byte_order_mark_starts_the_file_not_the_first_row(
+    empty_database, tmp_path, name, text, first_line
+):
+    data = BOM + text.encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    (result,) = ingest_files("user_activity", [path])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
+    assert _query(
+        "select event_id, event_type, _source_line from raw.user_activity order by event_id"
+    ) == [("e1", "login", first_line), ("e2", "logout", first_line + 1)]
+    assert _query("select count(*) from raw._quarantine") == [(0,)]
