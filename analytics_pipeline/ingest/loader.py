@@ -220,7 +220,7 @@ def _prepare_chunk(
     tables: list[tuple[str, pa.Table]] = []
     loaded = 0
     if rows:
-        checked = validate(source, chunk.records)
+        checked = validate(source, chunk.records, json_as_text=chunk.json_as_text)
         mask = checked.valid_mask(rows)
         for row, reasons in checked.reasons.items():
             quarantine.append((chunk.lines[row], "; ".join(reasons), chunk.payload_text(row)))

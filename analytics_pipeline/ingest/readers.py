@@ -53,6 +53,9 @@ class Chunk:
     lines: list[int] = field(default_factory=list)
     payloads: list[str | bytes] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    # CSV and Parquet cells hold a json column's object as JSON text; a JSON
+    # line holds the object itself.
+    json_as_text: bool = True
 
     @property
     def rows_read(self) -> int:
@@ -105,7 +108,7 @@ def _skip_bom(handle) -> None:
 
 
 def _jsonl_chunks(handle, chunk_rows: int) -> Iterator[Chunk]:
-    chunk = Chunk()
+    chunk = Chunk(json_as_text=False)
     loads, add = orjson.loads, chunk.add
     for line_no, raw in enumerate(handle, start=1):
         raw = raw.rstrip(b"\r\n")
@@ -129,7 +132,7 @@ def _jsonl_chunks(handle, chunk_rows: int) -> Iterator[Chunk]:
         add(value, line_no, raw)
         if len(chunk.records) + len(chunk.rejects) >= chunk_rows:
             yield chunk
-            chunk = Chunk()
+            chunk = Chunk(json_as_text=False)
             add = chunk.add
     if chunk.rows_read:
         yield chunk
