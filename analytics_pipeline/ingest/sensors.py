@@ -60,8 +60,8 @@ def evaluate_landing(context: dg.SensorEvaluationContext, now: dt.datetime) -> d
     scan = scan_landing(now.timestamp())
     _log_ignored(context.log, scan, cursor)
     files = _landed_files(context.log, scan, cursor)
-    done = ledger.ingested(f.content for f in files)
-    runs = _past_runs(context.instance, {f.content for f in files} - done)
+    done = ledger.ingested(f.ref for f in files)
+    runs = _past_runs(context.instance, {f.content for f in files if f.ref not in done})
     decisions = plan(now, files, done, runs)
     requests = []
     reported = set()

@@ -349,3 +349,64 @@ def test_a_utf8_byte_order_mark_starts_the_file_not_the_first_row(
         "select event_id, event_type, _source_line from raw.user_activity order by event_id"
     ) == [("e1", "login", first_line), ("e2", "logout", first_line + 1)]
     assert _query("select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_empty_files_are_each_recorded_once_by_name(empty_database, tmp_path, capsys):
+    """Files without rows share contents (0 bytes here): each is its own ledger
+    row, known by its path; reading it again is a skip, not a new batch."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b"")
+    second.write_bytes(b"")
+    results = ingest_files("agents", [first, second])
+    assert [
+        (r.file, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in results
+    ] == [
+        (str(first.resolve()), "empty", 0, 0, 0),
+        (str(second.resolve()), "empty", 0, 0, 0),
+    ]
+    assert results[0].batch_id != results[1].batch_id
+    again = ingest_files("agents", [second, first])
+    assert [(r.status, r.batch_id) for r in again] == [
+        ("skipped", results[1].batch_id),
+        ("skipped", results[0].batch_id),
+    ]
+    assert _query(
+        "select batch_id, source_file, file_bytes, rows_read, rows_loaded, rows_quarantined "
+        "from raw._ingest_batches order by source_file"
+    ) == [
+        (results[0].batch_id, str(first.resolve()), 0, 0, 0, 0),
+        (results[1].batch_id, str(second.resolve()), 0, 0, 0, 0),
+    ]
+
+    # Through the CLI: a bare CSV header and blank lines hold no rows either.
+    header = tmp_path / "header.csv"
+    header.write_text("agent_id,workspace_id,name,created_at,updated_at\n")
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n")
+    assert cli_main(["ingest", "agents", str(header), str(blank), str(first)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    batches = dict(_query("select source_file, batch_id from raw._ingest_batches"))
+    assert lines == [
+        f"{header.resolve()}: empty, no rows (recorded in batch {batches[str(header.resolve())]})",
+        f"{blank.resolve()}: empty, no rows (recorded in batch {batches[str(blank.resolve())]})",
+        f"{first.resolve()}: skipped (already ingested in batch {results[0].batch_id})",
+        "total: 3 files (1 skipped, 2 empty), read 0, loaded 0, quarantined 0",
+    ]
+    assert _query("select count(*) from raw._ingest_batches where rows_read = 0") == [(4,)]
+    assert _query("select count(*) from raw.agents") == [(0,)]
+    assert _query("select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_a_content_with_rows_still_loads_once_under_any_name(empty_database, tmp_path):
+    """The ledger's uniqueness, now split by emptiness, still refuses a second
+    batch of a content with rows (even written past the loader's check)."""
+    path = tmp_path / "w.jsonl"
+    path.write_text(_workspaces_jsonl(["w1"]))
+    (loaded,) = ingest_files("workspaces", [path])
+    with pytest.raises(Exception, match="_ingest_batches_content_once"):
+        _query(
+            "insert into raw._ingest_batches select 'other', source, 'elsewhere.jsonl', "
+            "file_sha256, file_bytes, file_format, rows_read, rows_loaded, rows_quarantined, "
+            "started_at, finished_at from raw._ingest_batches where batch_id = %s",
+            (loaded.batch_id,),
+        )
