@@ -410,3 +410,30 @@ def test_a_content_with_rows_still_loads_once_under_any_name(empty_database, tmp
             "started_at, finished_at from raw._ingest_batches where batch_id = %s",
             (loaded.batch_id,),
         )
+
+
+def test_a_ledger_made_before_empty_files_counted_by_name_is_migrated(empty_database, tmp_path):
+    """A ledger created unique by (source, sha256) loses that constraint on the
+    next ingest, so two empty files can both be recorded."""
+    _query(
+        """create schema if not exists raw;
+           create table raw._ingest_batches (
+               batch_id text primary key, source text not null, source_file text not null,
+               file_sha256 text not null, file_bytes bigint not null, file_format text not null,
+               rows_read bigint not null, rows_loaded bigint not null,
+               rows_quarantined bigint not null, started_at timestamptz not null,
+               finished_at timestamptz not null,
+               constraint _ingest_batches_file_once unique (source, file_sha256),
+               constraint _ingest_batches_accounting
+                   check (rows_read = rows_loaded + rows_quarantined));
+           select 1"""
+    )
+    paths = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for path in paths:
+        path.write_bytes(b"")
+    assert [r.status for r in ingest_files("agents", paths)] == ["empty", "empty"]
+    assert _query(
+        "select conname from pg_constraint where conrelid = 'raw._ingest_batches'::regclass "
+        "and contype <> 'n' "
+        "order by 1"
+    ) == [("_ingest_batches_accounting",), ("_ingest_batches_pkey",)]
