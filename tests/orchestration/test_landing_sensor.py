@@ -379,3 +379,25 @@ def test_empty_files_are_each_ingested_once_and_reported_as_empty(
         "select source_file, rows_read, rows_loaded, rows_quarantined "
         "from raw._ingest_batches order by source_file"
     ) == [(str(first.resolve()), 0, 0, 0), (str(second.resolve()), 0, 0, 0)]
+
+
+def test_a_run_loading_rows_and_an_empty_file_lists_both_in_its_materialization(
+    empty_database, tmp_path, monkeypatch
+):
+    folder = _agents_folder(tmp_path, monkeypatch)
+    empty = _empty_file(folder / "agents_0.jsonl")
+    full = _write_agents(folder / "agents_1.jsonl", ["a1", "a2"])
+    run = dg.materialize(raw_assets, selection=[dg.AssetKey(["raw", "agents"])])
+    (materialization,) = run.asset_materializations_for_node("raw__agents")
+    metadata = materialization.metadata
+    assert (
+        metadata["files_loaded"].value,
+        metadata["files_empty"].value,
+        metadata["files_skipped"].value,
+        metadata["rows_read"].value,
+    ) == (1, 1, 0, 2)
+    assert [(f["file"], f["status"], f["rows_read"]) for f in metadata["files"].value] == [
+        (str(empty.resolve()), "empty", 0),
+        (str(full.resolve()), "loaded", 2),
+    ]
+    assert run.asset_observations_for_node("raw__agents") == []
