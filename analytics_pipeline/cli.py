@@ -197,6 +197,8 @@ def _ingest(args) -> int:
     def report(result) -> None:
         if result.status == "skipped":
             print(f"{result.file}: skipped (already ingested in batch {result.batch_id})")
+        elif result.status == "empty":
+            print(f"{result.file}: empty, no rows (recorded in batch {result.batch_id})")
         else:
             print(
                 f"{result.file}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
@@ -209,8 +211,10 @@ def _ingest(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     loaded = [r for r in results if r.status == "loaded"]
+    skipped = sum(r.status == "skipped" for r in results)
+    empty = sum(r.status == "empty" for r in results)
     print(
-        f"total: {len(results)} files ({len(results) - len(loaded)} skipped), "
+        f"total: {len(results)} files ({skipped} skipped, {empty} empty), "
         f"read {sum(r.rows_read for r in loaded):,}, "
         f"loaded {sum(r.rows_loaded for r in loaded):,}, "
         f"quarantined {sum(r.rows_quarantined for r in loaded):,}"

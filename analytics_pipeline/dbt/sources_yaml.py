@@ -102,7 +102,7 @@ def render_sources() -> dict[str, Any]:
             {
                 "name": SOURCE_NAME,
                 "description": (
-                    "Landing tables of the raw source contract (shared/CONTRACT.md), loaded by "
+                    "Landing tables of the raw source contract (docs/contract.md), loaded by "
                     "`analytics-pipeline ingest`: one append-only table per source, typed, with "
                     "the lineage columns _ingested_at, _source_file, _source_line and _batch_id."
                 ),

@@ -3,8 +3,9 @@ ingests the files waiting in its landing folder (or the files given in config).
 
 Each file loads on its own: a file that fails is logged, recorded in
 `raw._ingest_failures` and fails the step after the other files loaded. The
-asset materializes only when a file loaded, so a run that found nothing new
-does not make downstream assets look out of date."""
+asset materializes only when a file loaded rows, so a run that found nothing new
+does not make downstream assets look out of date; a run that only recorded
+empty files (no rows) reports them in an observation of the asset instead."""
 
 # No `from __future__ import annotations`: Dagster reads the config annotation at runtime.
 from pathlib import Path
@@ -74,12 +75,14 @@ def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
         )
         record_failures(failures)
         loaded = [r for r in results if r.status == "loaded"]
+        empty = [r for r in results if r.status == "empty"]
         if loaded:
             table_rows, quarantined_total, batches = _table_counts(source)
             yield dg.MaterializeResult(
                 metadata={
                     "files_loaded": len(loaded),
-                    "files_skipped": len(results) - len(loaded),
+                    "files_empty": len(empty),
+                    "files_skipped": len(results) - len(loaded) - len(empty),
                     "files_failed": len(failures),
                     "rows_read": sum(r.rows_read for r in loaded),
                     "rows_loaded": sum(r.rows_loaded for r in loaded),
@@ -93,8 +96,19 @@ def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
             )
         else:
             context.log.info(
-                f"nothing new loaded ({len(results)} files already ingested, "
-                f"{len(failures)} failed): raw.{source.name} is not materialized"
+                f"nothing new loaded ({len(results) - len(empty)} files already ingested, "
+                f"{len(empty)} empty, {len(failures)} failed): raw.{source.name} is not "
+                "materialized"
+            )
+        if empty and not loaded:
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=raw_asset_key(source.name),
+                    metadata={
+                        "files_empty": len(empty),
+                        "files": dg.MetadataValue.json([r.as_dict() for r in results]),
+                    },
+                )
             )
         if failures:
             named = "; ".join(f"{f.file}: {f.reason}" for f in failures[:_NAMED_FAILURES])

@@ -1,4 +1,4 @@
-"""The raw source contract (shared/CONTRACT.md) as data.
+"""The raw source contract (docs/contract.md) as data.
 
 Everything that needs the shape of a source reads it from here: the landing
 table DDL, the validator, the sample generator and the check that keeps the dbt
@@ -107,7 +107,7 @@ def _c(
     )
 
 
-# Keys of user_activity.metadata that the marts read (CONTRACT.md).
+# Keys of user_activity.metadata that the marts read (docs/contract.md).
 ACTIVITY_METADATA_KEYS = (
     JsonKey("feature", "text"),
     JsonKey("duration_ms", "number", minimum=0),

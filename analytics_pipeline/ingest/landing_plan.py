@@ -39,6 +39,11 @@ class LandedFile:
     def content(self) -> tuple[str, str]:
         return (self.source, self.sha256)
 
+    @property
+    def ref(self) -> tuple[str, str, str]:
+        """(source, sha256, path): how the ledger tells empty files apart."""
+        return (self.source, self.sha256, self.path)
+
 
 class RunState(Enum):
     IN_PROGRESS = "in progress"
@@ -77,15 +82,17 @@ class Decision:
 def plan(
     now: dt.datetime,
     files: Iterable[LandedFile],
-    ingested: Collection[tuple[str, str]],
+    ingested: Collection[tuple[str, str, str]],
     runs: Mapping[tuple[str, str], Sequence[PastRun]],
 ) -> list[Decision]:
-    """A decision for every landed content the ledger does not hold (the first
-    file of a content, when several files hold the same bytes)."""
+    """A decision for every landed file the ledger does not hold (`ingested`:
+    their `ref`s), one per content at a time: the first file of a content, when
+    several files hold the same bytes. Empty files share contents but the ledger
+    holds each by its path, so the next one of a content comes up on a later tick."""
     decisions = []
     seen: set[tuple[str, str]] = set()
     for file in files:
-        if file.content in ingested or file.content in seen:
+        if file.ref in ingested or file.content in seen:
             continue
         seen.add(file.content)
         decisions.append(_decide(now, file, runs.get(file.content, ())))

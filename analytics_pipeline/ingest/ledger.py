@@ -4,6 +4,7 @@ failures log (`raw._ingest_failures`), for the landing sensor and the raw assets
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest.loader import IngestFailure
@@ -14,12 +15,16 @@ from analytics_pipeline.ingest.schema import (
 )
 
 Content = tuple[str, str]
-"""(source, file sha256): what the ledger knows a file by."""
+"""(source, file sha256): what the ledger knows a file with rows by."""
+
+FileRef = tuple[str, str, str]
+"""(source, file sha256, path) of a landed file."""
 
 
-def ingested(contents: Iterable[Content]) -> set[Content]:
-    """The given contents that the ledger holds (loaded before)."""
-    wanted = set(contents)
+def ingested(files: Iterable[FileRef]) -> set[FileRef]:
+    """The given files that the ledger holds: by content when the content had
+    rows, by content and path when it had none (empty files share contents)."""
+    wanted = set(files)
     if not wanted:
         return set()
     with warehouse.connect(warehouse.Role.LOADER) as conn, conn.cursor() as cur:
@@ -27,10 +32,23 @@ def ingested(contents: Iterable[Content]) -> set[Content]:
         if not _table_exists(cur, BATCHES_TABLE):
             return set()
         cur.execute(
-            f"select source, file_sha256 from {BATCHES_TABLE} where file_sha256 = any(%s)",
-            (sorted({sha for _, sha in wanted}),),
+            f"""select source, file_sha256, rows_read > 0, source_file from {BATCHES_TABLE}
+                where file_sha256 = any(%s)""",
+            (sorted({sha for _, sha, _ in wanted}),),
         )
-        return {row for row in cur.fetchall() if row in wanted}
+        with_rows: set[Content] = set()
+        empty_files: set[FileRef] = set()
+        for source, sha, has_rows, source_file in cur.fetchall():
+            if has_rows:
+                with_rows.add((source, sha))
+            else:
+                empty_files.add((source, sha, source_file))
+    # The loader records a file by its resolved path.
+    return {
+        ref
+        for ref in wanted
+        if ref[:2] in with_rows or (ref[0], ref[1], str(Path(ref[2]).resolve())) in empty_files
+    }
 
 
 def latest_failure_reasons(contents: Iterable[Content]) -> dict[Content, str]:

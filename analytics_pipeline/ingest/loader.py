@@ -5,6 +5,10 @@ invalid ones into `raw._quarantine`, all in one transaction with its ledger row.
 A lost connection (or, without `on_failure`, any database error) stops the
 ingest with an IngestError naming the file. That file's transaction is rolled
 back; files committed before it stay loaded.
+
+A file without rows (0 bytes, blank lines, a CSV header only, a byte-order mark
+only) is "empty": its ledger row counts zeros, and it is known by its path as
+well as its content, since different empty files share their bytes.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ _QUARANTINE_COLUMNS = (
 class IngestResult:
     source: str
     file: str
-    status: str  # "loaded" or "skipped"
+    status: str  # "loaded", "empty" (a file without rows) or "skipped" (known to the ledger)
     batch_id: str
     rows_read: int
     rows_loaded: int
@@ -178,14 +182,10 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
     with conn.cursor() as cur:
         # One loader per (source, content) at a time; the ledger then decides.
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"{source.name}:{sha}",))
-        cur.execute(
-            f"select batch_id from {BATCHES_TABLE} where source = %s and file_sha256 = %s",
-            (source.name, sha),
-        )
-        known = cur.fetchone()
+        known = _known_batch(cur, source, sha, path)
         if known:
             return IngestResult(
-                source.name, str(path), "skipped", known[0], 0, 0, 0, time.perf_counter() - started
+                source.name, str(path), "skipped", known, 0, 0, 0, time.perf_counter() - started
             )
         cur.execute("select clock_timestamp()")
         ingested_at = cur.fetchone()[0]
@@ -229,13 +229,26 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
     return IngestResult(
         source.name,
         str(path),
-        "loaded",
+        "loaded" if rows_read else "empty",
         batch_id,
         rows_read,
         rows_loaded,
         rows_quarantined,
         time.perf_counter() - started,
     )
+
+
+def _known_batch(cur, source: Source, sha: str, path: Path) -> str | None:
+    """The batch that already landed this file: the content's, when it had rows;
+    for an empty content, the batch of this very file (by path), if any."""
+    cur.execute(
+        f"""select batch_id from {BATCHES_TABLE}
+            where source = %s and file_sha256 = %s and (rows_read > 0 or source_file = %s)
+            order by rows_read desc limit 1""",
+        (source.name, sha, str(path)),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
 
 
 def _prepare_chunk(
@@ -247,7 +260,7 @@ def _prepare_chunk(
     tables: list[tuple[str, pa.Table]] = []
     loaded = 0
     if rows:
-        checked = validate(source, chunk.records)
+        checked = validate(source, chunk.records, json_as_text=chunk.json_as_text)
         mask = checked.valid_mask(rows)
         for row, reasons in checked.reasons.items():
             quarantine.append((chunk.lines[row], "; ".join(reasons), chunk.payload_text(row)))

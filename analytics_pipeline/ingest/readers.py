@@ -3,7 +3,9 @@ into chunks of records, keeping each row's line number and verbatim text.
 
 Structural problems (invalid JSON, JSON that is not an object, CSV rows with
 the wrong field count or broken quoting, undecodable bytes) become rejects
-here; everything else is the validator's business.
+here; everything else is the validator's business. A UTF-8 byte-order mark at
+the start of a text file (as spreadsheet tools export it) is not part of the
+first row and is skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import orjson
 
 CHUNK_ROWS = 100_000
+UTF8_BOM = b"\xef\xbb\xbf"
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -50,6 +53,9 @@ class Chunk:
     lines: list[int] = field(default_factory=list)
     payloads: list[str | bytes] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    # CSV and Parquet cells hold a json column's object as JSON text; a JSON
+    # line holds the object itself.
+    json_as_text: bool = True
 
     @property
     def rows_read(self) -> int:
@@ -85,17 +91,24 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
         return
     opener = gzip.open if gzipped else open
     with opener(path, "rb") as handle:
+        _skip_bom(handle)
         if fmt == "jsonl":
             yield from _jsonl_chunks(handle, chunk_rows)
         else:
             yield from _csv_chunks(handle, chunk_rows)
 
 
+def _skip_bom(handle) -> None:
+    """Move past a UTF-8 byte-order mark at the start, or stay at the start."""
+    if handle.read(len(UTF8_BOM)) != UTF8_BOM:
+        handle.seek(0)
+
+
 # -- JSON lines ----------------------------------------------------------------
 
 
 def _jsonl_chunks(handle, chunk_rows: int) -> Iterator[Chunk]:
-    chunk = Chunk()
+    chunk = Chunk(json_as_text=False)
     loads, add = orjson.loads, chunk.add
     for line_no, raw in enumerate(handle, start=1):
         raw = raw.rstrip(b"\r\n")
@@ -119,7 +132,7 @@ def _jsonl_chunks(handle, chunk_rows: int) -> Iterator[Chunk]:
         add(value, line_no, raw)
         if len(chunk.records) + len(chunk.rejects) >= chunk_rows:
             yield chunk
-            chunk = Chunk()
+            chunk = Chunk(json_as_text=False)
             add = chunk.add
     if chunk.rows_read:
         yield chunk

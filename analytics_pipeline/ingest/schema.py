@@ -27,9 +27,16 @@ create table if not exists {BATCHES_TABLE} (
     rows_quarantined  bigint not null,
     started_at        timestamptz not null,
     finished_at       timestamptz not null,
-    constraint _ingest_batches_file_once unique (source, file_sha256),
     constraint _ingest_batches_accounting check (rows_read = rows_loaded + rows_quarantined)
 );
+-- A content with rows loads once per source, under any name. Files without rows
+-- all share a few contents (0 bytes, a bare CSV header): each is recorded once
+-- per file (its resolved path), so every empty file that arrives is accounted for.
+alter table {BATCHES_TABLE} drop constraint if exists _ingest_batches_file_once;
+create unique index if not exists _ingest_batches_content_once
+    on {BATCHES_TABLE} (source, file_sha256) where rows_read > 0;
+create unique index if not exists _ingest_batches_empty_file_once
+    on {BATCHES_TABLE} (source, file_sha256, source_file) where rows_read = 0;
 create table if not exists {QUARANTINE_TABLE} (
     source          text not null,
     source_file     text not null,

@@ -1,5 +1,6 @@
 """The landing sensor: one run per settled file in `landing/<source>/` whose
-content the ingest ledger does not hold; failed runs are retried with backoff
+content the ingest ledger does not hold (an empty file: whose path it does not
+hold); failed runs are retried with backoff
 (`landing_plan`), and what is ignored, failed or given up is logged once."""
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ HASH_BUDGET_SECONDS = 20.0
 @dg.sensor(
     name="landing_files_sensor",
     description="Ingests files dropped into $ANALYTICS_HOME/landing/<source>/: one run per "
-    "file whose content raw._ingest_batches does not hold; failed files are retried "
-    "after 1, 5 and 30 minutes, then given up (touch the file to retry).",
+    "file whose content raw._ingest_batches does not hold (an empty file: whose path); "
+    "failed files are retried after 1, 5 and 30 minutes, then given up (touch the file "
+    "to retry).",
     asset_selection=dg.AssetSelection.assets(*raw_assets),
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -60,8 +62,8 @@ def evaluate_landing(context: dg.SensorEvaluationContext, now: dt.datetime) -> d
     scan = scan_landing(now.timestamp())
     _log_ignored(context.log, scan, cursor)
     files = _landed_files(context.log, scan, cursor)
-    done = ledger.ingested(f.content for f in files)
-    runs = _past_runs(context.instance, {f.content for f in files} - done)
+    done = ledger.ingested(f.ref for f in files)
+    runs = _past_runs(context.instance, {f.content for f in files if f.ref not in done})
     decisions = plan(now, files, done, runs)
     requests = []
     reported = set()

@@ -64,13 +64,19 @@ class _Errors:
         self.by_row.setdefault(row, []).append(reason)
 
 
-def validate(source: Source, records: list[dict]) -> Validated:
+def validate(source: Source, records: list[dict], *, json_as_text: bool) -> Validated:
+    """Check records of one file. `json_as_text`: the file's format carries the
+    JSON objects of json columns as text (CSV and Parquet cells); JSON lines
+    carry the object itself, so there a string is not an object."""
     errors = _Errors()
     arrays: dict[str, pa.Array] = {}
     for column in source.columns:
         name = column.name
         values = [record.get(name) for record in records]
-        arrays[name] = _CHECKERS[column.type](column, values, errors)
+        if column.type == "json":
+            arrays[name] = _check_json(column, values, errors, json_as_text)
+        else:
+            arrays[name] = _CHECKERS[column.type](column, values, errors)
     _name_missing_values(source, records, errors)
     for rule in source.order_rules:
         later, earlier = arrays[rule.later], arrays[rule.earlier]
@@ -286,14 +292,25 @@ def _timestamp_problem(column: Column, value: str) -> str:
     return f"column {column.name}: value {_show(value)} does not parse as an ISO 8601 timestamp"
 
 
-def _check_json(column: Column, values: list, errors: _Errors) -> pa.Array:
-    """JSON objects only; absent means {}."""
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _check_json(column: Column, values: list, errors: _Errors, as_text: bool) -> pa.Array:
+    """JSON objects only (given as text when `as_text`); absent means {}."""
     keys = frozenset(key.name for key in column.json_keys)
     dumps = orjson.dumps
     out: list = [b"{}"] * len(values)
     for row, value in enumerate(values):
         if not value and (value is None or type(value) is dict):
             continue  # absent or empty: "{}"
+        if type(value) is str and not as_text:
+            errors.add(
+                row,
+                f"column {column.name}: value {_show(value)} is a JSON string, not an object "
+                "(JSON lines carry the object itself; only CSV and Parquet cells hold JSON text)",
+            )
+            out[row] = None
+            continue
         if type(value) is str:
             try:
                 value = orjson.loads(value)
@@ -302,9 +319,8 @@ def _check_json(column: Column, values: list, errors: _Errors) -> pa.Array:
                 out[row] = None
                 continue
         if type(value) is not dict:
-            errors.add(
-                row, f"column {column.name}: value is a JSON {type(value).__name__}, not an object"
-            )
+            kind = _JSON_KINDS.get(type(value), type(value).__name__)
+            errors.add(row, f"column {column.name}: value is a JSON {kind}, not an object")
             out[row] = None
             continue
         if keys and not keys.isdisjoint(value):
@@ -359,5 +375,4 @@ _CHECKERS = {
     "numeric": _check_numeric,
     "bool": _check_bool,
     "ts": _check_ts,
-    "json": _check_json,
 }

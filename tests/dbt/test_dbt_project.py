@@ -152,3 +152,22 @@ def test_sources_join_the_dagster_graph(manifest) -> None:
         assert node["loaded_at_field"] == "_ingested_at"
         assert node["freshness"]["warn_after"] == {"count": 24, "period": "hour"}
         assert node["freshness"]["error_after"] == {"count": 72, "period": "hour"}
+
+
+def test_the_docs_site_opens_on_the_projects_overview(manifest) -> None:
+    """The project's `__overview__` doc block replaces dbt's generic welcome page."""
+    overviews = {key: doc for key, doc in manifest["docs"].items() if doc["name"] == "__overview__"}
+    ours = overviews["doc.analytics_pipeline.__overview__"]
+    assert ours["package_name"] == "analytics_pipeline"
+    assert ours["original_file_path"] == "models/overview.md"
+    text = ours["block_contents"]
+    for heading in (
+        "## Layers",
+        "## Where to start",
+        "## Reading the lineage",
+        "## Tenants and roles",
+    ):
+        assert heading in text
+    for words in ("topic_mastery_history", "app.workspace_id", "analytics_reader"):
+        assert words in text
+    assert "Welcome!" not in text

@@ -46,9 +46,9 @@ def test_retry_delays_grow_then_give_up():
 
 def test_new_content_is_requested_and_ingested_content_is_not():
     other = LandedFile("agents", "/landing/agents/b.jsonl", "bb" * 32, mtime_ns=2_000)
-    (decision,) = plan(NOW, [FILE, other], ingested={other.content}, runs={})
+    (decision,) = plan(NOW, [FILE, other], ingested={other.ref}, runs={})
     assert (decision.file, decision.action, decision.attempt) == (FILE, Action.REQUEST, 1)
-    assert plan(NOW, [FILE], ingested={FILE.content}, runs={}) == []
+    assert plan(NOW, [FILE], ingested={FILE.ref}, runs={}) == []
 
 
 def test_same_content_in_two_files_is_one_decision():
@@ -108,3 +108,17 @@ def test_a_success_ends_a_series_of_failures():
     }
     (decision,) = plan(NOW, [FILE], ingested=set(), runs=runs)
     assert (decision.action, decision.attempt, decision.failures) == (Action.REQUEST, 4, ())
+
+
+def test_empty_files_sharing_a_content_come_up_one_after_the_other():
+    """The ledger holds an empty file by its path: a second empty file of the
+    same (empty) content is decided once the first is recorded, then neither."""
+    empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    first = LandedFile("agents", "/landing/agents/a.jsonl", empty, mtime_ns=1)
+    second = LandedFile("agents", "/landing/agents/b.jsonl", empty, mtime_ns=2)
+    (decision,) = plan(NOW, [first, second], ingested=set(), runs={})
+    assert (decision.file, decision.action, decision.attempt) == (first, Action.REQUEST, 1)
+    runs = {first.content: [_run(1, RunState.SUCCESS, NOW - dt.timedelta(seconds=5))]}
+    (decision,) = plan(NOW, [first, second], ingested={first.ref}, runs=runs)
+    assert (decision.file, decision.action, decision.attempt) == (second, Action.REQUEST, 2)
+    assert plan(NOW, [first, second], ingested={first.ref, second.ref}, runs=runs) == []

@@ -301,3 +301,139 @@ def test_cli_ingest_prints_counts_and_exit_codes(empty_database, tmp_path, capsy
     assert "skipped" in capsys.readouterr().out
     assert cli_main(["ingest", "no_such_source", str(path)]) == 2
     assert cli_main(["ingest", "user_activity", str(tmp_path / "missing.jsonl")]) == 2
+
+
+BOM = b"\xef\xbb\xbf"
+ACTIVITY_CSV = (
+    "event_id,user_id,workspace_id,event_type,occurred_at\n"
+    "e1,u1,w1,login,2026-09-01T10:00:00Z\n"
+    "e2,u1,w1,logout,2026-09-01T11:00:00Z\n"
+)
+ACTIVITY_JSONL = "".join(
+    json.dumps(
+        {
+            "event_id": event_id,
+            "user_id": "u1",
+            "workspace_id": "w1",
+            "event_type": event_type,
+            "occurred_at": occurred_at,
+        }
+    )
+    + "\n"
+    for event_id, event_type, occurred_at in (
+        ("e1", "login", "2026-09-01T10:00:00Z"),
+        ("e2", "logout", "2026-09-01T11:00:00Z"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "first_line"),
+    [
+        ("export.csv", ACTIVITY_CSV, 2),
+        ("export.csv.gz", ACTIVITY_CSV, 2),
+        ("export.jsonl", ACTIVITY_JSONL, 1),
+        ("export.ndjson.gz", ACTIVITY_JSONL, 1),
+    ],
+    ids=["csv", "csv.gz", "jsonl", "ndjson.gz"],
+)
+def test_a_utf8_byte_order_mark_starts_the_file_not_the_first_row(
+    empty_database, tmp_path, name, text, first_line
+):
+    data = BOM + text.encode()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    (result,) = ingest_files("user_activity", [path])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
+    assert _query(
+        "select event_id, event_type, _source_line from raw.user_activity order by event_id"
+    ) == [("e1", "login", first_line), ("e2", "logout", first_line + 1)]
+    assert _query("select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_empty_files_are_each_recorded_once_by_name(empty_database, tmp_path, capsys):
+    """Files without rows share contents (0 bytes here): each is its own ledger
+    row, known by its path; reading it again is a skip, not a new batch."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(b"")
+    second.write_bytes(b"")
+    results = ingest_files("agents", [first, second])
+    assert [
+        (r.file, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in results
+    ] == [
+        (str(first.resolve()), "empty", 0, 0, 0),
+        (str(second.resolve()), "empty", 0, 0, 0),
+    ]
+    assert results[0].batch_id != results[1].batch_id
+    again = ingest_files("agents", [second, first])
+    assert [(r.status, r.batch_id) for r in again] == [
+        ("skipped", results[1].batch_id),
+        ("skipped", results[0].batch_id),
+    ]
+    assert _query(
+        "select batch_id, source_file, file_bytes, rows_read, rows_loaded, rows_quarantined "
+        "from raw._ingest_batches order by source_file"
+    ) == [
+        (results[0].batch_id, str(first.resolve()), 0, 0, 0, 0),
+        (results[1].batch_id, str(second.resolve()), 0, 0, 0, 0),
+    ]
+
+    # Through the CLI: a bare CSV header and blank lines hold no rows either.
+    header = tmp_path / "header.csv"
+    header.write_text("agent_id,workspace_id,name,created_at,updated_at\n")
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n\n")
+    assert cli_main(["ingest", "agents", str(header), str(blank), str(first)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    batches = dict(_query("select source_file, batch_id from raw._ingest_batches"))
+    assert lines == [
+        f"{header.resolve()}: empty, no rows (recorded in batch {batches[str(header.resolve())]})",
+        f"{blank.resolve()}: empty, no rows (recorded in batch {batches[str(blank.resolve())]})",
+        f"{first.resolve()}: skipped (already ingested in batch {results[0].batch_id})",
+        "total: 3 files (1 skipped, 2 empty), read 0, loaded 0, quarantined 0",
+    ]
+    assert _query("select count(*) from raw._ingest_batches where rows_read = 0") == [(4,)]
+    assert _query("select count(*) from raw.agents") == [(0,)]
+    assert _query("select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_a_content_with_rows_still_loads_once_under_any_name(empty_database, tmp_path):
+    """The ledger's uniqueness, now split by emptiness, still refuses a second
+    batch of a content with rows (even written past the loader's check)."""
+    path = tmp_path / "w.jsonl"
+    path.write_text(_workspaces_jsonl(["w1"]))
+    (loaded,) = ingest_files("workspaces", [path])
+    with pytest.raises(Exception, match="_ingest_batches_content_once"):
+        _query(
+            "insert into raw._ingest_batches select 'other', source, 'elsewhere.jsonl', "
+            "file_sha256, file_bytes, file_format, rows_read, rows_loaded, rows_quarantined, "
+            "started_at, finished_at from raw._ingest_batches where batch_id = %s",
+            (loaded.batch_id,),
+        )
+
+
+def test_a_ledger_made_before_empty_files_counted_by_name_is_migrated(empty_database, tmp_path):
+    """A ledger created unique by (source, sha256) loses that constraint on the
+    next ingest, so two empty files can both be recorded."""
+    _query(
+        """create schema if not exists raw;
+           create table raw._ingest_batches (
+               batch_id text primary key, source text not null, source_file text not null,
+               file_sha256 text not null, file_bytes bigint not null, file_format text not null,
+               rows_read bigint not null, rows_loaded bigint not null,
+               rows_quarantined bigint not null, started_at timestamptz not null,
+               finished_at timestamptz not null,
+               constraint _ingest_batches_file_once unique (source, file_sha256),
+               constraint _ingest_batches_accounting
+                   check (rows_read = rows_loaded + rows_quarantined));
+           select 1"""
+    )
+    paths = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    for path in paths:
+        path.write_bytes(b"")
+    assert [r.status for r in ingest_files("agents", paths)] == ["empty", "empty"]
+    assert _query(
+        "select conname from pg_constraint where conrelid = 'raw._ingest_batches'::regclass "
+        "and contype <> 'n' "
+        "order by 1"
+    ) == [("_ingest_batches_accounting",), ("_ingest_batches_pkey",)]

@@ -131,13 +131,20 @@ JSON_CASES = [
         "metadata a list",
         "user_activity",
         _with(GOOD_ACTIVITY, metadata=[1, 2]),
-        "column metadata: value is a JSON list, not an object",
+        "column metadata: value is a JSON array, not an object",
     ),
     (
         "metadata a string",
         "user_activity",
         _with(GOOD_ACTIVITY, metadata="hello"),
-        "column metadata: value hello is not valid JSON",
+        "column metadata: value hello is a JSON string, not an object",
+    ),
+    (
+        "metadata JSON text of an object",
+        "user_activity",
+        _with(GOOD_ACTIVITY, metadata='{"feature": "export"}'),
+        'column metadata: value {"feature": "export"} is a JSON string, not an object '
+        "(JSON lines carry the object itself; only CSV and Parquet cells hold JSON text)",
     ),
     (
         "metadata duration negative",
@@ -169,7 +176,7 @@ JSON_CASES = [
             "properties": 42,
             "occurred_at": "2026-09-01T00:00:00Z",
         },
-        "column properties: value is a JSON int, not an object",
+        "column properties: value is a JSON number, not an object",
     ),
     (
         "int unparseable",
@@ -381,3 +388,74 @@ def test_values_that_are_not_rule_breaks_load(fresh_database, tmp_path):
     assert got[1][2] == "not-an-ip"
     assert got[0][3] == {} and got[1][3] == {"duration_ms": 0, "other": [1]}
     assert [g[4] for g in got] == [1, 2, 3, 4, 5]
+
+
+STUDY_EVENT = {
+    "event_id": "s1",
+    "user_id": "u1",
+    "workspace_id": "w1",
+    "session_id": "x",
+    "event_type": "search",
+    "occurred_at": "2026-09-01T00:00:00Z",
+}
+
+
+def test_json_columns_hold_an_object_in_json_lines_and_object_text_in_csv(fresh_database, tmp_path):
+    """The same properties, once per format: in JSON lines only the object itself
+    loads; in CSV only a cell whose text is a JSON object."""
+    properties = [
+        ("s1", {"query": "ecg"}),  # JSON lines: an object
+        ("s2", '{"query": "ecg"}'),  # JSON lines: text, not an object
+        ("s3", ["ecg"]),  # an array is not an object either
+        ("s4", None),  # absent: {}
+    ]
+    jsonl = tmp_path / "study.jsonl"
+    jsonl.write_text(
+        "".join(
+            json.dumps({**STUDY_EVENT, "event_id": event_id, "properties": value}) + "\n"
+            for event_id, value in properties
+        )
+    )
+    (result,) = ingest_files("study_events", [jsonl])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert _table_rows(
+        "select event_id, properties from raw.study_events where _batch_id = %s order by 1",
+        (result.batch_id,),
+    ) == [("s1", {"query": "ecg"}), ("s4", {})]
+    assert _table_rows(
+        "select source_line, reason from raw._quarantine where batch_id = %s order by 1",
+        (result.batch_id,),
+    ) == [
+        (
+            2,
+            'column properties: value {"query": "ecg"} is a JSON string, not an object '
+            "(JSON lines carry the object itself; only CSV and Parquet cells hold JSON text)",
+        ),
+        (3, "column properties: value is a JSON array, not an object"),
+    ]
+
+    header = ",".join([*STUDY_EVENT, "properties"])
+    cells = [
+        ("c1", '"{""query"": ""ecg""}"'),  # JSON text of an object
+        ("c2", '"""{\\""query\\"": 1}"""'),  # JSON text of a string
+        ("c3", '"[""ecg""]"'),  # JSON text of an array
+        ("c4", ""),  # empty cell: {}
+    ]
+    fixed = ",".join(v for k, v in STUDY_EVENT.items() if k != "event_id")
+    csv_path = tmp_path / "study.csv"
+    csv_path.write_text(
+        header + "\n" + "".join(f"{event_id},{fixed},{cell}\n" for event_id, cell in cells)
+    )
+    (result,) = ingest_files("study_events", [csv_path])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert _table_rows(
+        "select event_id, properties from raw.study_events where _batch_id = %s order by 1",
+        (result.batch_id,),
+    ) == [("c1", {"query": "ecg"}), ("c4", {})]
+    assert _table_rows(
+        "select source_line, reason from raw._quarantine where batch_id = %s order by 1",
+        (result.batch_id,),
+    ) == [
+        (3, "column properties: value is a JSON string, not an object"),
+        (4, "column properties: value is a JSON array, not an object"),
+    ]

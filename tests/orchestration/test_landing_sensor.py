@@ -332,3 +332,72 @@ def test_manual_materialization_loads_the_valid_files_and_fails_for_the_corrupt_
     (step_failure,) = [e for e in run.all_events if e.event_type_value == "STEP_FAILURE"]
     description = step_failure.step_failure_data.user_failure_data.description
     assert description.startswith(f"1 of 3 files failed to load: {corrupt}: EOFError")
+
+
+def _empty_file(path: Path) -> Path:
+    path.write_bytes(b"")
+    return _settle(path)
+
+
+def test_empty_files_are_each_ingested_once_and_reported_as_empty(
+    empty_database, tmp_path, monkeypatch
+):
+    """Two empty files share their (empty) content: each gets one run, is
+    recorded under its own name, observed as "empty", and then left alone."""
+    folder = _agents_folder(tmp_path, monkeypatch)
+    first = _empty_file(folder / "agents_1.jsonl")
+    second = _empty_file(folder / "agents_2.jsonl")
+    empty_sha = file_sha256(first)
+    instance = dg.DagsterInstance.ephemeral()
+
+    tick, _ = _tick(instance)
+    (request,) = tick.run_requests
+    assert (request.tags["analytics/file"], request.run_key) == (
+        "agents/agents_1.jsonl",
+        f"agents|{empty_sha}|1",
+    )
+    run = _launch(instance, request)
+    assert run.success
+    assert run.asset_materializations_for_node("raw__agents") == []
+    (observation,) = run.asset_observations_for_node("raw__agents")
+    assert observation.metadata["files_empty"].value == 1
+    (file,) = observation.metadata["files"].value
+    assert (file["file"], file["status"], file["rows_read"]) == (str(first.resolve()), "empty", 0)
+
+    tick, _ = _tick(instance, tick.cursor)
+    (request,) = tick.run_requests
+    assert (request.tags["analytics/file"], request.run_key) == (
+        "agents/agents_2.jsonl",
+        f"agents|{empty_sha}|2",
+    )
+    assert _launch(instance, request).success
+
+    for _ in range(2):  # no loop: both are in the ledger
+        tick, log = _tick(instance, tick.cursor)
+        assert tick.run_requests == []
+    assert _query(
+        "select source_file, rows_read, rows_loaded, rows_quarantined "
+        "from raw._ingest_batches order by source_file"
+    ) == [(str(first.resolve()), 0, 0, 0), (str(second.resolve()), 0, 0, 0)]
+
+
+def test_a_run_loading_rows_and_an_empty_file_lists_both_in_its_materialization(
+    empty_database, tmp_path, monkeypatch
+):
+    folder = _agents_folder(tmp_path, monkeypatch)
+    empty = _empty_file(folder / "agents_0.jsonl")
+    full = _write_agents(folder / "agents_1.jsonl", ["a1", "a2"])
+    run = dg.materialize(raw_assets, selection=[dg.AssetKey(["raw", "agents"])])
+    (materialization,) = run.asset_materializations_for_node("raw__agents")
+    metadata = materialization.metadata
+    assert (
+        metadata["files_loaded"].value,
+        metadata["files_empty"].value,
+        metadata["files_skipped"].value,
+        metadata["rows_read"].value,
+    ) == (1, 1, 0, 2)
+    assert [(f["file"], f["status"], f["rows_read"]) for f in metadata["files"].value] == [
+        (str(empty.resolve()), "empty", 0),
+        (str(full.resolve()), "loaded", 2),
+    ]
+    assert run.asset_observations_for_node("raw__agents") == []

@@ -251,7 +251,7 @@ def _open_text(path: Path) -> io.StringIO:
     data = path.read_bytes()
     if path.name.lower().endswith(".gz"):
         data = gzip.decompress(data)
-    return io.StringIO(data.decode("utf-8"), newline="")
+    return io.StringIO(data.decode("utf-8-sig"), newline="")  # a leading BOM is no data
 
 
 def _kind(path: Path) -> str:
@@ -354,7 +354,7 @@ def _number(value: Any, integer: bool) -> float | int:
     raise BadRow("does not parse as a number")
 
 
-def _convert(col: Col, value: Any) -> Any:
+def _convert(col: Col, value: Any, json_as_text: bool) -> Any:
     """The typed value of one present, non-null field (raises BadRow)."""
     if col.type == "text":
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -385,6 +385,8 @@ def _convert(col: Col, value: Any) -> Any:
     if col.type == "ts":
         return parse_ts(value)
     if col.type == "json":
+        if isinstance(value, str) and not json_as_text:
+            raise BadRow("json lines hold the object, not json text")
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -416,8 +418,9 @@ def _check_metadata(meta: dict) -> None:
             raise BadRow(f"metadata.{key} is not a number >= 0")
 
 
-def check_row(spec: Spec, record: Mapping[str, Any]) -> dict[str, Any]:
-    """The typed row, or BadRow naming the first broken rule."""
+def check_row(spec: Spec, record: Mapping[str, Any], json_as_text: bool) -> dict[str, Any]:
+    """The typed row, or BadRow naming the first broken rule. `json_as_text`:
+    json columns hold JSON text (CSV, Parquet), not the object (JSON lines)."""
     out: dict[str, Any] = {}
     for col in spec.columns:
         value = record.get(col.name)
@@ -429,7 +432,7 @@ def check_row(spec: Spec, record: Mapping[str, Any]) -> dict[str, Any]:
             out[col.name] = {} if col.type == "json" else None
             continue
         try:
-            out[col.name] = _convert(col, value)
+            out[col.name] = _convert(col, value, json_as_text)
         except BadRow as exc:
             raise BadRow(f"{col.name}: {exc}") from None
     for later, earlier in spec.order:
@@ -487,7 +490,7 @@ def load_source(source: str, files: Sequence[Path | str]) -> Loaded:
             loaded.rows_read += 1
             if problem is None:
                 try:
-                    row = check_row(spec, record)
+                    row = check_row(spec, record, _kind(path) != "jsonl")
                 except BadRow as exc:
                     problem = str(exc)
             if problem is not None:
