@@ -15,7 +15,7 @@ from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import failure_summary, materialize, partitioned_keys
-from analytics_pipeline.settings import get_settings
+from analytics_pipeline.settings import get_settings, record_data_start
 
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports (partitioned by definition; the demo runs them last).
@@ -76,6 +76,12 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     )
     files = sum(len(paths) for paths in summary.files.values())
     step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")
+    # Before the definitions load (first materialize): the partitions start there.
+    record_data_start(dt.date.fromisoformat(summary.parameters["start_date"]))
+    step(
+        f"time partitions start on {get_settings().partition_start} (data's first day "
+        f"recorded in {settings.partition_start_file})"
+    )
     copied = _copy_to_landing(summary.files, landing)
     step(f"copied {copied} new files into {landing}")
 

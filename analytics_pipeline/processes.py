@@ -1,0 +1,121 @@
+"""Run a command that starts a tree of processes (`dagster dev`: webserver,
+daemon, code servers, run workers) and stop the whole tree on a signal.
+
+The command runs in a session (process group) of its own, so the terminal's
+Ctrl-C reaches only this process, which then:
+
+1. sends SIGINT to the command's whole process group (what Ctrl-C in a
+   terminal does to a `dagster dev` started there: each process shuts down
+   cleanly);
+2. waits up to GRACE_SECONDS for the command and every descendant it started
+   to exit;
+3. kills (SIGKILL) whatever is left: the process group and every descendant
+   seen while it ran (one that left the group included).
+
+SIGINT, SIGTERM and SIGHUP (terminal closed) all stop the tree this way; a
+second signal during the wait kills at once. When the command exits on its
+own, its leftover descendants are killed too. Runs still in progress are
+killed with the tree (the Dagster instance marks them failed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psutil
+
+GRACE_SECONDS = 10.0
+_POLL_SECONDS = 0.2
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _ProcessTree:
+    """The descendants of a process, remembered after they are orphaned."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid = root_pid
+        self.seen: dict[int, psutil.Process] = {}
+
+    def refresh(self) -> None:
+        try:
+            children = psutil.Process(self.root_pid).children(recursive=True)
+        except psutil.Error:
+            children = []
+        for child in children:
+            self.seen.setdefault(child.pid, child)
+        for orphan in list(self.seen.values()):  # their own children, reparented
+            try:
+                for child in orphan.children(recursive=True):
+                    self.seen.setdefault(child.pid, child)
+            except psutil.Error:
+                pass
+
+    def alive(self) -> list[psutil.Process]:
+        """Descendants still running (same process: pid and start time; zombies are gone)."""
+        running = []
+        for process in self.seen.values():
+            try:
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    running.append(process)
+            except psutil.Error:
+                pass
+        return running
+
+    def kill(self) -> None:
+        _signal_group(self.root_pid, signal.SIGKILL)
+        for process in self.alive():
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def run_until_signalled(
+    command: Sequence[str], cwd: Path | None = None, grace: float = GRACE_SECONDS
+) -> int:
+    """Run `command` until it exits or this process gets SIGINT, SIGTERM or
+    SIGHUP; then stop its whole process tree (module docstring). Returns the
+    command's exit code, or 0 when it was stopped by a signal."""
+    received: list[int] = []
+
+    def on_signal(signum: int, _frame) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}
+    process = subprocess.Popen(list(command), cwd=cwd, start_new_session=True)
+    tree = _ProcessTree(process.pid)
+    try:
+        while process.poll() is None and not received:
+            tree.refresh()
+            time.sleep(_POLL_SECONDS)
+        if not received:
+            return process.returncode
+        tree.refresh()
+        _signal_group(process.pid, signal.SIGINT)
+        handled = len(received)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and len(received) == handled:
+            tree.refresh()
+            if process.poll() is not None and not tree.alive():
+                break
+            time.sleep(_POLL_SECONDS)
+        return 0
+    finally:
+        tree.kill()
+        _reap(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _reap(process: subprocess.Popen) -> None:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
