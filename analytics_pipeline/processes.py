@@ -25,13 +25,16 @@ import os
 import signal
 import subprocess
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
 
-GRACE_SECONDS = 10.0
+GRACE_SECONDS = 8.0
 _POLL_SECONDS = 0.2
+# While the command runs, its descendants are listed this often (every N polls).
+_REFRESH_EVERY = 5
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -43,18 +46,19 @@ class _ProcessTree:
         self.seen: dict[int, psutil.Process] = {}
 
     def refresh(self) -> None:
-        try:
-            children = psutil.Process(self.root_pid).children(recursive=True)
-        except psutil.Error:
-            children = []
-        for child in children:
-            self.seen.setdefault(child.pid, child)
-        for orphan in list(self.seen.values()):  # their own children, reparented
-            try:
-                for child in orphan.children(recursive=True):
-                    self.seen.setdefault(child.pid, child)
-            except psutil.Error:
-                pass
+        """Add the current descendants of the root and of the processes seen
+        before (orphans included: reparented, they are no longer the root's);
+        forget the ones that are gone. One pass over the process table."""
+        self.seen = {process.pid: process for process in self.alive()}
+        children: dict[int, list[psutil.Process]] = defaultdict(list)
+        for process in psutil.process_iter(["ppid"]):
+            children[process.info["ppid"]].append(process)
+        parents = [self.root_pid, *self.seen]
+        while parents:
+            for child in children.get(parents.pop(), []):
+                if child.pid not in self.seen and child.pid != self.root_pid:
+                    self.seen[child.pid] = child
+                    parents.append(child.pid)
 
     def alive(self) -> list[psutil.Process]:
         """Descendants still running (same process: pid and start time; zombies are gone)."""
@@ -94,8 +98,11 @@ def run_until_signalled(
     process = subprocess.Popen(list(command), cwd=cwd, start_new_session=True)
     tree = _ProcessTree(process.pid)
     try:
+        polls = 0
         while process.poll() is None and not received:
-            tree.refresh()
+            if polls % _REFRESH_EVERY == 0:
+                tree.refresh()
+            polls += 1
             time.sleep(_POLL_SECONDS)
         if not received:
             return process.returncode
