@@ -5,10 +5,10 @@ data's first day with no missing partition in the built range; Ctrl-C and
 SIGTERM stop every process the command started.
 
 One scratch ANALYTICS_HOME (its own embedded server) for the module, built in
-a subprocess as the demo builds it (sample data generated into the landing
-folders, its first day recorded, raw, staging and intermediate models, then
-the daily partitions of daily_metrics), so the code location loads as it
-would from a fresh clone."""
+a subprocess as the demo builds it (the demo's sample step: generated, its
+first day recorded, landed; then raw, staging and intermediate models and the
+daily partitions of daily_metrics), so the code location loads as it would
+from a fresh clone."""
 
 from __future__ import annotations
 
@@ -149,17 +149,16 @@ def _stop_and_wait(ui: Ui, signum: int) -> tuple[list[psutil.Process], float]:
 
 
 def build() -> None:
-    """Run in the scratch home (a subprocess): the demo's steps, trimmed to
-    what the checks need; the runs are tagged as the demo's."""
+    """Run in the scratch home (a subprocess): the demo's first steps (its own
+    code: sample, first day recorded, landing), then raw, staging and
+    intermediate models and the daily partitions of daily_metrics, in runs
+    tagged as the demo's."""
     from analytics_pipeline.dagster_instance import prepare_dagster_home
-    from analytics_pipeline.ingest.landing import ensure_landing_folders
+    from analytics_pipeline.demo import DemoOptions, land_sample
     from analytics_pipeline.materialize import materialize
-    from analytics_pipeline.sample_data import generate_sample
-    from analytics_pipeline.settings import record_data_start
 
     prepare_dagster_home()
-    summary = generate_sample(ensure_landing_folders(), workspaces=1, users=20, days=DAYS)
-    record_data_start(dt.date.fromisoformat(summary.parameters["start_date"]))
+    land_sample(DemoOptions(workspaces=1, users=20, days=DAYS, bad_rows=0.0))
     tags = {"analytics/launched_by": "demo"}
     for selection in ("group:raw", "group:staging or group:intermediate"):
         assert materialize(selection, log_level="WARNING", tags=tags).success, selection
