@@ -95,7 +95,12 @@ def run_until_signalled(
         received.append(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}
-    process = subprocess.Popen(list(command), cwd=cwd, start_new_session=True)
+    try:
+        process = subprocess.Popen(list(command), cwd=cwd, start_new_session=True)
+    except BaseException:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        raise
     tree = _ProcessTree(process.pid)
     try:
         polls = 0
