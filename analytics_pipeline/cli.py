@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -113,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scheduled time the run stands for, with offset (default: now)",
     )
 
-    sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
+    ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
+    ui.add_argument("--port", type=_positive, default=3000, help="webserver port (127.0.0.1)")
 
     docs = sub.add_parser("docs", help="build the dbt docs site (and optionally serve it)")
     docs.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1")
@@ -271,13 +271,23 @@ def _materialize(args) -> int:
 def _ui(args) -> int:
     from analytics_pipeline import warehouse
     from analytics_pipeline.dagster_instance import prepare_dagster_home
+    from analytics_pipeline.processes import run_until_signalled
     from analytics_pipeline.settings import REPO_DIR
 
     warehouse.warehouse_url(warehouse.Role.ADMIN)
     prepare_dagster_home()
     dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-w", str(REPO_DIR / "workspace.yaml"), "-h", "127.0.0.1"]
-    return subprocess.call(command, cwd=REPO_DIR)
+    command = [
+        str(dagster),
+        "dev",
+        "-w",
+        str(REPO_DIR / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+    ]
+    return run_until_signalled(command, cwd=REPO_DIR)
 
 
 def _report(args) -> int:

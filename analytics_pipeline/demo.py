@@ -15,7 +15,7 @@ from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import failure_summary, materialize, partitioned_keys
-from analytics_pipeline.settings import get_settings
+from analytics_pipeline.settings import get_settings, record_data_start
 
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports (partitioned by definition; the demo runs them last).
@@ -47,8 +47,6 @@ class DemoOptions:
 
 def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     """Run the whole demo; returns False if a materialization failed."""
-    from analytics_pipeline.sample_data import generate_sample
-
     started = time.perf_counter()
     settings = get_settings()
 
@@ -60,24 +58,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     step(f"warehouse ready: {warehouse.display_url(url)}")
     prepare_dagster_home()
 
-    landing = ensure_landing_folders()
-    step(
-        f"generating sample data ({options.workspaces} workspaces, {options.users} users, "
-        f"{options.days} days, seed {options.seed}, bad rows {options.bad_rows:.1%}) "
-        f"into {settings.sample_dir} ..."
-    )
-    summary = generate_sample(
-        settings.sample_dir,
-        workspaces=options.workspaces,
-        users=options.users,
-        days=options.days,
-        seed=options.seed,
-        bad_rows=options.bad_rows,
-    )
-    files = sum(len(paths) for paths in summary.files.values())
-    step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")
-    copied = _copy_to_landing(summary.files, landing)
-    step(f"copied {copied} new files into {landing}")
+    land_sample(options, step)
 
     step("ingesting the landing files (raw assets) ...")
     demo_tags = {"analytics/launched_by": "demo"}
@@ -121,6 +102,39 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     say("")
     say(render_summary(settings))
     return True
+
+
+def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> None:
+    """Generate the sample into $ANALYTICS_HOME/sample, record its first day
+    as where the time partitions start, and copy it into the landing folders.
+    Runs before the definitions load (the first materialize), so that they
+    start there."""
+    from analytics_pipeline.sample_data import generate_sample
+
+    settings = get_settings()
+    landing = ensure_landing_folders()
+    step(
+        f"generating sample data ({options.workspaces} workspaces, {options.users} users, "
+        f"{options.days} days, seed {options.seed}, bad rows {options.bad_rows:.1%}) "
+        f"into {settings.sample_dir} ..."
+    )
+    summary = generate_sample(
+        settings.sample_dir,
+        workspaces=options.workspaces,
+        users=options.users,
+        days=options.days,
+        seed=options.seed,
+        bad_rows=options.bad_rows,
+    )
+    files = sum(len(paths) for paths in summary.files.values())
+    step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")
+    record_data_start(dt.date.fromisoformat(summary.parameters["start_date"]))
+    step(
+        f"time partitions start on {get_settings().partition_start} (the data's first day, "
+        f"recorded in {settings.partition_start_file})"
+    )
+    copied = _copy_to_landing(summary.files, landing)
+    step(f"copied {copied} new files into {landing}")
 
 
 def materialize_learning(days: list[str], tags: dict[str, str], say=print) -> bool:

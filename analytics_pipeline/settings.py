@@ -7,7 +7,10 @@
 | ANALYTICS_DAGSTER_DATABASE_URL   | database `dagster` on the warehouse server|
 | ANALYTICS_WAREHOUSE_DB           | `analytics` (embedded server only)        |
 | ANALYTICS_LANDING_DIR            | `$ANALYTICS_HOME/landing`                 |
-| ANALYTICS_PARTITION_START        | `2026-01-01`: first daily partition       |
+| ANALYTICS_PARTITION_START        | the data's first day recorded in          |
+|                                  | `$ANALYTICS_HOME/partition_start` (the    |
+|                                  | demo writes it), else `2026-01-01`: first |
+|                                  | day of the time partitions                |
 | ANALYTICS_LOOKBACK_DAYS          | `3`: days re-read before a partition      |
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
@@ -39,6 +42,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -78,6 +82,57 @@ class Settings:
     def uses_embedded_server(self) -> bool:
         return self.database_url is None
 
+    @property
+    def partition_start_file(self) -> Path:
+        return partition_start_file(self.home)
+
+
+# Where the data's first day is recorded (one ISO date); the code location reads
+# it when it loads, so the time partitions begin where the data begins.
+PARTITION_START_FILE = "partition_start"
+# The first partition when neither ANALYTICS_PARTITION_START nor a recorded
+# first day says otherwise (no data loaded through the demo yet).
+DEFAULT_PARTITION_START = "2026-01-01"
+
+
+def partition_start_file(home: Path) -> Path:
+    return home / PARTITION_START_FILE
+
+
+def _partition_start(env: Mapping[str, str], home: Path) -> str:
+    """ANALYTICS_PARTITION_START, else the recorded first day of the data, else
+    DEFAULT_PARTITION_START."""
+    text = env.get("ANALYTICS_PARTITION_START", "").strip()
+    name = "ANALYTICS_PARTITION_START"
+    if not text:
+        try:
+            text = partition_start_file(home).read_text().strip()
+            name = str(partition_start_file(home))
+        except (FileNotFoundError, NotADirectoryError):
+            return DEFAULT_PARTITION_START
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def record_data_start(first_day: date, home: Path | None = None) -> date:
+    """Record `first_day` as the data's first day under ANALYTICS_HOME (kept
+    when an earlier day is recorded already); returns the recorded day. The
+    time partitions start there from the next load of the code location on."""
+    target = partition_start_file(home or get_settings().home)
+    try:
+        recorded = date.fromisoformat(target.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        recorded = None
+    if recorded is not None and recorded <= first_day:
+        return recorded
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(first_day.isoformat() + "\n")
+    temporary.replace(target)  # readers never see a half-written file
+    return first_day
+
 
 def get_settings() -> Settings:
     """Read the settings from the environment (cheap; read again on each call so
@@ -98,7 +153,7 @@ def get_settings() -> Settings:
         landing_dir=Path(env.get("ANALYTICS_LANDING_DIR") or home / "landing")
         .expanduser()
         .resolve(),
-        partition_start=env.get("ANALYTICS_PARTITION_START", "2026-01-01"),
+        partition_start=_partition_start(env, home),
         lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
         run_monitoring_interval=int(
             _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)

@@ -5,8 +5,14 @@
   the mastery history (snapshot of topic_mastery, mastery_progression);
 - hourly, at :10: today's (filling) partition of the hourly aggregates;
 - daily, 01:30 UTC: dbt snapshots of the mutable entities.
-Staging and intermediate models follow new raw data on their own (automation
-condition eager), so the partitioned runs read fresh tables.
+Staging models follow new raw data on their own (automation condition eager,
+evaluated by `automation_condition_sensor`), so the partitioned runs read
+fresh tables.
+
+Every schedule (and the automation sensor) starts running when the code
+location is first loaded (DEFAULT_STATUS): a deployed pipeline runs on its
+own. Stopping one in the UI is recorded in the Dagster instance and survives
+restarts.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history,
 from analytics_pipeline.dbt.partitions import daily_partitions
 
 SCHEDULE_TIMEZONE = "UTC"
+DEFAULT_STATUS = dg.DefaultScheduleStatus.RUNNING
 HOURLY_AGGREGATES = dg.AssetKey(["analytics", "hourly_metrics"])
 LEARNING_GROUP = "learning"
 
@@ -45,6 +52,7 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             cron_schedule="0 2 * * *",
             execution_timezone=SCHEDULE_TIMEZONE,
             name="daily_analytics_schedule",
+            default_status=DEFAULT_STATUS,
         )
         def daily_analytics_schedule(context: dg.ScheduleEvaluationContext):
             key = _day_key(context.scheduled_execution_time, days_back=1)
@@ -66,6 +74,7 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
                 cron_schedule="10 * * * *",
                 execution_timezone=SCHEDULE_TIMEZONE,
                 name="hourly_metrics_schedule",
+                default_status=DEFAULT_STATUS,
             )
             def hourly_metrics_schedule(context: dg.ScheduleEvaluationContext):
                 moment = context.scheduled_execution_time
@@ -88,6 +97,18 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
                 job=snapshot_job,
                 cron_schedule="30 1 * * *",
                 execution_timezone=SCHEDULE_TIMEZONE,
+                default_status=DEFAULT_STATUS,
             )
         )
     return schedules, jobs
+
+
+# Evaluates the automation conditions (staging: eager) of every asset that has
+# one; Dagster's own default sensor for them would start stopped.
+automation_condition_sensor = dg.AutomationConditionSensorDefinition(
+    "automation_condition_sensor",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Materializes the assets whose automation condition asks for it: the staging "
+    "models when new raw data landed (eager).",
+)

@@ -27,7 +27,10 @@ def build_snapshot_schedules() -> tuple[list, list]:
         # Targets the last complete period; the schedule's timezone is the
         # partitions' (UTC).
         schedule = dg.build_schedule_from_partitioned_job(
-            job, name=f"data_snapshots_{kind}_schedule", **_TIMING[kind]
+            job,
+            name=f"data_snapshots_{kind}_schedule",
+            default_status=dg.DefaultScheduleStatus.RUNNING,
+            **_TIMING[kind],
         )
         jobs.append(job)
         schedules.append(schedule)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import json
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -229,6 +230,60 @@ def test_sensor_marks_stuck_executions_failed(reports_env: Path):
             (date(2026, 3, 8), "failed", True),
             (date(2026, 3, 9), "running", None),
         ]
+
+
+def _waiting(result: dg.SensorResult) -> list[tuple[str, str]]:
+    return [(w["id"], w["scheduled_for"]) for w in json.loads(result.cursor)["waiting"]]
+
+
+def test_a_due_run_waits_for_its_data_and_runs_once_it_arrived(reports_env: Path):
+    """daily_metrics ends 2026-04-10: kpi_daily (last 7 days) on 2026-04-20
+    needs 2026-04-13..19, so it waits; when the days arrive it runs, for the
+    time it was scheduled for."""
+    now = datetime(2026, 4, 20, 5, 30, tzinfo=UTC)  # 07:30 Berlin (CEST); due at 05:00 UTC
+    first = _tick(None, now)
+    assert first.run_requests == []
+    assert _waiting(first) == [("kpi_daily", "2026-04-20T05:00:00+00:00")]
+    second = _tick(first.cursor, now + timedelta(minutes=1))
+    assert second.run_requests == [] and _waiting(second) == _waiting(first)
+
+    with _connect() as conn, conn.cursor() as cur:  # the days up to yesterday land
+        cur.execute(
+            "insert into analytics.daily_metrics select d::date, null, 3, 30 "
+            "from generate_series(date '2026-04-11', date '2026-04-19', interval '1 day') d"
+        )
+    third = _tick(second.cursor, now + timedelta(minutes=2))
+    assert [r.run_key for r in third.run_requests] == ["kpi_daily|2026-04-20T05:00:00+00:00"]
+    assert third.run_requests[0].run_config["ops"]["reports__table"]["config"] == {
+        "scheduled_for": "2026-04-20T05:00:00+00:00"
+    }
+    assert _waiting(third) == []
+    assert _tick(third.cursor, now + timedelta(minutes=3)).run_requests == []
+
+
+def test_a_run_whose_data_never_arrives_is_dropped_after_a_week(reports_env: Path):
+    now = datetime(2026, 4, 20, 5, 30, tzinfo=UTC)
+    first = _tick(None, now)
+    assert _waiting(first) == [("kpi_daily", "2026-04-20T05:00:00+00:00")]
+    cursor = first.cursor
+    for day in range(1, 9):  # one tick a day: each day's run waits as well
+        result = _tick(cursor, now + timedelta(days=day))
+        assert result.run_requests == []
+        cursor = result.cursor
+    waiting = _waiting(result)
+    # Given up 7 days after their scheduled time; the later ones still wait.
+    assert ("kpi_daily", "2026-04-20T05:00:00+00:00") not in waiting
+    assert ("kpi_daily", "2026-04-21T05:00:00+00:00") not in waiting  # 7 days 30 min ago
+    assert ("kpi_daily", "2026-04-22T05:00:00+00:00") in waiting  # 6 days 30 min ago
+    assert ("kpi_daily", "2026-04-28T05:00:00+00:00") in waiting
+
+
+def test_a_report_on_a_source_not_built_yet_waits(reports_env: Path):
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("drop table analytics.daily_metrics")
+    result = _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))
+    assert result.run_requests == []
+    assert _waiting(result) == [("kpi_daily", "2026-03-09T06:00:00+00:00")]
 
 
 # -- materializing through the family asset ---------------------------------
