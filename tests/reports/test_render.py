@@ -640,10 +640,12 @@ def test_pdf_headers_are_labels_rates_are_percentages_ids_are_names(tmp_path: Pa
     header = lines.index("Learners") - 1
     assert lines[header : header + 3] == ["Workspace", "Learners", "Success rate"]
     assert "count_distinct_user_id" not in lines and "success_rate" not in lines
-    assert ["Acme Logistics", "12", "81.3%"] == lines[
-        lines.index("Acme Logistics") : lines.index("Acme Logistics") + 3
+    assert lines[lines.index("Acme Logistics") : lines.index("Acme Logistics") + 3] == [
+        "Acme Logistics",
+        "12",
+        "81.3%",
     ]
-    assert ["ws_zz", "3", "50.0%"] == lines[lines.index("ws_zz") : lines.index("ws_zz") + 3]
+    assert lines[lines.index("ws_zz") : lines.index("ws_zz") + 3] == ["ws_zz", "3", "50.0%"]
 
 
 def test_chart_uses_labels_and_names() -> None:
