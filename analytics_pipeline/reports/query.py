@@ -5,7 +5,9 @@ registry (`reports.sources`), column names must exist in the warehouse
 catalog and are quoted with `psycopg2.sql.Identifier`, operators and aggregate
 functions are mapped to SQL here from fixed lists, and every value (filters,
 workspace, dates, limit) is a bound parameter. Every query is scoped to the
-definition's workspace (or to the all-workspaces rows) and limited to at most
+definition's workspace, or without one to all workspaces: the all-workspaces
+rows of a source that has them, every workspace's rows of the others. It is
+limited to at most
 `MAX_ROW_LIMIT` rows; `open_report_cursor` runs it in a READ ONLY transaction
 with a statement timeout and streams the rows through a server-side cursor.
 
@@ -270,11 +272,10 @@ def _where(
     source = catalog.source
     where: list[sql.Composable] = []
     if definition.workspace_id is None:
-        if not source.has_all_workspaces_rows:
-            raise DefinitionError.at(
-                "workspace_id", f"null (all workspaces) is not possible: {source.name} has none"
-            )
-        where.append(sql.SQL("{} is null").format(sql.Identifier(source.workspace_column)))
+        if source.has_all_workspaces_rows:
+            where.append(sql.SQL("{} is null").format(sql.Identifier(source.workspace_column)))
+        else:  # every workspace's rows (the reader is scoped to all workspaces)
+            where.append(sql.SQL("true"))
     else:
         where.append(sql.SQL("{} = %s").format(sql.Identifier(source.workspace_column)))
         params.append(definition.workspace_id)
