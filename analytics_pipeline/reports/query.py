@@ -387,6 +387,49 @@ def _order_by(definition: ReportDefinition, output_kinds: dict[str, str]) -> lis
     return order
 
 
+# The published table that carries workspace names (newest per workspace).
+NAMES_SOURCE = REPORT_SOURCES["workspace_summary"]
+
+
+def fetch_workspace_names(
+    conn: psycopg2.extensions.connection,
+    workspace_id: str | None,
+    *,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> dict[str, str]:
+    """{workspace_id: name} the report may show: its workspace's, or every
+    workspace's for an all-workspaces report (newest name in
+    `analytics.workspace_summary`, read under the same row-level security as
+    the report). Empty when that table is missing or unreadable."""
+    if conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        raise ValueError("the connection has a transaction in progress")
+    autocommit = conn.autocommit
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set transaction read only")
+            cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
+            set_workspace_scope(cur, workspace_id)
+        catalog = fetch_source_columns(conn, NAMES_SOURCE)
+        if not {"workspace_id", "workspace_name", NAMES_SOURCE.date_column} <= set(catalog):
+            return {}
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "select distinct on (workspace_id) workspace_id, workspace_name from {}"
+                    " where workspace_id is not null and workspace_name is not null"
+                    " order by workspace_id, {} desc"
+                ).format(
+                    sql.Identifier(NAMES_SOURCE.schema, NAMES_SOURCE.table),
+                    sql.Identifier(NAMES_SOURCE.date_column),
+                )
+            )
+            return dict(cur.fetchall())
+    finally:
+        conn.rollback()
+        conn.autocommit = autocommit
+
+
 @contextmanager
 def open_report_cursor(
     conn: psycopg2.extensions.connection,
