@@ -189,8 +189,12 @@ def test_file_rows_equal_a_direct_query(produced, report):
     assert expected, f"{report}: the dataset gives the example no rows to show"
     for fmt in sorted(FORMATS[report] - {"pdf"}):
         path = Path(produced[(report, fmt)][3])
-        _header, rows = _read_rows(path)
-        _assert_rows(expected, rows)
+        header, rows = _read_rows(path)
+        if fmt == "xlsx" and header[0] == "Workspace":  # names for readers
+            names = _names()
+            _assert_rows([(names[row[0]], *row[1:]) for row in expected], rows)
+        else:
+            _assert_rows(expected, rows)
         assert produced[(report, fmt)][4] == len(expected)
 
 
