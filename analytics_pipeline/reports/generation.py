@@ -197,7 +197,7 @@ def generate_report(
             statement_timeout_ms,
             query_conn,
             styles,
-            names.get(definition.workspace_id or ""),
+            names.get(definition.workspace_id) if definition.workspace_id else None,
         )
         for fmt in report_formats(definition, formats)
     ]
