@@ -16,14 +16,17 @@ Shape of a definition (YAML)::
     name: Daily KPI overview
     description: ...                # optional
     report_type: table              # table | chart | dashboard | export
-    workspace_id: ws_001            # required key; null = all-workspaces rows
+    workspace_id: ws_001            # required key; null = all workspaces: the source's
+                                    # all-workspaces rows, or every workspace's rows
     created_by: analytics-team      # optional
     is_active: true                 # optional, default true
     configuration:
       data_source: daily_metrics    # a key of reports.sources.REPORT_SOURCES
-      columns: [metric_date, dau]   # or grouping + aggregations, not both
+      columns: [metric_date, dau]   # or grouping + aggregations, not both;
+                                    # an item may be {column: dau, label: Daily active users}
       grouping: [metric_date]
       aggregations: [{function: sum, column: credits_consumed}]  # -> sum_credits_consumed
+                                    # (optional label: the header PDF and XLSX show)
       filters: [{column: dau, operator: ">", value: 0}]
       sorting: [{column: metric_date, direction: desc}]          # or just "metric_date"
       limit: 1000
@@ -152,6 +155,7 @@ class Filter:
 class Aggregation:
     function: str
     column: str | None = None  # None only for count: count of rows
+    label: str | None = None  # the header readers see (PDF, XLSX); default from the column
 
     @property
     def alias(self) -> str:
@@ -187,6 +191,15 @@ class ReportConfiguration:
     chart_x: str | None = None
     chart_y: tuple[str, ...] = ()
     date_range: DateRange | None = None
+    # (column, label) given in `columns` items: the headers readers see.
+    column_labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, output_column: str) -> str | None:
+        """The label the definition gives a result column, if any."""
+        for aggregation in self.aggregations:
+            if aggregation.alias == output_column and aggregation.label:
+                return aggregation.label
+        return dict(self.column_labels).get(output_column)
 
     @property
     def is_aggregated(self) -> bool:
@@ -220,7 +233,9 @@ class ReportDefinition:
     name: str
     report_type: str
     configuration: ReportConfiguration
-    workspace_id: str | None  # None: the all-workspaces rows
+    # None: all workspaces (the source's all-workspaces rows where it has them,
+    # else every workspace's rows).
+    workspace_id: str | None
     description: str = ""
     schedule: ReportSchedule | None = None  # None: run by hand only
     created_by: str | None = None
@@ -401,14 +416,6 @@ def parse_definition(data: Mapping[str, Any]) -> ReportDefinition:
         else None
     )
 
-    if configuration is not None and "workspace_id" in fields and workspace_id is None:
-        source = REPORT_SOURCES.get(configuration.data_source)
-        if source is not None and not source.has_all_workspaces_rows:
-            problems.add(
-                "workspace_id",
-                f"null (all workspaces) is not possible: {source.name} has no all-workspaces "
-                "rows; name a workspace",
-            )
     if problems.items:
         raise DefinitionError(problems.items)
     return ReportDefinition(
@@ -459,7 +466,11 @@ def _parse_configuration(
             f"{data_source!r} is not a published report source "
             f"(one of {', '.join(REPORT_SOURCES)})",
         )
-    columns = _items(fields.get("columns"), _join(path, "columns"), problems, _column)
+    column_items = _items(
+        fields.get("columns"), _join(path, "columns"), problems, _parse_column_item
+    )
+    columns = tuple(None if item is None else item[0] for item in column_items)
+    column_labels = tuple(item for item in column_items if item is not None and item[1])
     grouping = _items(fields.get("grouping"), _join(path, "grouping"), problems, _column)
     aggregations = _items(
         fields.get("aggregations"), _join(path, "aggregations"), problems, _parse_aggregation
@@ -534,7 +545,27 @@ def _parse_configuration(
         chart_x=chart_x,
         chart_y=chart_y,
         date_range=date_range,
+        column_labels=column_labels,
     )
+
+
+def _label(value: Any, path: str, problems: _Problems) -> str | None:
+    if value is None:
+        return None
+    return _text(value, path, problems, max_length=80)
+
+
+def _parse_column_item(value: Any, path: str, problems: _Problems) -> tuple[str, str | None] | None:
+    """A `columns` item: a column name, or {column, label}."""
+    if isinstance(value, str):
+        column = _column(value, path, problems)
+        return None if column is None else (column, None)
+    fields = _fields(value, path, problems, allowed=("column", "label"), required=("column",))
+    if fields is None or "column" not in fields:
+        return None
+    column = _column(fields["column"], _join(path, "column"), problems)
+    label = _label(fields.get("label"), _join(path, "label"), problems)
+    return None if column is None else (column, label)
 
 
 def _check_chart(
@@ -567,9 +598,12 @@ def _check_chart(
 
 
 def _parse_aggregation(value: Any, path: str, problems: _Problems) -> Aggregation | None:
-    fields = _fields(value, path, problems, allowed=("function", "column"), required=("function",))
+    fields = _fields(
+        value, path, problems, allowed=("function", "column", "label"), required=("function",)
+    )
     if fields is None or "function" not in fields:
         return None
+    label = _label(fields.get("label"), _join(path, "label"), problems)
     function = _choice(fields["function"], _join(path, "function"), problems, AGGREGATE_FUNCTIONS)
     column = fields.get("column")
     if column is None:
@@ -580,7 +614,7 @@ def _parse_aggregation(value: Any, path: str, problems: _Problems) -> Aggregatio
         column = _column(column, _join(path, "column"), problems)
         if column is None:
             return None
-    return Aggregation(function, column) if function is not None else None
+    return Aggregation(function, column, label) if function is not None else None
 
 
 def _parse_sort(value: Any, path: str, problems: _Problems) -> Sort | None:
@@ -876,14 +910,19 @@ def definition_to_record(definition: ReportDefinition) -> dict[str, Any]:
 def _configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
     record: dict[str, Any] = {"data_source": configuration.data_source}
     if configuration.columns:
-        record["columns"] = list(configuration.columns)
+        labels = dict(configuration.column_labels)
+        record["columns"] = [
+            {"column": c, "label": labels[c]} if c in labels else c for c in configuration.columns
+        ]
     if configuration.filters:
         record["filters"] = [_filter_record(f) for f in configuration.filters]
     if configuration.grouping:
         record["grouping"] = list(configuration.grouping)
     if configuration.aggregations:
         record["aggregations"] = [
-            {"function": a.function} | ({"column": a.column} if a.column else {})
+            {"function": a.function}
+            | ({"column": a.column} if a.column else {})
+            | ({"label": a.label} if a.label else {})
             for a in configuration.aggregations
         ]
     if configuration.sorting:

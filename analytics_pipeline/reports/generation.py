@@ -10,15 +10,19 @@ the caller decides what a failure means for its run.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg2
+import yaml
 from psycopg2.extensions import connection
 
+from analytics_pipeline.reports.columns import column_docs, column_styles
 from analytics_pipeline.reports.date_ranges import resolve_date_range
-from analytics_pipeline.reports.definition import Filter, ReportDefinition
+from analytics_pipeline.reports.definition import DefinitionError, Filter, ReportDefinition
 from analytics_pipeline.reports.delivery import DeliveryResult, deliver, record_delivery
 from analytics_pipeline.reports.executions import (
     Execution,
@@ -29,12 +33,23 @@ from analytics_pipeline.reports.executions import (
     fail_execution,
     find_execution,
 )
-from analytics_pipeline.reports.query import DEFAULT_STATEMENT_TIMEOUT_MS, open_report_cursor
-from analytics_pipeline.reports.render import ReportContext, render_report, report_directory
+from analytics_pipeline.reports.query import (
+    DEFAULT_STATEMENT_TIMEOUT_MS,
+    fetch_workspace_names,
+    open_report_cursor,
+    report_source,
+)
+from analytics_pipeline.reports.render import (
+    ColumnStyle,
+    ReportContext,
+    render_report,
+    report_directory,
+)
 from analytics_pipeline.reports.schedule import local_date
 from analytics_pipeline.settings import SmtpSettings
 
 PREVIEW_ROWS = 10
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ def report_context(
     scheduled_for: datetime,
     data_range: tuple[date, date] | None,
     generated_at: datetime,
+    workspace_name: str | None = None,
 ) -> ReportContext:
     config = definition.configuration
     return ReportContext(
@@ -103,6 +119,7 @@ def report_context(
         description=definition.description or None,
         data_source=config.data_source,
         workspace_id=definition.workspace_id,
+        workspace_name=workspace_name,
         date_range=data_range,
         filters=[describe_filter(item) for item in config.filters],
         generated_at=generated_at,
@@ -164,6 +181,9 @@ def generate_report(
         "workspace_id": definition.workspace_id,
         "statement_timeout_ms": statement_timeout_ms,
     }
+    query_conn = query_conn or conn
+    names = _workspace_names(query_conn, definition, statement_timeout_ms)
+    styles = _column_styles(definition, names)
     outcomes = [
         _generate_format(
             conn,
@@ -175,7 +195,9 @@ def generate_report(
             parameters,
             executed_by,
             statement_timeout_ms,
-            query_conn or conn,
+            query_conn,
+            styles,
+            names.get(definition.workspace_id) if definition.workspace_id else None,
         )
         for fmt in report_formats(definition, formats)
     ]
@@ -194,6 +216,8 @@ def _generate_format(
     executed_by: str | None,
     statement_timeout_ms: int,
     query_conn: connection,
+    styles: Sequence[ColumnStyle],
+    workspace_name: str | None,
 ) -> FormatOutcome:
     execution = claim_execution(
         conn, definition.id, scheduled_for, fmt, parameters, span, executed_by
@@ -208,7 +232,9 @@ def _generate_format(
         with open_report_cursor(
             query_conn, definition, today, statement_timeout_ms=statement_timeout_ms
         ) as (columns, rows):
-            context = report_context(definition, scheduled_for, span, datetime.now(UTC))
+            # Readers see times to the second.
+            generated_at = datetime.now(UTC).replace(microsecond=0)
+            context = report_context(definition, scheduled_for, span, generated_at, workspace_name)
             rendered = render_report(
                 fmt,
                 columns,
@@ -216,6 +242,7 @@ def _generate_format(
                 context,
                 report_directory(definition.id),
                 file_stem(definition, scheduled_for),
+                column_styles=styles if len(styles) == len(columns) else None,
             )
         execution = complete_execution(conn, execution.id, rendered)
     except ExecutionStateError as exc:  # marked failed as stuck meanwhile
@@ -224,6 +251,35 @@ def _generate_format(
         failed = fail_execution(conn, execution.id, exc)
         return FormatOutcome(fmt, "failed", failed, message=error_text(exc))
     return FormatOutcome(fmt, "completed", execution, tuple(columns), tuple(preview.rows))
+
+
+def _workspace_names(
+    query_conn: connection, definition: ReportDefinition, statement_timeout_ms: int
+) -> dict[str, str]:
+    """The workspace names the report shows; none (ids stay) when they cannot
+    be read, which must not cost the report itself."""
+    try:
+        return fetch_workspace_names(
+            query_conn, definition.workspace_id, statement_timeout_ms=statement_timeout_ms
+        )
+    except psycopg2.Error as exc:
+        log.warning("report %s: workspace names not read: %s", definition.id, exc)
+        return {}
+
+
+def _column_styles(definition: ReportDefinition, names: dict[str, str]) -> list[ColumnStyle]:
+    """Labels and rates from the dbt docs; none (raw names) when the source is
+    unknown (the query then fails, recorded per format) or its docs unreadable."""
+    try:
+        source = report_source(definition)
+    except DefinitionError:
+        return []
+    try:
+        docs = column_docs(source)
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("report %s: dbt column docs not read: %s", definition.id, exc)
+        docs = {}
+    return column_styles(definition, source, docs, names)
 
 
 def _deliver(

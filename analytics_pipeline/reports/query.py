@@ -5,7 +5,9 @@ registry (`reports.sources`), column names must exist in the warehouse
 catalog and are quoted with `psycopg2.sql.Identifier`, operators and aggregate
 functions are mapped to SQL here from fixed lists, and every value (filters,
 workspace, dates, limit) is a bound parameter. Every query is scoped to the
-definition's workspace (or to the all-workspaces rows) and limited to at most
+definition's workspace, or without one to all workspaces: the all-workspaces
+rows of a source that has them, every workspace's rows of the others. It is
+limited to at most
 `MAX_ROW_LIMIT` rows; `open_report_cursor` runs it in a READ ONLY transaction
 with a statement timeout and streams the rows through a server-side cursor.
 
@@ -270,11 +272,10 @@ def _where(
     source = catalog.source
     where: list[sql.Composable] = []
     if definition.workspace_id is None:
-        if not source.has_all_workspaces_rows:
-            raise DefinitionError.at(
-                "workspace_id", f"null (all workspaces) is not possible: {source.name} has none"
-            )
-        where.append(sql.SQL("{} is null").format(sql.Identifier(source.workspace_column)))
+        if source.has_all_workspaces_rows:
+            where.append(sql.SQL("{} is null").format(sql.Identifier(source.workspace_column)))
+        else:  # every workspace's rows (the reader is scoped to all workspaces)
+            where.append(sql.SQL("true"))
     else:
         where.append(sql.SQL("{} = %s").format(sql.Identifier(source.workspace_column)))
         params.append(definition.workspace_id)
@@ -384,6 +385,49 @@ def _order_by(definition: ReportDefinition, output_kinds: dict[str, str]) -> lis
         defaults = config.grouping if config.is_aggregated else config.columns
         order = [sql.Identifier(c) for c in defaults if output_kinds[c] in _SORTABLE]
     return order
+
+
+# The published table that carries workspace names (newest per workspace).
+NAMES_SOURCE = REPORT_SOURCES["workspace_summary"]
+
+
+def fetch_workspace_names(
+    conn: psycopg2.extensions.connection,
+    workspace_id: str | None,
+    *,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> dict[str, str]:
+    """{workspace_id: name} the report may show: its workspace's, or every
+    workspace's for an all-workspaces report (newest name in
+    `analytics.workspace_summary`, read under the same row-level security as
+    the report). Empty when that table is missing or unreadable."""
+    if conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        raise ValueError("the connection has a transaction in progress")
+    autocommit = conn.autocommit
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set transaction read only")
+            cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
+            set_workspace_scope(cur, workspace_id)
+        catalog = fetch_source_columns(conn, NAMES_SOURCE)
+        if not {"workspace_id", "workspace_name", NAMES_SOURCE.date_column} <= set(catalog):
+            return {}
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "select distinct on (workspace_id) workspace_id, workspace_name from {}"
+                    " where workspace_id is not null and workspace_name is not null"
+                    " order by workspace_id, {} desc"
+                ).format(
+                    sql.Identifier(NAMES_SOURCE.schema, NAMES_SOURCE.table),
+                    sql.Identifier(NAMES_SOURCE.date_column),
+                )
+            )
+            return dict(cur.fetchall())
+    finally:
+        conn.rollback()
+        conn.autocommit = autocommit
 
 
 @contextmanager

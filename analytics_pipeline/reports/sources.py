@@ -4,7 +4,8 @@ A report definition names a source by its key here (`daily_metrics`), never a
 schema or table of its own. Each source says which column scopes it to a
 workspace, which date column a date range filters on, whether it has
 all-workspaces rows (`workspace_id` null), which definitions without a
-workspace read, and how dbt knows the table (a model, or a dbt source for the
+workspace read (without them, such definitions read every workspace's rows),
+and how dbt knows the table (a model, or a dbt source for the
 tables Python assets build; the report exposures in the dbt docs depend on
 it). Whether the table and its columns really exist is checked against the
 warehouse catalog at query time (`reports.query`).

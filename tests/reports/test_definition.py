@@ -174,6 +174,46 @@ def test_all_workspaces_definition_for_a_source_with_such_rows() -> None:
     assert parse_definition(with_changes({"workspace_id": None})).workspace_id is None
 
 
+def test_all_workspaces_definition_for_a_per_workspace_source() -> None:
+    # Without all-workspaces rows, null means every workspace's rows.
+    defn = parse_definition(
+        with_changes(
+            {
+                "workspace_id": None,
+                "configuration.data_source": "agent_performance",
+                "configuration.columns": ["workspace_id", "metric_date"],
+                "configuration.sorting": ["metric_date"],
+            }
+        )
+    )
+    assert defn.workspace_id is None
+
+
+def test_labels_of_columns_and_aggregations() -> None:
+    columns = with_changes(
+        {"configuration.columns": ["metric_date", {"column": "dau", "label": "Active users"}]}
+    )
+    config = parse_definition(columns).configuration
+    assert config.columns == ("metric_date", "dau")
+    assert config.label("dau") == "Active users" and config.label("metric_date") is None
+    aggregated = with_changes(
+        {
+            "configuration.columns": DELETE,
+            "configuration.grouping": ["metric_date"],
+            "configuration.aggregations": [
+                {"function": "count_distinct", "column": "dau", "label": "Distinct counts"},
+                {"function": "count"},
+            ],
+        }
+    )
+    config = parse_definition(aggregated).configuration
+    assert config.label("count_distinct_dau") == "Distinct counts"
+    assert config.label("row_count") is None
+    for data in (columns, aggregated):
+        defn = parse_definition(data)
+        assert parse_definition(definition_to_record(defn)) == defn
+
+
 RECORD_CASES = [
     EXPECTED,
     parse_definition(
@@ -471,9 +511,14 @@ INVALID_CASES: list[tuple[dict[str, Any], str, str]] = [
         "required",
     ),
     (
-        {"workspace_id": None, "configuration.data_source": "agent_performance"},
-        "workspace_id",
-        "agent_performance has no all-workspaces rows",
+        {"configuration.columns": ["metric_date", {"column": "dau", "label": ""}]},
+        "configuration.columns[1].label",
+        "expected non-empty text",
+    ),
+    (
+        {"configuration.columns": [{"label": "Daily active users"}]},
+        "configuration.columns[0].column",
+        "required",
     ),
     ({"schedule.time": "24:00"}, "schedule.time", "expected a time HH:MM"),
     ({"schedule.time": "7"}, "schedule.time", "expected a time HH:MM"),

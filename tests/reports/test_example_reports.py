@@ -1,7 +1,9 @@
 """The shipped example reports (reports/*.yml), rendered the way the demo does
-it on a generated dataset built by the real pipeline: every produced file is
-opened with an independent reader (csv, json, openpyxl, pypdf) and its rows
-and totals compared with a direct SQL query written here by hand."""
+it on a generated dataset built by the real pipeline, with other workspace ids
+than the demo's (another seed): every produced file is opened with an
+independent reader (csv, json, openpyxl, pypdf) and its rows and totals
+compared with a direct SQL query written here by hand; PDF and XLSX show
+labels, percentages and workspace names, and an empty period says so."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import csv
 import json
 import math
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -20,13 +22,22 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.demo import UNPARTITIONED, materialize_reports, report_moment
+from analytics_pipeline.demo import (
+    UNPARTITIONED,
+    DemoOptions,
+    materialize_reports,
+    report_moment,
+)
 from analytics_pipeline.materialize import materialize
+from analytics_pipeline.reports.definition import load_definition_file
+from analytics_pipeline.reports.generation import generate_report
 from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
 LAST_DAY = "2026-09-30"  # the sample generator's default end date
+SEED = 11  # not the demo's seed: other workspace ids than the demo dataset's
 # (report id, file format) -> the query its rows must equal, in order.
 EXPECTED_SQL = {
     "daily_kpi_overview": """
@@ -36,12 +47,12 @@ EXPECTED_SQL = {
         where workspace_id is null and metric_date between '2026-09-01' and '2026-09-30'
         order by metric_date""",
     "agent_performance_weekly": """
-        select agent_name, agent_id, metric_date, total_runs, successful_runs, failed_runs,
-               success_rate, avg_runtime_seconds, p95_runtime_seconds, credits_consumed,
-               tokens_used, unique_users, avg_user_rating
+        select workspace_id, agent_name, agent_id, metric_date, total_runs, successful_runs,
+               failed_runs, success_rate, avg_runtime_seconds, p95_runtime_seconds,
+               credits_consumed, tokens_used, unique_users, avg_user_rating
         from analytics.agent_performance
-        where workspace_id = 'ws_cc407fe9' and metric_date between '2026-09-21' and '2026-09-27'
-        order by agent_name, metric_date""",
+        where metric_date between '2026-09-21' and '2026-09-27'
+        order by workspace_id, agent_name, metric_date""",
     "cohort_retention_monthly": """
         select as_of_date, cohort_start, initial_users, day_1_retention, day_7_retention,
                day_14_retention, day_30_retention
@@ -49,24 +60,25 @@ EXPECTED_SQL = {
         where workspace_id is null and cohort_type = 'week' and as_of_date = '2026-09-30'
         order by cohort_start""",
     "exam_readiness_roster": """
-        select user_id, predicted_score, readiness_level, percentile_in_workspace, coverage,
-               attempted_examined_topics, examined_topics, as_of_date
+        select workspace_id, user_id, predicted_score, readiness_level,
+               percentile_in_workspace, coverage, attempted_examined_topics, examined_topics,
+               as_of_date
         from analytics.exam_readiness
-        where workspace_id = 'ws_4e2cab8f' and as_of_date = '2026-09-30'
-        order by predicted_score desc, user_id""",
+        where as_of_date = '2026-09-30'
+        order by workspace_id, predicted_score desc, user_id""",
     "knowledge_gaps_by_severity": """
         select severity, count(*), count(distinct user_id), avg(mastery)
         from analytics.knowledge_gaps
-        where workspace_id = 'ws_3432a2fe' and as_of_date = '2026-09-30'
+        where as_of_date = '2026-09-30'
         group by severity
         order by avg(mastery)""",
     "workspace_activity_export": """
-        select metric_date, user_id, events, sessions, session_seconds, page_views,
-               feature_uses, distinct_features, agent_runs, credits_consumed, error_events,
-               first_event_at, last_event_at
+        select workspace_id, metric_date, user_id, events, sessions, session_seconds,
+               page_views, feature_uses, distinct_features, agent_runs, credits_consumed,
+               error_events, first_event_at, last_event_at
         from analytics.user_engagement_metrics
-        where workspace_id = 'ws_4e2cab8f' and metric_date between '2026-09-24' and '2026-09-30'
-        order by metric_date, user_id""",
+        where metric_date between '2026-09-24' and '2026-09-30'
+        order by workspace_id, metric_date, user_id""",
 }
 FORMATS = {
     "daily_kpi_overview": {"pdf", "json"},
@@ -88,10 +100,10 @@ def _query(text: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def produced(fresh_database, tmp_path_factory):
-    """Build the pipeline on a seed-7 sample (the demo's workspaces) and render
-    every example; returns {(report id, format): execution row}."""
+    """Build the pipeline on a sample of another seed than the demo's and
+    render every example; returns {(report id, format): execution row}."""
     out = tmp_path_factory.mktemp("sample")
-    generate_sample(out, workspaces=3, users=90, days=35, seed=7)
+    generate_sample(out, workspaces=3, users=90, days=35, seed=SEED)
     tags = {"analytics/launched_by": "test"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANALYTICS_LANDING_DIR", str(out))
@@ -177,8 +189,12 @@ def test_file_rows_equal_a_direct_query(produced, report):
     assert expected, f"{report}: the dataset gives the example no rows to show"
     for fmt in sorted(FORMATS[report] - {"pdf"}):
         path = Path(produced[(report, fmt)][3])
-        _header, rows = _read_rows(path)
-        _assert_rows(expected, rows)
+        header, rows = _read_rows(path)
+        if fmt == "xlsx" and header[0] == "Workspace":  # names for readers
+            names = _names()
+            _assert_rows([(names[row[0]], *row[1:]) for row in expected], rows)
+        else:
+            _assert_rows(expected, rows)
         assert produced[(report, fmt)][4] == len(expected)
 
 
@@ -186,7 +202,7 @@ def test_totals_of_the_aggregated_report_equal_the_source(produced):
     _header, rows = _read_rows(Path(produced[("knowledge_gaps_by_severity", "csv")][3]))
     (gaps, learners) = _query(
         "select count(*), count(distinct user_id) from analytics.knowledge_gaps "
-        "where workspace_id = 'ws_3432a2fe' and as_of_date = '2026-09-30'"
+        "where as_of_date = '2026-09-30'"
     )[0]
     assert sum(int(row[1]) for row in rows) == gaps
     assert max(int(row[2]) for row in rows) <= learners
@@ -223,3 +239,84 @@ def test_report_materializations_show_file_rows_and_preview(produced):
         assert metadata[f"{fmt}_rows"].value == produced[(report, fmt)][4]
         assert metadata[f"{fmt}_size_bytes"].value == produced[(report, fmt)][5]
         assert metadata["preview"].value.startswith("| ")
+
+
+def _workspace_ids(folder: Path, seed: int) -> set[str]:
+    summary = generate_sample(folder, workspaces=3, users=10, days=1, seed=seed)
+    ids = set()
+    for path in summary.files["workspaces"]:
+        with path.open(encoding="utf-8") as lines:
+            ids |= {json.loads(line)["workspace_id"] for line in lines if line.strip()}
+    return ids
+
+
+def test_the_dataset_has_other_workspaces_than_the_demo(produced, tmp_path):
+    demo = _workspace_ids(tmp_path / "demo", DemoOptions().seed)
+    here = set(_names())
+    assert here and not here & demo
+
+
+def _names() -> dict[str, str]:
+    return dict(
+        _query(
+            "select distinct on (workspace_id) workspace_id, workspace_name "
+            "from analytics.workspace_summary order by workspace_id, as_of_date desc"
+        )
+    )
+
+
+def test_xlsx_has_labels_percent_formats_and_workspace_names(produced):
+    path = produced[("agent_performance_weekly", "xlsx")][3]
+    sheet = openpyxl.load_workbook(path)["Data"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Workspace", "Agent", "Agent id"]
+    assert "Success rate" in header and "success_rate" not in header
+    rate = header.index("Success rate")
+    rates = [row[rate] for row in sheet.iter_rows(min_row=2) if row[rate].value is not None]
+    assert rates and {cell.number_format for cell in rates} == {"0.0%"}
+    assert all(isinstance(cell.value, int | float) for cell in rates)  # numbers, not text
+    names = _names()
+    shown = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    expected = _query(EXPECTED_SQL["agent_performance_weekly"])
+    assert shown == {names[row[0]] for row in expected}
+
+
+def test_pdf_shows_labels_and_percentages(produced):
+    reader = pypdf.PdfReader(produced[("daily_kpi_overview", "pdf")][3])
+    lines = [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
+    assert "Daily active users" in lines and "Success rate" in lines and "Error rate" in lines
+    assert "dau" not in lines and "success_rate" not in lines
+    first = _query(EXPECTED_SQL["daily_kpi_overview"])[0]
+    rate = first[7]  # success_rate of the first day
+    if rate is not None:
+        shown = (Decimal(rate) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        assert f"{shown}%" in lines
+    assert any(line.endswith("%") for line in lines)
+    generated = lines[lines.index("Generated at (UTC)") + 1]
+    assert datetime.strptime(generated, "%Y-%m-%d %H:%M:%S UTC")  # no microseconds
+    gaps = pypdf.PdfReader(produced[("knowledge_gaps_by_severity", "pdf")][3])
+    text = "\n".join(page.extract_text() for page in gaps.pages)
+    assert "Mean mastery" in text and "Learners" in text and "avg_mastery" not in text
+
+
+def test_an_example_for_an_empty_period_says_no_data(produced):
+    definition = load_definition_file(
+        get_settings().report_definitions_dir / "daily_kpi_overview.yml"
+    )
+    params = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.TRANSFORMER))
+    reader = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.READER))
+    with psycopg2.connect(**params) as conn, psycopg2.connect(**reader) as query_conn:
+        result = generate_report(
+            conn,
+            definition,
+            datetime(2027, 1, 1, 6, 0, tzinfo=UTC),  # 30 days with no data
+            formats=["pdf", "json"],
+            query_conn=query_conn,
+        )
+    assert not result.failed
+    files = {o.format: o.execution.file_path for o in result.outcomes}
+    message = "No data for 2026-12-02 to 2026-12-31."
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(files["pdf"]).pages)
+    assert message in text
+    document = json.loads(files["json"].read_text())
+    assert (document["rows"], document["record_count"], document["note"]) == ([], 0, message)

@@ -418,6 +418,21 @@ def test_all_workspaces_definition_reads_only_the_all_workspaces_rows(conn: conn
     assert rows == [(None, r["metric_date"], r["dau"]) for r in daily(None)]
 
 
+def test_all_workspaces_definition_of_a_per_workspace_source_reads_every_workspace(
+    conn: connection,
+) -> None:
+    defn = definition(
+        {
+            "data_source": "agent_performance",
+            "columns": ["workspace_id", "agent_id", "total_runs"],
+            "sorting": ["workspace_id", "agent_id", "total_runs"],
+        },
+        workspace_id=None,
+    )
+    _, rows = run(conn, defn)
+    assert rows == sorted((r[1], r[2], r[4]) for r in AGENT_ROWS)
+
+
 def test_rows_of_another_workspace_never_appear(conn: connection) -> None:
     for condition in (
         {"column": "workspace_id", "operator": "=", "value": "w2"},

@@ -19,6 +19,7 @@ from PIL import Image
 
 from analytics_pipeline.reports.render import (
     FORMATS,
+    ColumnStyle,
     ReportContext,
     render_report,
     report_directory,
@@ -208,6 +209,7 @@ def test_json_every_cell_metadata_and_totals(tmp_path: Path) -> None:
         "title": "Daily KPIs for Zürich",
         "description": "Active users and revenue per day.",
         "workspace_id": "ws_a",
+        "workspace_name": None,
         "data_source": "analytics.daily_metrics",
         "date_range": {"start": "2026-01-01", "end": "2026-01-31"},
         "filters": ["workspace_id = ws_a", "users >= 0"],
@@ -388,17 +390,24 @@ def test_pdf_title_block_and_every_cell(tmp_path: Path) -> None:
         "2026-01-01 to 2026-01-31",
         "workspace_id = ws_a",
         "users >= 0",
-        "2026-02-01T06:00:00Z",
+        "2026-02-01 06:00:00 UTC",
     ]:
         assert expected in text, expected
     lines = [line.strip() for line in text.splitlines()]
     assert lines[lines.index("Rows") + 1] == "4"
     # Every non-empty cell shows as CSV would write it (floats to 10 significant
-    # digits, the same here); multi-line cells keep their lines.
+    # digits, the same here) but datetimes to the second; multi-line cells keep
+    # their lines.
+    shown_times = {
+        "2026-01-01T06:30:00Z": "2026-01-01 06:30:00 UTC",
+        "2026-01-02T23:59:59Z": "2026-01-02 23:59:59 UTC",
+        "2026-01-04T00:00:00.123000Z": "2026-01-04 00:00:00 UTC",
+    }
     for row in CSV_EXPECTED[1:]:
         for cell in row:
-            for part in cell.splitlines():
+            for part in shown_times.get(cell, cell).splitlines():
                 assert part in lines, part
+    assert not any(".123" in line for line in lines)  # no microseconds
     assert not image_xobjects(reader.pages[0])  # no chart type, no chart
 
 
@@ -451,7 +460,7 @@ def test_pdf_of_an_empty_result(tmp_path: Path) -> None:
     rendered = render_report("pdf", COLUMNS, iter([]), with_chart("line"), tmp_path, "empty")
     reader = pypdf.PdfReader(rendered.path)
     assert len(reader.pages) == 1
-    assert "No rows." in reader.pages[0].extract_text()
+    assert "No data for 2026-01-01 to 2026-01-31." in reader.pages[0].extract_text()
     assert len(image_xobjects(reader.pages[0])) == 1  # "No data to plot" still drawn
 
 
@@ -584,3 +593,102 @@ def test_benchmark_reports_time_and_memory_per_format(tmp_path: Path) -> None:
 def test_pdf_shows_numerics_to_ten_significant_digits(stored: str, shown: str) -> None:
     assert display_text(Decimal(stored)) == shown
     assert text_value(Decimal(stored)) == decimal_text(Decimal(stored))  # CSV stays exact
+
+
+# --- labels, rates, names, no data (PDF and XLSX for readers) -----------------
+
+STYLED_COLUMNS = ["workspace_id", "count_distinct_user_id", "success_rate"]
+STYLED_ROWS = [("ws_a", 12, Decimal("0.8125")), ("ws_zz", 3, 0.5), ("ws_a", 0, None)]
+STYLES = [
+    ColumnStyle("Workspace", names={"ws_a": "Acme Logistics"}),
+    ColumnStyle("Learners"),
+    ColumnStyle("Success rate", percent=True),
+]
+
+
+def test_xlsx_headers_are_labels_rates_are_percent_numbers_ids_are_names(tmp_path: Path) -> None:
+    rendered = render_report(
+        "xlsx",
+        STYLED_COLUMNS,
+        iter(STYLED_ROWS),
+        CONTEXT,
+        tmp_path,
+        "styled",
+        column_styles=STYLES,
+    )
+    sheet = openpyxl.load_workbook(rendered.path)["Data"]
+    assert [c.value for c in sheet[1]] == ["Workspace", "Learners", "Success rate"]
+    assert [c.value for c in sheet[2]] == ["Acme Logistics", 12, 0.8125]
+    assert [c.value for c in sheet[3]] == ["ws_zz", 3, 0.5]  # an id without a name stays
+    assert sheet["C2"].number_format == "0.0%" and sheet["C3"].number_format == "0.0%"
+    assert isinstance(sheet["C2"].value, float)
+    assert sheet["B2"].number_format == "General"
+
+
+def test_pdf_headers_are_labels_rates_are_percentages_ids_are_names(tmp_path: Path) -> None:
+    context = with_chart("bar", "workspace_id", ("success_rate",))
+    rendered = render_report(
+        "pdf",
+        STYLED_COLUMNS,
+        iter(STYLED_ROWS),
+        context,
+        tmp_path,
+        "styled",
+        column_styles=STYLES,
+    )
+    lines = [line.strip() for page in pdf_lines(rendered.path) for line in page]
+    header = lines.index("Learners") - 1
+    assert lines[header : header + 3] == ["Workspace", "Learners", "Success rate"]
+    assert "count_distinct_user_id" not in lines and "success_rate" not in lines
+    assert lines[lines.index("Acme Logistics") : lines.index("Acme Logistics") + 3] == [
+        "Acme Logistics",
+        "12",
+        "81.3%",
+    ]
+    assert lines[lines.index("ws_zz") : lines.index("ws_zz") + 3] == ["ws_zz", "3", "50.0%"]
+
+
+def test_chart_uses_labels_and_names() -> None:
+    data = ChartData(
+        ChartSpec("bar", "workspace_id", ("success_rate",)), STYLED_COLUMNS, styles=STYLES
+    )
+    for row in STYLED_ROWS:
+        data.add(row)
+    assert data.title() == "Success rate by Workspace"
+    assert [p[0] for p in data.points] == ["Acme Logistics", "ws_zz", "Acme Logistics"]
+    assert data.render_png()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "json", "csv"])
+def test_an_empty_period_says_no_data(tmp_path: Path, fmt: str) -> None:
+    rendered = render_report(
+        fmt, STYLED_COLUMNS, iter([]), CONTEXT, tmp_path, "empty", column_styles=STYLES
+    )
+    message = "No data for 2026-01-01 to 2026-01-31."
+    if fmt == "pdf":
+        assert message in " ".join(pdf_lines(rendered.path)[0])
+    elif fmt == "xlsx":
+        sheet = openpyxl.load_workbook(rendered.path)["Data"]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert rows == [["Workspace", "Learners", "Success rate"], [message, None, None]]
+    elif fmt == "json":
+        doc = json.loads(rendered.path.read_text())
+        assert (doc["columns"], doc["rows"], doc["record_count"]) == (STYLED_COLUMNS, [], 0)
+        assert doc["note"] == message
+    else:  # CSV: raw names, just the header
+        assert rendered.path.read_bytes() == b"workspace_id,count_distinct_user_id,success_rate\r\n"
+
+
+def test_csv_and_json_keep_raw_names_and_values_whatever_the_styles(tmp_path: Path) -> None:
+    csv_file = render_report(
+        "csv", STYLED_COLUMNS, iter(STYLED_ROWS), CONTEXT, tmp_path, "raw", column_styles=STYLES
+    )
+    assert csv_file.path.read_text().splitlines()[:2] == [
+        "workspace_id,count_distinct_user_id,success_rate",
+        "ws_a,12,0.8125",
+    ]
+    json_file = render_report(
+        "json", STYLED_COLUMNS, iter(STYLED_ROWS), CONTEXT, tmp_path, "raw", column_styles=STYLES
+    )
+    doc = json.loads(json_file.path.read_text(), parse_float=Decimal)
+    assert doc["columns"] == STYLED_COLUMNS and doc["rows"][0] == ["ws_a", 12, Decimal("0.8125")]

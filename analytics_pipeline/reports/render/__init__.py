@@ -5,6 +5,12 @@ CSV, XLSX and JSON read the stream once in constant memory; a PDF shows at most
 ``max_pdf_rows`` table rows and ``max_chart_points`` chart points but still
 reads every row to count them. See each ``*_format`` module for its layout and
 ``values`` for how cell values are written.
+
+CSV and JSON are for machines: raw column names and exact raw values. PDF and
+XLSX are for readers: each column's ``ColumnStyle`` gives its header label,
+whether it is a rate (shown as a percentage) and names for ids. A result
+without rows says so in PDF and XLSX ("No data for <period>."), in JSON as the
+``note`` after ``record_count``; a CSV is then just its header.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from analytics_pipeline.reports.render.pdf_format import (
     DEFAULT_MAX_TABLE_ROWS,
     write_pdf,
 )
+from analytics_pipeline.reports.render.values import ColumnStyle
 from analytics_pipeline.reports.render.xlsx_format import write_xlsx
 from analytics_pipeline.settings import get_settings
 
@@ -38,6 +45,7 @@ __all__ = [
     "CHART_TYPES",
     "FORMATS",
     "ChartSpec",
+    "ColumnStyle",
     "RenderedFile",
     "ReportContext",
     "render_report",
@@ -61,6 +69,7 @@ class ReportContext:
     generated_at: datetime
     description: str | None = None
     workspace_id: str | None = None
+    workspace_name: str | None = None
     filters: Sequence[str] = ()
     scheduled_for: datetime | None = None
     chart_type: str | None = None
@@ -75,6 +84,30 @@ class ReportContext:
             start, end = self.date_range
             raise ValueError(f"date range starts after it ends: {start} > {end}")
         self.chart_spec()  # validates the chart settings
+
+    @property
+    def period(self) -> str:
+        """The date range in words: ``2026-09-01 to 2026-09-30``, one day, or all dates."""
+        if self.date_range is None:
+            return "all dates"
+        start, end = self.date_range
+        return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+    @property
+    def no_data(self) -> str:
+        """What a reader is told when the result has no rows."""
+        if self.date_range is None:
+            return "No data."
+        return f"No data for {self.period}."
+
+    @property
+    def workspace(self) -> str:
+        """The workspace in words: its name (and id), or all workspaces."""
+        if self.workspace_id is None:
+            return "all workspaces"
+        if self.workspace_name:
+            return f"{self.workspace_name} ({self.workspace_id})"
+        return self.workspace_id
 
     def chart_spec(self) -> ChartSpec | None:
         """The chart to draw (PDF only), or None without a chart type."""
@@ -120,7 +153,7 @@ def _about(context: ReportContext) -> list[tuple[str, object]]:
         date_range = f"{context.date_range[0].isoformat()} to {context.date_range[1].isoformat()}"
     about: list[tuple[str, object]] = [
         ("Report", context.report_id),
-        ("Workspace", context.workspace_id or "all workspaces"),
+        ("Workspace", context.workspace),
         ("Data source", context.data_source),
         ("Date range", date_range),
         ("Filters", list(context.filters) or ["none"]),
@@ -139,6 +172,7 @@ def _metadata(context: ReportContext) -> dict[str, object]:
         "title": context.title,
         "description": context.description,
         "workspace_id": context.workspace_id,
+        "workspace_name": context.workspace_name,
         "data_source": context.data_source,
         "date_range": None if span is None else {"start": span[0], "end": span[1]},
         "filters": list(context.filters),
@@ -158,8 +192,12 @@ def render_report(
     *,
     max_pdf_rows: int = DEFAULT_MAX_TABLE_ROWS,
     max_chart_points: int = DEFAULT_MAX_CHART_POINTS,
+    column_styles: Sequence[ColumnStyle] | None = None,
 ) -> RenderedFile:
     """Render ``rows`` (consumed once) to ``directory/<file_stem>.<fmt>``.
+
+    ``column_styles`` (one per column; default the raw names) shape the PDF and
+    XLSX only.
 
     The file appears atomically, replacing any previous file of that name; on
     error nothing is left behind. ``generation_time_ms`` includes reading the
@@ -171,6 +209,8 @@ def render_report(
     columns = list(columns)
     if not columns:
         raise ValueError("a report needs at least one column")
+    if column_styles is not None and len(column_styles) != len(columns):
+        raise ValueError(f"{len(column_styles)} column styles for {len(columns)} columns")
     chart = context.chart_spec() if fmt == "pdf" else None
     if chart is not None:
         chart.check_columns(columns)
@@ -183,7 +223,7 @@ def render_report(
         if fmt == "csv":
             count = write_csv(columns, rows, out)
         elif fmt == "json":
-            count = write_json(columns, rows, _metadata(context), out)
+            count = write_json(columns, rows, _metadata(context), out, no_data=context.no_data)
         elif fmt == "pdf":
             count = write_pdf(
                 columns,
@@ -196,6 +236,8 @@ def render_report(
                 generated_at=context.generated_at,
                 max_table_rows=max_pdf_rows,
                 max_chart_points=max_chart_points,
+                column_styles=column_styles,
+                no_data=context.no_data,
             )
         else:
             about = [("Title", context.title)]
@@ -203,7 +245,13 @@ def render_report(
                 about.append(("Description", context.description))
             with tempfile.TemporaryDirectory(prefix=".xlsx-work-", dir=directory) as workdir:
                 count = write_xlsx(
-                    columns, rows, [*about, *_about(context)], out.handover_path(), Path(workdir)
+                    columns,
+                    rows,
+                    [*about, *_about(context)],
+                    out.handover_path(),
+                    Path(workdir),
+                    column_styles=column_styles,
+                    no_data=context.no_data,
                 )
     written = out.result
     assert written is not None

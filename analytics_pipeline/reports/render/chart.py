@@ -12,6 +12,9 @@ Point limit: line, area, bar and scatter keep 1 row in k, k a power of two
 doubled each time the kept points exceed ``max_points`` (deterministic, evenly
 spread, at most ``max_points`` kept). A pie keeps at most ``max_points``
 distinct labels; rows with labels first seen after that go to "Other".
+
+Titles, axes and legends use the columns' labels (``ColumnStyle``); a y axis
+whose series are all rates is marked in percent.
 """
 
 from __future__ import annotations
@@ -23,7 +26,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from analytics_pipeline.reports.render.values import display_text, utc_naive
+from analytics_pipeline.reports.render.values import (
+    ColumnStyle,
+    display_text,
+    plain_styles,
+    utc_naive,
+)
 
 CHART_TYPES = ("line", "bar", "pie", "area", "scatter")
 PIE_SLICES = 11
@@ -81,11 +89,20 @@ def _y_value(value: object) -> float:
 class ChartData:
     """What the chart needs from the rows, gathered as they stream by."""
 
-    def __init__(self, spec: ChartSpec, columns: Sequence[str], max_points: int = 2000) -> None:
+    def __init__(
+        self,
+        spec: ChartSpec,
+        columns: Sequence[str],
+        max_points: int = 2000,
+        styles: Sequence[ColumnStyle] | None = None,
+    ) -> None:
         if max_points < 2:
             raise ValueError("max_points must be at least 2")
         spec.check_columns(columns)
         self.spec = spec
+        styled = dict(zip(columns, styles or plain_styles(columns), strict=True))
+        self._x_style = None if spec.x is None else styled[spec.x]
+        self._y_styles = [styled[c] for c in spec.series]
         self.max_points = max_points
         self.rows_seen = 0
         self.stride = 1
@@ -99,7 +116,11 @@ class ChartData:
         if self.spec.kind == "pie":
             self._add_slice(row)
         elif self.rows_seen % self.stride == 0:
-            x = self.rows_seen + 1.0 if self._x_index is None else _x_value(row[self._x_index])
+            x = (
+                self.rows_seen + 1.0
+                if self._x_index is None
+                else _x_value(self._x_style.show(row[self._x_index]))
+            )
             self._points.append((x, *(_y_value(row[i]) for i in self._y_index)))
             if len(self._points) > self.max_points:
                 del self._points[1::2]
@@ -111,7 +132,7 @@ class ChartData:
         if math.isnan(value):
             return
         raw = row[self._x_index]
-        label = NULL_LABEL if raw is None else display_text(raw)
+        label = NULL_LABEL if raw is None else display_text(self._x_style.show(raw))
         if label in self._slices:
             self._slices[label] += value
         elif len(self._slices) < self.max_points:
@@ -133,7 +154,7 @@ class ChartData:
         spec = self.spec
         if spec.kind == "pie":
             dropped = sum(1 for v in self._slices.values() if v <= 0)
-            text = f"Pie: sum of {spec.y[0]} per {spec.x}."
+            text = f"Pie: sum of {self._y_styles[0].label} per {self._x_label}."
             if dropped:
                 text += f" {dropped} label(s) with a total <= 0 are not shown."
             return text
@@ -155,12 +176,15 @@ class ChartData:
             shown.append((OTHER, other))
         return shown
 
+    @property
+    def _x_label(self) -> str:
+        return "Row" if self._x_style is None else self._x_style.label
+
     def title(self) -> str:
-        spec = self.spec
-        x = spec.x or "row"
-        if spec.kind == "scatter":
-            return f"{spec.y[0]} vs {x}"
-        return f"{', '.join(spec.series)} by {x}"
+        series = [style.label for style in self._y_styles]
+        if self.spec.kind == "scatter":
+            return f"{series[0]} vs {self._x_label}"
+        return f"{', '.join(series)} by {self._x_label}"
 
     def render_png(self, width_in: float = 10.0, height_in: float = 4.5, dpi: int = 120) -> bytes:
         """Draw the chart (Agg canvas, no display, no pyplot global state)."""
@@ -211,7 +235,7 @@ class ChartData:
             return False
 
         series = spec.series
-        for i, name in enumerate(series):
+        for i, name in enumerate(style.label for style in self._y_styles):
             ys = [p[1 + i] for p in points]
             if spec.kind == "line":
                 axes.plot(positions, ys, label=name, marker="o" if len(ys) <= 40 else None)
@@ -234,10 +258,14 @@ class ChartData:
             locator = AutoDateLocator()
             axes.xaxis.set_major_locator(locator)
             axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        axes.set_xlabel(spec.x or "row")
+        axes.set_xlabel(self._x_label)
         if spec.kind == "scatter" or len(series) == 1:
-            axes.set_ylabel(series[0])
+            axes.set_ylabel(self._y_styles[0].label)
         else:
             axes.legend()
+        if all(style.percent for style in self._y_styles):
+            from matplotlib.ticker import PercentFormatter
+
+            axes.yaxis.set_major_formatter(PercentFormatter(1.0))
         axes.grid(True, alpha=0.3)
         return True

@@ -10,6 +10,9 @@ Layout (keys in this order; one row per line)::
     ],
      "record_count": 2}
 
+Without rows, ``"rows": []`` and a last key ``"note"`` says so
+(``"No data for 2026-09-01 to 2026-09-30."``).
+
 Rows are arrays aligned with ``columns``. The row count is only known once the
 stream ends, so ``record_count`` is the last key rather than part of the
 metadata written first. Decimal values are JSON numbers with their exact digits
@@ -31,6 +34,8 @@ def write_json(
     rows: Iterable[Sequence],
     metadata: Mapping[str, object],
     out: AtomicFile,
+    *,
+    no_data: str = "No data.",
 ) -> int:
     """Write the document to ``out``; return the number of rows."""
     out.write(
@@ -48,6 +53,9 @@ def write_json(
         if count % _BATCH_ROWS == 0:
             out.write("".join(parts).encode())
             parts.clear()
-    parts.append(f'\n],\n "record_count": {count}}}\n' if count else '],\n "record_count": 0}\n')
+    if count:
+        parts.append(f'\n],\n "record_count": {count}}}\n')
+    else:
+        parts.append(f'],\n "record_count": 0,\n "note": {json_text(no_data)}}}\n')
     out.write("".join(parts).encode())
     return count

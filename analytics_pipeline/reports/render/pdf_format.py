@@ -5,6 +5,10 @@ A PDF is for reading, so it holds at most ``max_table_rows`` rows of the table
 many rows the result had and that the table is cut. The whole row stream is
 still read once, for the count and the chart, in bounded memory.
 
+Headers are the columns' labels, rates show as percentages with one decimal,
+known ids as names (``ColumnStyle``); a result without rows says
+``no_data`` (e.g. "No data for 2026-09-01 to 2026-09-30.") instead of a table.
+
 Text uses DejaVu Sans, the font that ships inside matplotlib (no download), so
 accented, Greek and Cyrillic text prints; Helvetica is the fallback.
 """
@@ -30,7 +34,12 @@ from reportlab.platypus import Image, LongTable, Paragraph, SimpleDocTemplate, S
 
 from analytics_pipeline.reports.render.atomic import AtomicFile
 from analytics_pipeline.reports.render.chart import ChartData, ChartSpec
-from analytics_pipeline.reports.render.values import display_text, text_value
+from analytics_pipeline.reports.render.values import (
+    ColumnStyle,
+    display_text,
+    percent_text,
+    plain_styles,
+)
 
 DEFAULT_MAX_TABLE_ROWS = 5000
 DEFAULT_MAX_CHART_POINTS = 2000
@@ -97,10 +106,16 @@ def _column_widths(
 def _about_text(value: object) -> str:
     """Markup for a title-block value (lists one item per line)."""
     if isinstance(value, list):
-        return "<br/>".join(escape(text_value(v)) for v in value) or "none"
+        return "<br/>".join(escape(display_text(v)) for v in value) or "none"
     if value is None:
         return "\u2014"
-    return escape(text_value(value))
+    return escape(display_text(value))
+
+
+def _cell_text(style: ColumnStyle, value: object) -> str:
+    if style.percent:
+        return percent_text(value)
+    return display_text(style.show(value))
 
 
 def _is_number(value: object) -> bool:
@@ -119,18 +134,23 @@ def write_pdf(
     generated_at: datetime,
     max_table_rows: int = DEFAULT_MAX_TABLE_ROWS,
     max_chart_points: int = DEFAULT_MAX_CHART_POINTS,
+    column_styles: Sequence[ColumnStyle] | None = None,
+    no_data: str = "No data.",
 ) -> int:
     """Write the PDF to ``out``; return the number of rows in the stream."""
     if max_table_rows < 0:
         raise ValueError("max_table_rows must be >= 0")
-    chart_data = None if chart is None else ChartData(chart, columns, max_chart_points)
+    column_styles = list(column_styles or plain_styles(columns))
+    chart_data = (
+        None if chart is None else ChartData(chart, columns, max_chart_points, styles=column_styles)
+    )
     shown: list[list[str]] = []
     numeric = [True] * len(columns)
     seen_value = [False] * len(columns)
     count = 0
     for row in rows:
         if count < max_table_rows:
-            shown.append([display_text(v) for v in row])
+            shown.append([_cell_text(s, v) for s, v in zip(column_styles, row, strict=True)])
             for c, value in enumerate(row):
                 if value is not None:
                     seen_value[c] = True
@@ -189,9 +209,10 @@ def write_pdf(
             )
         )
     if count == 0:
-        story.append(Paragraph("No rows.", styles["body"]))
+        story.append(Paragraph(escape(no_data), styles["body"]))
     elif shown:
-        story.append(_table(columns, shown, numeric, seen_value, available, fonts))
+        header = [style.label for style in column_styles]
+        story.append(_table(header, shown, numeric, seen_value, available, fonts))
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
@@ -200,7 +221,7 @@ def write_pdf(
         canvas.drawRightString(
             pagesize[0] - _MARGIN,
             _MARGIN / 2,
-            f"generated {text_value(generated_at)} \u00b7 page {doc.page}",
+            f"generated {display_text(generated_at)} \u00b7 page {doc.page}",
         )
         canvas.restoreState()
 

@@ -10,15 +10,21 @@ timedelta (interval) or dict/list (json). Text formats (CSV, JSON, PDF) write:
   UTC already: the warehouse stores UTC);
 - dates as ``YYYY-MM-DD``; booleans as ``true`` / ``false``;
 - dicts and lists as JSON.
+
+What a reader sees (PDF, XLSX) also follows each column's ``ColumnStyle``: its
+label as the header, rates (fractions, 0.25 = 25%) as percentages, and ids
+replaced by names where the report knows them (workspace names). Datetimes are
+shown to the second, in UTC.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 # Types the csv module already writes the way we want (float as its shortest
 # round-tripping repr, None as an empty field).
@@ -91,11 +97,56 @@ def csv_row(row: tuple | list) -> list:
 
 
 DISPLAY_DIGITS = 10
+PERCENT_DECIMALS = 1
+XLSX_PERCENT_FORMAT = "0.0%"
+
+
+@dataclass(frozen=True)
+class ColumnStyle:
+    """How a result column is shown to a reader (PDF, XLSX; CSV and JSON keep
+    the raw name and value): ``label`` as its header, ``percent`` for a rate
+    stored as a fraction, ``names`` to show a name for an id (the id itself
+    when it has none)."""
+
+    label: str
+    percent: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def show(self, value: object) -> object:
+        """The value to display: a known id's name, else the value."""
+        if self.names and type(value) is str:
+            return self.names.get(value, value)
+        return value
+
+
+def plain_styles(columns: Sequence[str]) -> list[ColumnStyle]:
+    """Styles that show the raw column names and values."""
+    return [ColumnStyle(name) for name in columns]
+
+
+def percent_text(value: object) -> str:
+    """A fraction as a percentage with one decimal, halves rounded away from
+    zero as Excel's ``0.0%`` does (0.8125 -> ``81.3%``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return display_text(value)
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not exact.is_finite():
+        return display_text(value)
+    shown = (exact * 100).quantize(Decimal(1).scaleb(-PERCENT_DECIMALS), ROUND_HALF_UP)
+    return f"{shown.copy_abs() if shown.is_zero() else shown}%"
+
+
+def datetime_display(value: datetime) -> str:
+    """A datetime as a reader sees it: UTC, to the second, e.g. ``2026-01-31 06:00:00 UTC``."""
+    return f"{utc_naive(value):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def display_text(value: object) -> str:
     """A cell as shown to a reader (PDF): like CSV, but floats and numerics to 10
-    significant digits (never rounding away integer digits)."""
+    significant digits (never rounding away integer digits) and datetimes to
+    the second (``datetime_display``)."""
+    if isinstance(value, datetime):
+        return datetime_display(value)
     if type(value) is float and math.isfinite(value):
         return f"{value:.{DISPLAY_DIGITS}g}"
     if type(value) is Decimal and value.is_finite() and value != 0:

@@ -9,6 +9,10 @@ Cells keep their types: numbers (Decimal converted to a double, the precision
 Excel has; integers beyond 2**53 written as text to stay exact), booleans,
 dates and UTC datetimes with a date format, NULL as an empty cell, dicts and
 lists as JSON text. Text is never interpreted as a formula or a URL.
+
+The header row holds the columns' labels; a rate column (``ColumnStyle.percent``)
+keeps its fraction as the number with the number format ``0.0%``; known ids
+show their names. Without rows, the line under the header says ``no_data``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from analytics_pipeline.reports.render.values import text_value, utc_naive
+from analytics_pipeline.reports.render.values import (
+    XLSX_PERCENT_FORMAT,
+    ColumnStyle,
+    plain_styles,
+    text_value,
+    utc_naive,
+)
 
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit, header included
 DATA_SHEET = "Data"
@@ -40,6 +50,8 @@ class _Formats:
         self.time: Format = workbook.add_format({"num_format": "hh:mm:ss"})
         self.label: Format = workbook.add_format({"bold": True, "valign": "top"})
         self.wrap: Format = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.percent: Format = workbook.add_format({"num_format": XLSX_PERCENT_FORMAT})
+        self.note: Format = workbook.add_format({"italic": True})
 
 
 _CellWriter = Callable[[Worksheet, int, int, object, _Formats], object]
@@ -115,6 +127,12 @@ def _write_cell(sheet: Worksheet, r: int, c: int, value: object, fmt: _Formats) 
     writer(sheet, r, c, value, fmt)
 
 
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return False
+    return not isinstance(value, Decimal) or value.is_finite()
+
+
 def _display_width(value: object) -> int:
     if isinstance(value, datetime):
         return 19
@@ -130,9 +148,15 @@ def write_xlsx(
     about: Sequence[tuple[str, object]],
     path: Path,
     workdir: Path,
+    *,
+    column_styles: Sequence[ColumnStyle] | None = None,
+    no_data: str = "No data.",
 ) -> int:
     """Write the workbook to ``path`` (xlsxwriter's temp files go in
     ``workdir``); return the number of rows."""
+    column_styles = list(column_styles or plain_styles(columns))
+    headers = [style.label for style in column_styles]
+    named = [c for c, style in enumerate(column_styles) if style.names]
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -146,15 +170,15 @@ def write_xlsx(
         },
     )
     fmt = _Formats(workbook)
-    widths = [len(name) for name in columns]
+    widths = [len(label) for label in headers]
     sheets: list[tuple[Worksheet, int]] = []  # (sheet, data rows on it)
 
     def start_sheet() -> Worksheet:
         name = DATA_SHEET if not sheets else f"{DATA_SHEET} {len(sheets) + 1}"
         sheet = workbook.add_worksheet(name)
         sheet.freeze_panes(1, 0)
-        for c, column in enumerate(columns):
-            sheet.write_string(0, c, column, fmt.header)
+        for c, label in enumerate(headers):
+            sheet.write_string(0, c, label, fmt.header)
         return sheet
 
     sheet = start_sheet()
@@ -166,20 +190,34 @@ def write_xlsx(
             sheet = start_sheet()
             r = 0
         r += 1
+        if named:
+            row = list(row)
+            for c in named:
+                row[c] = column_styles[c].show(row[c])
         for c, value in enumerate(row):
-            _write_cell(sheet, r, c, value, fmt)
+            if column_styles[c].percent and _is_number(value):
+                sheet.write_number(r, c, float(value), fmt.percent)
+            else:
+                _write_cell(sheet, r, c, value, fmt)
         if count < _WIDTH_SAMPLE_ROWS:
             for c, value in enumerate(row):
                 if value is not None:
                     widths[c] = max(widths[c], _display_width(value))
         count += 1
+    if count == 0:
+        sheet.write_string(1, 0, no_data, fmt.note)
     sheets.append((sheet, r))
 
     # Column widths and filters live outside the streamed sheet data, so they
     # can be set once the rows are known.
     for data_sheet, data_rows in sheets:
         for c, width in enumerate(widths):
-            data_sheet.set_column(c, c, min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH))
+            data_sheet.set_column(
+                c,
+                c,
+                min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH),
+                fmt.percent if column_styles[c].percent else None,
+            )
         if columns:
             data_sheet.autofilter(0, 0, data_rows, len(columns) - 1)
 
