@@ -152,7 +152,7 @@ def test_checks_fail_on_a_duplicated_key_and_a_mastery_above_one(empty_database)
             "confidence, reviews, scheduler, mastery) values "
             + ", ".join(row.format(m) for m in (0.5, 1.5))
         )
-    (checks,) = [c for c in LEARNING_CHECKS if TOPIC_MASTERY in c.asset_keys]
+    (checks,) = [c for c in LEARNING_CHECKS if TOPIC_MASTERY in {k.asset_key for k in c.check_keys}]
     result = dg.materialize(
         [topic_mastery, checks],
         selection=dg.AssetSelection.checks_for_assets(TOPIC_MASTERY),
