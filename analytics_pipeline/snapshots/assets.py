@@ -72,7 +72,7 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
             cur.execute(query.insert, query.params)
             rows = cur.rowcount
             cur.execute(
-                f"select snapshot_date, coalesce(workspace_id, '(all)') as workspace_id, data "
+                f"select snapshot_date, coalesce(workspace_id, '(all)') as workspace, data "
                 f"from {TABLE} where snapshot_type = %(type)s and snapshot_date >= %(start)s "
                 "and snapshot_date < %(end)s order by snapshot_date desc, workspace_id nulls first "
                 "limit %(rows)s",
