@@ -73,8 +73,9 @@ def materialize(
         run_tags["dagster/asset_partition_range_end"] = as_of
     elif partitioned:
         partition_key = as_of
+    # The asset checks go in too: the checks of the selected assets run after them.
     return dg.materialize(
-        list(defs.assets or []),
+        [*(defs.assets or []), *(defs.asset_checks or [])],
         instance=get_instance(),
         resources=defs.resources,
         selection=dg.AssetSelection.assets(*keys),

@@ -17,6 +17,7 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.dbt.previews import PREVIEW_ROWS
 from analytics_pipeline.demo import (
     UNPARTITIONED,
     event_day_range,
@@ -30,6 +31,7 @@ from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.materialize import materialize, partitioned_keys
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
+from tests.reference.oracle import preview_frame, significant_digits
 
 
 @pytest.fixture(scope="module")
@@ -293,3 +295,40 @@ def test_reader_gets_no_row_of_another_workspace_from_any_published_table(built)
             cur.execute(count)
             assert cur.fetchone() == (sum(by_workspace.values()),), table
             conn.rollback()  # the scope lasts one transaction
+
+
+def test_a_partition_run_previews_that_days_rows(built):
+    """A one-day run of a daily model previews rows of that day only (the table
+    holds every day)."""
+    first_day, _ = event_day_range()
+    day = (dt.date.fromisoformat(first_day) + dt.timedelta(days=7)).isoformat()
+    assert materialize("key:analytics/daily_metrics", as_of=day, log_level="WARNING").success
+    event = get_instance().get_latest_materialization_event(
+        dg.AssetKey(["analytics", "daily_metrics"])
+    )
+    frame = preview_frame(event.asset_materialization.metadata["preview"].value)
+    that_day = _query_df(f"select 1 from analytics.daily_metrics where metric_date = '{day}'")
+    assert len(frame) == min(PREVIEW_ROWS, len(that_day)) > 0
+    assert set(frame["metric_date"]) == {day}
+    assert max(significant_digits(c) for c in frame["bounce_rate"]) <= 4
+
+
+def test_data_snapshot_previews_are_markdown_tables_newest_first(built):
+    event = get_instance().get_latest_materialization_event(
+        dg.AssetKey(["analytics", "data_snapshots_daily"])
+    )
+    preview = event.asset_materialization.metadata["preview"]
+    assert isinstance(preview, dg.MarkdownMetadataValue)
+    frame = preview_frame(preview.value)
+    assert {"snapshot_date", "workspace_id", "active_users", "bounce_rate"} <= set(frame.columns)
+    assert list(frame["snapshot_date"]) == sorted(frame["snapshot_date"], reverse=True)
+    assert max(significant_digits(c) for c in frame["bounce_rate"]) <= 4
+
+
+def test_data_snapshot_checks_ran_and_passed(built):
+    storage = get_instance().event_log_storage
+    for kind in ("hourly", "daily", "weekly", "monthly"):
+        for check in ("primary_key_unique", "primary_key_not_null"):
+            key = dg.AssetCheckKey(dg.AssetKey(["analytics", f"data_snapshots_{kind}"]), check)
+            (record,) = storage.get_asset_check_execution_history(key, limit=1)
+            assert record.status.value == "SUCCEEDED", key

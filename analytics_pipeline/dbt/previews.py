@@ -1,33 +1,111 @@
-"""Row counts and small previews of tables, attached to their materializations."""
+"""Row counts and small previews of tables, attached to their materializations.
+
+Every preview is a Markdown table of at most PREVIEW_ROWS rows. A partitioned
+table shows the rows of the partition just built (its date column within the
+partition's days, newest first). Numbers that are not integers show
+SIGNIFICANT_DIGITS significant digits, never fewer than their integer digits
+and without exponent (0.123456 -> 0.1235, 1234.5678 -> 1235, 0.00012345 ->
+0.0001235); json cells are compact json; cells are cut to 60 characters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime as dt
+import decimal
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
+from psycopg2 import sql
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dbt.translator import PUBLISHED_GROUPS
 
 PREVIEW_ROWS = 10
+SIGNIFICANT_DIGITS = 4
+CELL_CHARACTERS = 60
 
 
-def table_preview_markdown(schema: str, table: str, rows: int = PREVIEW_ROWS) -> str:
-    """The first `rows` rows of a table as a markdown table."""
+@dataclass(frozen=True)
+class Preview:
+    """Which rows of a table a preview shows.
+
+    `date_column`: the rows' date (newest first); with `days` (first, last,
+    inclusive) only rows of those days, or, with `end_column` too, rows whose
+    period [date_column, end_column] overlaps them. `order_by` breaks ties.
+    """
+
+    schema: str
+    table: str
+    date_column: str | None = None
+    end_column: str | None = None
+    days: tuple[dt.date, dt.date] | None = None
+    order_by: Sequence[str] = ()
+
+    def query(self, rows: int = PREVIEW_ROWS) -> tuple[sql.Composed, dict[str, Any]]:
+        """The select statement and its parameters."""
+        where = sql.SQL("")
+        params: dict[str, Any] = {"rows": rows}
+        if self.date_column and self.days:
+            params |= {"first_day": self.days[0], "last_day": self.days[1]}
+            start = sql.Identifier(self.date_column)
+            end = sql.Identifier(self.end_column or self.date_column)
+            where = sql.SQL(
+                " where {start}::date <= %(last_day)s and {end}::date >= %(first_day)s"
+            ).format(start=start, end=end)
+        order = [sql.SQL("{} desc").format(sql.Identifier(self.date_column))] * bool(
+            self.date_column
+        )
+        order += [sql.Identifier(c) for c in self.order_by]
+        order_by = sql.SQL(" order by ") + sql.SQL(", ").join(order) if order else sql.SQL("")
+        query = sql.SQL("select * from {table}{where}{order_by} limit %(rows)s").format(
+            table=sql.Identifier(self.schema, self.table), where=where, order_by=order_by
+        )
+        return query, params
+
+
+def table_preview_markdown(preview: Preview, rows: int = PREVIEW_ROWS) -> str:
+    """The preview's rows as a markdown table."""
+    query, params = preview.query(rows)
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
-        cur.execute(f'select * from "{schema}"."{table}" limit %s', (rows,))
+        cur.execute(query, params)
         names = [d.name for d in cur.description]
         body = cur.fetchall()
     return markdown_table(names, body)
 
 
+def format_number(value: float | decimal.Decimal) -> str:
+    """SIGNIFICANT_DIGITS significant digits, all integer digits, no exponent."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    decimals = max(0, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_cell(value: Any) -> str:
+    """A value as the text of a markdown table cell."""
+    if value is None:
+        text = ""
+    elif isinstance(value, float | decimal.Decimal):
+        text = format_number(value)
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, default=str, separators=(",", ":"))
+    else:
+        text = str(value)
+    return text.replace("|", "\\|").replace("\n", " ")[:CELL_CHARACTERS]
+
+
 def markdown_table(names: Iterable[str], rows: Iterable[Iterable]) -> str:
-    """Column names and rows as a markdown table (cells cut to 60 characters)."""
+    """Column names and rows as a markdown table (cells formatted by format_cell)."""
     names = list(names)
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
     for row in rows:
-        cells = ("" if v is None else str(v).replace("|", "\\|")[:60] for v in row)
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(format_cell(v) for v in row) + " |")
     return "\n".join(lines)
 
 
@@ -35,6 +113,28 @@ def table_row_count(schema: str, table: str) -> int:
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(f'select count(*) from "{schema}"."{table}"')
         return cur.fetchone()[0]
+
+
+def partition_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the run's partition range (None when unpartitioned)."""
+    if context.assets_def.partitions_def is None:
+        return None
+    window = context.partition_time_window
+    return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+
+def dbt_preview(context: dg.AssetExecutionContext, key: dg.AssetKey) -> Preview:
+    """The rows of a dbt model the run built: its partition column (translator
+    metadata) within the run's partition days."""
+    metadata = context.assets_def.specs_by_key[key].metadata
+    schema, table = key.path
+    return Preview(
+        schema,
+        table,
+        date_column=metadata.get("partition_column"),
+        end_column=metadata.get("partition_end_column"),
+        days=partition_days(context),
+    )
 
 
 def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> Iterator:
@@ -51,6 +151,7 @@ def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> 
             if len(key.path) == 2:
                 extra = {"dagster/row_count": table_row_count(*key.path)}
                 if context.assets_def.group_names_by_key.get(key) in PUBLISHED_GROUPS:
-                    extra["preview"] = dg.MetadataValue.md(table_preview_markdown(*key.path))
+                    preview = dbt_preview(context, key)
+                    extra["preview"] = dg.MetadataValue.md(table_preview_markdown(preview))
                 event = event.with_metadata({**event.metadata, **extra})
         yield event

@@ -16,6 +16,18 @@ PUBLISHED_FRESHNESS = dg.FreshnessPolicy.time_window(
 )
 PUBLISHED_GROUPS = ("aggregates", "marts")
 
+# A partitioned model names the date column of its rows in its config
+# (`meta={'partition_column': ...}`, plus `partition_end_column` when a row
+# covers a period [start, end] of days); the spec carries them as metadata so
+# previews select the rows of the partition just built.
+PARTITION_COLUMNS = ("partition_column", "partition_end_column")
+
+# dagster-dbt puts the DbtProject object into every spec's metadata; the UI
+# shows it as "[DbtProject] (unserializable)". Without it, runs use the
+# resource's project_dir (the same project). The manifest and translator
+# entries stay: dagster-dbt needs them at run time and the UI hides them.
+_DROPPED_METADATA = ("dagster_dbt/project",)
+
 # First folder under models/ (or the resource type) -> Dagster group.
 _LAYER_GROUPS = {
     "staging": "staging",
@@ -41,9 +53,17 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
+        metadata = {k: v for k, v in spec.metadata.items() if k not in _DROPPED_METADATA}
+        spec = spec.replace_attributes(metadata=metadata)
         if spec.group_name in PUBLISHED_GROUPS:
             spec = spec.replace_attributes(freshness_policy=PUBLISHED_FRESHNESS)
         return spec
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        meta = dbt_resource_props.get("config", {}).get("meta", {})
+        metadata.update({key: meta[key] for key in PARTITION_COLUMNS if meta.get(key)})
+        return metadata
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]

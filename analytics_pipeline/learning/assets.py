@@ -13,7 +13,7 @@ import pydantic
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dbt.partitions import daily_partitions
-from analytics_pipeline.dbt.previews import table_preview_markdown
+from analytics_pipeline.dbt.previews import Preview, table_preview_markdown
 from analytics_pipeline.learning.computation import MasterySettings
 from analytics_pipeline.learning.config import GapConfig, MasteryWeights, ReadinessConfig
 from analytics_pipeline.learning.inputs import input_tables
@@ -28,7 +28,13 @@ from analytics_pipeline.learning.runs import (
     run_knowledge_gaps,
     run_topic_mastery,
 )
-from analytics_pipeline.learning.tables import SCHEMA
+from analytics_pipeline.learning.tables import SCHEMA, VALUE_RANGES, columns, primary_key
+from analytics_pipeline.published_tables import (
+    PUBLISHED_FRESHNESS,
+    column_schema,
+    warehouse_checks,
+)
+from analytics_pipeline.warehouse.checks import table_checks
 
 LEARNING_GROUP = "learning"
 TOPIC_MASTERY = dg.AssetKey([SCHEMA, "topic_mastery"])
@@ -71,11 +77,16 @@ def _as_of(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def _table_metadata(name: str, rows: int, seconds: dict[str, float]) -> dict[str, Any]:
+def _table_metadata(
+    name: str, as_of: dt.date, rows: int, seconds: dict[str, float]
+) -> dict[str, Any]:
+    preview = Preview(
+        SCHEMA, name, date_column="as_of_date", days=(as_of, as_of), order_by=primary_key(name)
+    )
     return {
         "table": f"{SCHEMA}.{name}",
         "dagster/row_count": rows,
-        "preview": dg.MetadataValue.md(table_preview_markdown(SCHEMA, name)),
+        "preview": dg.MetadataValue.md(table_preview_markdown(preview)),
         **{f"seconds_{step}": value for step, value in seconds.items()},
     }
 
@@ -96,8 +107,18 @@ _PARTITIONED = {
 }
 
 
+def _published(key: dg.AssetKey) -> dict[str, Any]:
+    """Spec attributes of a published learning table: column schema and freshness."""
+    schema, name = key.path
+    return {
+        "metadata": {"dagster/column_schema": column_schema(schema, name, columns(name))},
+        "freshness_policy": PUBLISHED_FRESHNESS,
+    }
+
+
 @dg.asset(
     key=TOPIC_MASTERY,
+    **_published(TOPIC_MASTERY),
     deps=_reads(MASTERY_INPUTS),
     kinds=_KINDS,
     description="Per user and topic (every level) as of the partition date: FSRS-6 (or SM-2) "
@@ -117,13 +138,14 @@ def topic_mastery(context: dg.AssetExecutionContext, config: TopicMasteryConfig)
         metadata={
             "as_of_date": as_of.isoformat(),
             **settings.as_metadata(),
-            **_table_metadata("topic_mastery", result.rows["topic_mastery"], result.seconds),
+            **_table_metadata("topic_mastery", as_of, result.rows["topic_mastery"], result.seconds),
         }
     )
 
 
 @dg.asset(
     key=KNOWLEDGE_GAPS,
+    **_published(KNOWLEDGE_GAPS),
     deps=[TOPIC_MASTERY, *_reads(GAPS_INPUTS)],
     kinds=_KINDS,
     description="Every knowledge gap (user, topic) as of the partition date with severity, "
@@ -139,7 +161,9 @@ def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfi
             "as_of_date": as_of.isoformat(),
             **settings.as_metadata(),
             **{f"gaps_{k}": v for k, v in result.summary.items()},
-            **_table_metadata("knowledge_gaps", result.rows["knowledge_gaps"], result.seconds),
+            **_table_metadata(
+                "knowledge_gaps", as_of, result.rows["knowledge_gaps"], result.seconds
+            ),
         }
     )
 
@@ -148,6 +172,7 @@ def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfi
     specs=[
         dg.AssetSpec(
             EXAM_READINESS,
+            **_published(EXAM_READINESS),
             deps=[TOPIC_MASTERY, *_reads(READINESS_INPUTS)],
             kinds=_KINDS,
             description="Per learner as of the partition date: predicted board exam score, "
@@ -155,6 +180,7 @@ def knowledge_gaps(context: dg.AssetExecutionContext, config: KnowledgeGapsConfi
         ),
         dg.AssetSpec(
             SUBJECT_PERCENTILES,
+            **_published(SUBJECT_PERCENTILES),
             deps=[TOPIC_MASTERY, *_reads(SUBJECT_PERCENTILES_INPUTS)],
             kinds=_KINDS,
             description="Comparative analytics: each learner's mastery of each subject and "
@@ -173,16 +199,30 @@ def exam_readiness(context: dg.AssetExecutionContext, config: ExamReadinessConfi
         metadata={
             **common,
             **{f"learners_{k}": v for k, v in result.summary.items()},
-            **_table_metadata("exam_readiness", result.rows["exam_readiness"], result.seconds),
+            **_table_metadata(
+                "exam_readiness", as_of, result.rows["exam_readiness"], result.seconds
+            ),
         },
     )
     yield dg.MaterializeResult(
         asset_key=SUBJECT_PERCENTILES,
         metadata={
             **common,
-            **_table_metadata("subject_percentiles", result.rows["subject_percentiles"], {}),
+            **_table_metadata("subject_percentiles", as_of, result.rows["subject_percentiles"], {}),
         },
     )
 
 
 LEARNING_ASSETS = [topic_mastery, knowledge_gaps, exam_readiness]
+
+
+def _checks(key: dg.AssetKey) -> dg.AssetChecksDefinition:
+    name = key.path[1]
+    return warehouse_checks(
+        key, table_checks(f"{SCHEMA}.{name}", primary_key(name), VALUE_RANGES[name])
+    )
+
+
+LEARNING_CHECKS = [
+    _checks(key) for key in (TOPIC_MASTERY, KNOWLEDGE_GAPS, EXAM_READINESS, SUBJECT_PERCENTILES)
+]

@@ -10,6 +10,7 @@ from psycopg2 import sql
 from psycopg2.extensions import connection
 
 from analytics_pipeline.warehouse import isolate_workspaces
+from analytics_pipeline.warehouse.columns import Column, columns_of, primary_key_of
 from analytics_pipeline.warehouse.frames import write_frame
 
 SCHEMA = "analytics"
@@ -84,6 +85,38 @@ TABLES: dict[str, str] = {
         primary key (user_id, topic_id)
     """,
 }
+
+
+# Values the published tables hold by definition (docs/metrics.md), checked in
+# the warehouse after each materialization: column -> (min, max), None open.
+VALUE_RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "topic_mastery": {
+        "attempts": (0, None),
+        "accuracy": (0, 1),
+        "first_attempt_accuracy": (0, 1),
+        "materials_score": (0, 1),
+        "retrieval_strength": (0, 1),
+        "mastery": (0, 1),
+        "confidence": (0, 1),
+    },
+    "knowledge_gaps": {"mastery": (0, 1), "attempts": (0, None), "priority": (0, None)},
+    "exam_readiness": {
+        "predicted_score": (0, 1),
+        "coverage": (0, 1),
+        "percentile_in_workspace": (0, 1),
+    },
+    "subject_percentiles": {"mastery": (0, 1), "percentile_in_workspace": (0, 1)},
+}
+
+
+def columns(name: str) -> list[Column]:
+    """The columns of table `name` (from TABLES)."""
+    return columns_of(TABLES[name])
+
+
+def primary_key(name: str) -> tuple[str, ...]:
+    """The primary key columns of table `name` (from TABLES)."""
+    return primary_key_of(TABLES[name])
 
 
 def ensure_tables(conn: connection) -> None:

@@ -5,10 +5,19 @@ writing its slice of analytics.data_snapshots."""
 import datetime as dt
 
 import dagster as dg
+from psycopg2 import sql
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.previews import PREVIEW_ROWS, markdown_table
+from analytics_pipeline.published_tables import (
+    PUBLISHED_FRESHNESS,
+    column_schema,
+    warehouse_checks,
+)
 from analytics_pipeline.settings import get_settings
-from analytics_pipeline.snapshots.kpis import DDL, TABLE, period_query
+from analytics_pipeline.snapshots.kpis import COLUMNS, DDL, GRAIN, TABLE, period_query
+from analytics_pipeline.warehouse.checks import table_checks
+from analytics_pipeline.warehouse.columns import columns_of
 
 SNAPSHOTS_GROUP = "snapshots"
 SNAPSHOT_TAG = "data_snapshots"
@@ -47,7 +56,11 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
         tags={SNAPSHOT_TAG: ""},
         description=f"The {snapshot_type} KPIs of each period, per workspace and for all "
         f"workspaces, as rows snapshot_type='{snapshot_type}' of {TABLE}.",
-        metadata={"table": TABLE},
+        metadata={
+            "table": TABLE,
+            "dagster/column_schema": column_schema(*TABLE.split("."), columns_of(COLUMNS)),
+        },
+        freshness_policy=PUBLISHED_FRESHNESS,
     )
     def data_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         window = context.partition_time_window
@@ -59,11 +72,11 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
             cur.execute(query.insert, query.params)
             rows = cur.rowcount
             cur.execute(
-                f"select coalesce(workspace_id, '(all)'), data from {TABLE} "
-                "where snapshot_type = %(type)s and snapshot_date >= %(start)s "
+                f"select snapshot_date, coalesce(workspace_id, '(all)') as workspace, data "
+                f"from {TABLE} where snapshot_type = %(type)s and snapshot_date >= %(start)s "
                 "and snapshot_date < %(end)s order by snapshot_date desc, workspace_id nulls first "
-                "limit 5",
-                query.params,
+                "limit %(rows)s",
+                {**query.params, "rows": PREVIEW_ROWS},
             )
             preview = cur.fetchall()
         return dg.MaterializeResult(
@@ -71,9 +84,7 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
                 "dagster/row_count": rows,
                 "period_start": window.start.isoformat(),
                 "period_end": window.end.isoformat(),
-                "preview": dg.MetadataValue.json(
-                    [{"workspace": ws, "data": d} for ws, d in preview]
-                ),
+                "preview": dg.MetadataValue.md(preview_markdown(preview)),
             }
         )
 
@@ -81,6 +92,28 @@ def _build(snapshot_type: str) -> dg.AssetsDefinition:
 
 
 SNAPSHOT_ASSETS = {kind: _build(kind) for kind in ("hourly", "daily", "weekly", "monthly")}
+SNAPSHOT_CHECKS = [
+    warehouse_checks(
+        asset.key,
+        table_checks(
+            TABLE,
+            key=GRAIN,
+            not_null=GRAIN[:2],  # workspace_id null: the row for all workspaces
+            where=sql.SQL("snapshot_type = {}").format(sql.Literal(kind)),
+        ),
+    )
+    for kind, asset in SNAPSHOT_ASSETS.items()
+]
+
+
+def preview_markdown(rows: list[tuple[dt.datetime, str, dict]]) -> str:
+    """Snapshot rows (snapshot_date, workspace, data) as a markdown table with one
+    column per KPI."""
+    kpis = list(dict.fromkeys(k for _, _, data in rows for k in data))
+    return markdown_table(
+        ["snapshot_date", "workspace_id", *kpis],
+        [(date, workspace, *(data.get(k) for k in kpis)) for date, workspace, data in rows],
+    )
 
 
 def partition_key_range(

@@ -2,8 +2,13 @@
 
 import dagster as dg
 
-from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS
+from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS, SNAPSHOT_CHECKS
 from analytics_pipeline.snapshots.schedules import build_snapshot_schedules
 
 jobs, schedules = build_snapshot_schedules()
-defs = dg.Definitions(assets=list(SNAPSHOT_ASSETS.values()), jobs=jobs, schedules=schedules)
+defs = dg.Definitions(
+    assets=list(SNAPSHOT_ASSETS.values()),
+    asset_checks=SNAPSHOT_CHECKS,
+    jobs=jobs,
+    schedules=schedules,
+)

@@ -16,15 +16,18 @@ from dataclasses import dataclass
 TABLE = "analytics.data_snapshots"
 SNAPSHOT_TYPES = ("hourly", "daily", "weekly", "monthly")
 
-DDL = f"""
-create schema if not exists analytics;
-create table if not exists {TABLE} (
+COLUMNS = """
     snapshot_type  text not null check (snapshot_type in ('hourly', 'daily', 'weekly', 'monthly')),
     snapshot_date  timestamptz not null,
     period_end     timestamptz not null,
     workspace_id   text,
     data           jsonb not null
-);
+"""
+# The grain (a unique index: workspace_id null is the row for all workspaces).
+GRAIN = ("snapshot_type", "snapshot_date", "workspace_id")
+DDL = f"""
+create schema if not exists analytics;
+create table if not exists {TABLE} ({COLUMNS});
 create unique index if not exists data_snapshots_grain
     on {TABLE} (snapshot_type, snapshot_date, coalesce(workspace_id, ''));
 comment on table {TABLE} is

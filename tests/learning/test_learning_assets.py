@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from analytics_pipeline import warehouse
+from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.dbt.previews import PREVIEW_ROWS, format_number
 from analytics_pipeline.demo import UNPARTITIONED, event_day_range
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
-from tests.reference.oracle import warehouse_table
+from tests.reference.oracle import preview_frame, significant_digits, warehouse_table
 from tests.reference.raw_files import load_dataset
 
 LEARNING = "group:learning"
@@ -94,6 +98,72 @@ def test_mastery_counts_equal_raw_files(learning):
     assert (mastery["scheduler"] == "fsrs").all()
     reviewed = mastery[mastery["reviews"] > 0]
     assert reviewed["stability"].notna().all() and reviewed["ease"].isna().all()
+
+
+def _latest_metadata(table: str) -> dict:
+    event = get_instance().get_latest_materialization_event(AssetKey(["analytics", table]))
+    return event.asset_materialization.metadata
+
+
+def test_previews_show_the_partitions_rows_rounded(learning):
+    as_of = learning["as_of"].isoformat()
+    for name in TABLES:
+        preview = _latest_metadata(name)["preview"]
+        assert isinstance(preview, dg.MarkdownMetadataValue), name
+        frame = preview_frame(preview.value)
+        assert len(frame) == min(PREVIEW_ROWS, len(warehouse_table(name))) > 0, name
+        assert set(frame["as_of_date"]) == {as_of}, name
+    # The first rows by key, mastery with 4 significant digits.
+    mastery = warehouse_table("topic_mastery").sort_values(["user_id", "topic_id"])
+    frame = preview_frame(_latest_metadata("topic_mastery")["preview"].value)
+    expected = mastery.head(PREVIEW_ROWS)
+    assert list(frame["user_id"]) == list(expected["user_id"])
+    assert list(frame["mastery"]) == [
+        "" if pd.isna(v) else format_number(v) for v in expected["mastery"]
+    ]
+    for column in ("accuracy", "mastery", "retrieval_strength", "confidence", "stability"):
+        assert max(significant_digits(c) for c in frame[column]) <= 4, column
+
+
+def test_learning_checks_run_after_materialization_and_pass(learning):
+    from analytics_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = [c for c in graph.asset_check_keys if c.asset_key.path[-1] in TABLES]
+    assert {c.asset_key.path[-1] for c in keys} == set(TABLES)
+    assert any(c.name == "mastery_in_range" for c in keys)
+    storage = get_instance().event_log_storage
+    for key in keys:
+        (record,) = storage.get_asset_check_execution_history(key, limit=1)
+        assert record.status.value == "SUCCEEDED", key
+
+
+def test_checks_fail_on_a_duplicated_key_and_a_mastery_above_one(empty_database):
+    from analytics_pipeline.learning.assets import LEARNING_CHECKS, TOPIC_MASTERY, topic_mastery
+    from analytics_pipeline.learning.tables import ensure_tables
+
+    row = "('2026-01-01', 'w1', 'u1', 't1', 1, 1, 0, 0, 0.5, 0.3, 1, 'fsrs', {})"
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        ensure_tables(conn)
+        cur.execute("alter table analytics.topic_mastery drop constraint topic_mastery_pkey")
+        cur.execute(
+            "insert into analytics.topic_mastery (as_of_date, workspace_id, user_id, topic_id, "
+            "attempts, correct, materials_completed, materials_total, retrieval_strength, "
+            "confidence, reviews, scheduler, mastery) values "
+            + ", ".join(row.format(m) for m in (0.5, 1.5))
+        )
+    (checks,) = [c for c in LEARNING_CHECKS if TOPIC_MASTERY in {k.asset_key for k in c.check_keys}]
+    result = dg.materialize(
+        [topic_mastery, checks],
+        selection=dg.AssetSelection.checks_for_assets(TOPIC_MASTERY),
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    passed = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert passed["primary_key_unique"] is False
+    assert passed["mastery_in_range"] is False
+    assert passed["primary_key_not_null"] is True
+    assert passed["accuracy_in_range"] is True
 
 
 def test_gap_set_follows_the_rules(learning):
@@ -210,3 +280,10 @@ def test_mastery_progression_reproduces_the_latest_mastery(learning):
     assert (merged["version_as_of_date"].astype(str) == first.isoformat()).any()
     np.testing.assert_allclose(merged["retrievability"], merged["retrieval_strength"], atol=1e-9)
     np.testing.assert_allclose(merged["mastery_progress"], merged["mastery"], atol=1e-9)
+    # The later day's materialization previews that day's rows, not the first day's.
+    event = get_instance().get_latest_materialization_event(
+        AssetKey(["analytics", "mastery_progression"])
+    )
+    preview = preview_frame(event.asset_materialization.metadata["preview"].value)
+    assert len(preview) == PREVIEW_ROWS
+    assert set(preview["progress_date"]) == {second.isoformat()}

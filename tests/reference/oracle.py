@@ -8,6 +8,7 @@ read from the warehouse, ready for `compare_frames`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -67,3 +68,21 @@ def warehouse_table(name: str, schema: str | None = None) -> pd.DataFrame:
     if name == "int_sessions" and "session_key" in frame:
         frame = frame.drop(columns="session_key")  # an md5 surrogate; not recomputed here
     return frame
+
+
+def preview_frame(markdown: str) -> pd.DataFrame:
+    """The cells of a markdown preview of a materialization, as text."""
+
+    def cells(line: str) -> list[str]:
+        inner = line.strip()[1:-1]
+        return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+
+    lines = markdown.splitlines()
+    assert set(lines[1]) <= {"|", "-"}, lines[1]
+    return pd.DataFrame([cells(line) for line in lines[2:]], columns=cells(lines[0]))
+
+
+def significant_digits(text: str) -> int:
+    """Significant digits of a number's text with a fraction (0 for integers)."""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    return len((whole + fraction).lstrip("0")) if fraction else 0

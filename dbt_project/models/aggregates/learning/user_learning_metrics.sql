@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['daily'],
+        meta={'partition_column': 'as_of_date'},
         pre_hook="{{ delete_learning_recomputed('as_of_date') }}",
         indexes=[{'columns': ['as_of_date']}],
     )

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['daily'],
+        meta={'partition_column': 'week_start', 'partition_end_column': 'week_end'},
         pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end') }}",
         indexes=[{'columns': ['week_start']}],
     )

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['daily'],
+        meta={'partition_column': 'period_start', 'partition_end_column': 'period_end'},
         pre_hook="{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end') }}",
         indexes=[{'columns': ['period_start']}],
     )

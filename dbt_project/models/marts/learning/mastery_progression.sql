@@ -1,4 +1,4 @@
-{{ config(tags=['mastery_history'], indexes=[{'columns': ['user_id', 'topic_id', 'progress_date']}]) }}
+{{ config(tags=['mastery_history'], meta={'partition_column': 'progress_date'}, indexes=[{'columns': ['user_id', 'topic_id', 'progress_date']}]) }}
 
 {#-
     Mastery over time: per (user, topic) and day, from each version of
