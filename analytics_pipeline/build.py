@@ -32,6 +32,7 @@ from analytics_pipeline.materialize import (
     materialize,
     resolve_selection,
 )
+from analytics_pipeline.settings import get_settings
 
 RAW = "group:raw"
 DAILY = "tag:daily"
@@ -90,6 +91,7 @@ def build(
     Learning runs for each day of the window when first_day is given, for as_of
     alone when only it is, else for the `history_days` days ending the window.
     """
+    _check_days(as_of, first_day)  # before anything runs
     keys = all_asset_keys() if keys is None else set(keys)
     stages = _stages(keys)
     tags = tags or {}
@@ -195,13 +197,32 @@ def _count(keys: set[dg.AssetKey]) -> str:
 def _window(as_of: str | None, first_day: str | None) -> tuple[str, str] | None:
     if as_of is not None:
         first = first_day or as_of
-        if first > as_of:
-            raise ValueError(f"--from {first} is after --as-of {as_of}")
         return first, as_of
     data_first, data_last = event_day_range()
     if data_last is None:
         return None
     return first_day or data_first, data_last
+
+
+def _check_days(as_of: str | None, first_day: str | None) -> None:
+    if as_of is not None and first_day is not None and first_day > as_of:
+        raise ValueError(f"--from {first_day} is after --as-of {as_of}")
+    if first_day is not None:
+        _check_partition_day(first_day, "--from")
+    if as_of is not None:
+        _check_partition_day(as_of, "--as-of")
+
+
+def _check_partition_day(day: str, option: str) -> None:
+    """A user error, said in one line, rather than Dagster's traceback."""
+    start = get_settings().partition_start
+    if day < start:
+        raise ValueError(
+            f"{option} {day} is before the first daily partition {start} "
+            "(ANALYTICS_PARTITION_START)"
+        )
+    if day > dt.datetime.now(dt.UTC).date().isoformat():
+        raise ValueError(f"{option} {day} is in the future")
 
 
 def _data_snapshots(keys: set[dg.AssetKey], first_day: str, last_day: str, run) -> bool:

@@ -315,9 +315,9 @@ def _materialize(args) -> int:
         raise ValueError("--select: empty selection")
     # --as-of alone: what the daily schedules build for that day.
     selection = DAILY_RUN if args.select is None and args.as_of is not None else args.select
-    keys = resolve_selection(selection, say=print)
-    prepare_dagster_home()
     with logged_output("materialize") as say:
+        keys = resolve_selection(selection, say=say)  # loads the code location: logged
+        prepare_dagster_home()
         outcome = build(
             keys,
             as_of=args.as_of.isoformat() if args.as_of else None,

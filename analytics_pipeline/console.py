@@ -51,6 +51,7 @@ class Console:
         self._heartbeat = heartbeat
         self._lock = threading.Lock()
         self._since = time.monotonic()
+        self._beats = 0  # heartbeat lines since the last line said
         self._status_shown = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._tick, name="console", daemon=True)
@@ -65,6 +66,7 @@ class Console:
                 self._log.write(message + "\n")
                 self._log.flush()
             self._since = time.monotonic()
+            self._beats = 0
 
     def warn(self, message: str) -> None:
         self(f"warning: {message}")
@@ -92,18 +94,20 @@ class Console:
             self._status_shown = False
 
     def _tick(self) -> None:
-        interval = 1.0 if self._tty else self._heartbeat
-        while not self._stop.wait(interval):
+        while not self._stop.wait(min(1.0, self._heartbeat)):
             with self._lock:
                 waited = time.monotonic() - self._since
-                if waited < interval:
-                    continue
                 doing = f"{self.status} " if self.status else ""
                 if self._tty:
+                    if waited < 1.0:
+                        continue
                     self._out.write(f"\r\033[K  ... {doing}{_duration(waited)}")
                     self._status_shown = True
-                else:
+                elif waited >= self._heartbeat * (self._beats + 1):
+                    self._beats += 1
                     self._out.write(f"  ... still {doing or 'working '}({_duration(waited)})\n")
+                else:
+                    continue
                 self._out.flush()
 
 
