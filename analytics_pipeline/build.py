@@ -141,7 +141,7 @@ def build(
         if not run(stages["daily"], as_of=last, first_day=first):
             return outcome
     if stages["data_snapshots"]:
-        step(f"building the data snapshots of the periods ending in {first}..{last} ...")
+        step(f"building the data snapshots of the periods ending in {_span(first, last)} ...")
         if not _data_snapshots(stages["data_snapshots"], first, last, run):
             return outcome
     if stages["learning"]:
@@ -153,7 +153,7 @@ def build(
             days = [d for d in learning_days(last, history_days) if d >= first]
         step(
             f"building {_count(stages['learning'])} learning (mastery, gaps, readiness, "
-            f"mastery history) as of {days[0]}..{days[-1]}, one run per day ..."
+            f"mastery history) as of {_span(days[0], days[-1])}, one run per day ..."
         )
         for day in days:
             if not run(stages["learning"], as_of=day):
@@ -188,6 +188,10 @@ def _resolve(selection: str) -> set[dg.AssetKey]:
         return resolve_selection(selection)
     except SelectionError:  # e.g. a dbt project without daily models
         return set()
+
+
+def _span(first: str, last: str) -> str:
+    return first if first == last else f"{first}..{last}"
 
 
 def _count(keys: set[dg.AssetKey]) -> str:
