@@ -18,6 +18,7 @@ the caller names the days.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from analytics_pipeline import warehouse
 from analytics_pipeline.materialize import (
     SelectionError,
     all_asset_keys,
+    failure_details,
     failure_summary,
     materialize,
     resolve_selection,
@@ -110,6 +112,7 @@ def build(
         )
         outcome.runs += 1
         if not result.success:
+            print(failure_details(result), file=sys.stderr)  # the log, in the CLI
             say(failure_summary(result))
             outcome.success = False
             return False
@@ -117,12 +120,12 @@ def build(
         return True
 
     if stages["raw"]:
-        step(f"ingesting the landing files ({_count(stages['raw'])}) ...")
+        step(f"ingesting the landing files ({_count(stages['raw'], 'raw')}) ...")
         if not run(stages["raw"]):
             return outcome
     if stages["unpartitioned"]:
         step(
-            f"building {_count(stages['unpartitioned'])} unpartitioned "
+            f"building {_count(stages['unpartitioned'], 'unpartitioned')} "
             "(staging, intermediate, snapshots; dbt build with tests) ..."
         )
         if not run(stages["unpartitioned"]):
@@ -136,8 +139,8 @@ def build(
         return outcome
     first, last = window
     if stages["daily"]:
-        days = f"{first}..{last} in one run" if first != last else last
-        step(f"building {_count(stages['daily'])} daily-partitioned, {days} ...")
+        window_text = f"{first}..{last} in one run" if first != last else last
+        step(f"building {_count(stages['daily'], 'daily-partitioned')}, {window_text} ...")
         if not run(stages["daily"], as_of=last, first_day=first):
             return outcome
     if stages["data_snapshots"]:
@@ -152,7 +155,7 @@ def build(
         else:
             days = [d for d in learning_days(last, history_days) if d >= first]
         step(
-            f"building {_count(stages['learning'])} learning (mastery, gaps, readiness, "
+            f"building {_count(stages['learning'], 'learning')} (mastery, gaps, readiness, "
             f"mastery history) as of {_span(days[0], days[-1])}, one run per day ..."
         )
         for day in days:
@@ -194,8 +197,8 @@ def _span(first: str, last: str) -> str:
     return first if first == last else f"{first}..{last}"
 
 
-def _count(keys: set[dg.AssetKey]) -> str:
-    return f"{len(keys)} asset{'s' if len(keys) != 1 else ''}"
+def _count(keys: set[dg.AssetKey], kind: str) -> str:
+    return f"{len(keys)} {kind} asset{'s' if len(keys) != 1 else ''}"
 
 
 def _window(as_of: str | None, first_day: str | None) -> tuple[str, str] | None:

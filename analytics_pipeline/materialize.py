@@ -130,5 +130,23 @@ def failure_summary(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            lines.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            lines.append(f"{event.step_key}: {_root_cause(error) if error else 'failed'}")
     return "\n".join(lines) or "run failed"
+
+
+def failure_details(result: dg.ExecuteInProcessResult) -> str:
+    """Every failed step with its full error chain and stack traces (for the log)."""
+    return "\n".join(
+        f"{event.step_key} failed:\n{event.step_failure_data.error.to_string()}"
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error
+    )
+
+
+def _root_cause(error) -> str:
+    """The first line of the innermost error: what went wrong, not where
+    Dagster caught it (the full chain is in the run's log)."""
+    while error.cause is not None:
+        error = error.cause
+    lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+    return lines[0] if lines else error.cls_name or "failed"

@@ -191,3 +191,17 @@ def test_an_unreachable_database_url_is_one_line_exit_2(analytics_home, tmp_path
             os.environ.pop("ANALYTICS_DATABASE_URL", None)
         else:
             os.environ["ANALYTICS_DATABASE_URL"] = saved
+
+
+def test_a_failed_run_says_its_cause_and_where_the_log_is(empty_database):
+    # knowledge_gaps reads the learning facts, which an empty database lacks.
+    result = _cli(
+        "materialize", "--select", "key:analytics/knowledge_gaps", "--as-of", "2026-09-01"
+    )
+    assert result.returncode == 1
+    log = _assert_readable(result)
+    assert 'relation "intermediate.int_learning_attempts" does not exist' in result.stdout
+    (error,) = result.stderr.strip().splitlines()
+    assert error.startswith("error: materialize failed") and str(log) in error
+    text = log.read_text()  # the whole story is in the log
+    assert "analytics__knowledge_gaps failed:" in text and "Stack Trace:" in text
