@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 from pathlib import Path
 
 EXIT_FAILED = 1
@@ -136,11 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from analytics_pipeline.warehouse import WarehouseError
 
+    if args.command in _DAGSTER_COMMANDS:
+        from analytics_pipeline.console import quiet_dagster_warnings
+
+        quiet_dagster_warnings()
     try:
         return _COMMANDS[args.command](args)
-    except WarehouseError as exc:
-        print(f"error: warehouse: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except WarehouseError as exc:  # no server, unreachable or unusable URL
+        print(f"error: warehouse: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
     except (LookupError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -191,34 +196,83 @@ def _role_url(role):
     return warehouse.warehouse_url(role)
 
 
+# How the loader's one-line failure reasons ("Type: message") read to a person.
+_FAILURE_WORDS = {
+    "EOFError": "truncated file",
+    "BadGzipFile": "not a valid gzip file",
+    "PermissionError": "cannot read the file",
+    "IsADirectoryError": "not a file",
+    "UnicodeDecodeError": "not UTF-8 text",
+}
+
+
+def _failure_line(failure) -> str:
+    kind, _, message = failure.reason.partition(": ")
+    if kind == "FileNotFoundError":
+        reason = "no such file"
+    elif kind in _FAILURE_WORDS:
+        reason = f"{_FAILURE_WORDS[kind]} ({message})"
+    else:
+        reason = (message or failure.reason).removeprefix(f"{Path(failure.file).name}: ")
+    return f"error: {failure.file}: {reason}; not loaded"
+
+
 def _ingest(args) -> int:
+    from analytics_pipeline.console import progress
     from analytics_pipeline.ingest import IngestError, ingest_files
+    from analytics_pipeline.ingest.contract import get_source
+    from analytics_pipeline.ingest.ledger import record_failures
 
-    def report(result) -> None:
-        if result.status == "skipped":
-            print(f"{result.file}: skipped (already ingested in batch {result.batch_id})")
-        elif result.status == "empty":
-            print(f"{result.file}: empty, no rows (recorded in batch {result.batch_id})")
-        else:
-            print(
-                f"{result.file}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
-                f"quarantined {result.rows_quarantined:,} ({result.seconds:.1f}s)"
-            )
+    get_source(args.source)  # an unknown source is an error before anything else
+    failures = []
+    with progress() as say:
+        pending = iter(args.files)
 
-    try:
-        results = ingest_files(args.source, args.files, progress=report)
-    except IngestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        def next_file() -> None:
+            path = next(pending, None)
+            say.status = f"loading {path}" if path else ""
+
+        def report(result) -> None:
+            if result.status == "skipped":
+                say(f"{result.file}: skipped (already ingested in batch {result.batch_id})")
+            elif result.status == "empty":
+                say(f"{result.file}: empty, no rows (recorded in batch {result.batch_id})")
+            else:
+                say(
+                    f"{result.file}: read {result.rows_read:,}, loaded {result.rows_loaded:,}, "
+                    f"quarantined {result.rows_quarantined:,} ({result.seconds:.1f}s)"
+                )
+            next_file()
+
+        def failed(failure) -> None:
+            say.error(_failure_line(failure))
+            failures.append(failure)
+            next_file()
+
+        next_file()
+        try:
+            results = ingest_files(args.source, args.files, progress=report, on_failure=failed)
+        except IngestError as exc:  # the connection was lost: nothing more can load
+            say.error(f"error: {exc}")
+            return EXIT_FAILED
+    record_failures(failures)
     loaded = [r for r in results if r.status == "loaded"]
     skipped = sum(r.status == "skipped" for r in results)
     empty = sum(r.status == "empty" for r in results)
     print(
-        f"total: {len(results)} files ({skipped} skipped, {empty} empty), "
+        f"total: {len(args.files)} files ({skipped} skipped, {empty} empty, "
+        f"{len(failures)} failed), "
         f"read {sum(r.rows_read for r in loaded):,}, "
         f"loaded {sum(r.rows_loaded for r in loaded):,}, "
         f"quarantined {sum(r.rows_quarantined for r in loaded):,}"
     )
+    if failures:
+        print(
+            f"error: {len(failures)} of {len(args.files)} files not loaded "
+            "(recorded in raw._ingest_failures)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return 0
 
 
@@ -247,25 +301,45 @@ def _generate(args) -> int:
 
 
 def _demo(args) -> int:
+    from analytics_pipeline.console import logged_output
     from analytics_pipeline.demo import DemoOptions, run_demo
 
     options = DemoOptions(args.workspaces, args.users, args.days, args.seed, args.bad_rows)
-    return 0 if run_demo(options) else EXIT_FAILED
+    with logged_output("demo") as say:
+        if run_demo(options, say=say):
+            return 0
+    print(f"error: the demo failed (above; full log: {say.log_path})", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _materialize(args) -> int:
-    from analytics_pipeline.materialize import failure_summary, materialize
+    from analytics_pipeline.build import DAILY_RUN, build
+    from analytics_pipeline.console import logged_output
+    from analytics_pipeline.dagster_instance import prepare_dagster_home
+    from analytics_pipeline.materialize import resolve_selection
 
-    result = materialize(
-        args.select,
-        args.as_of.isoformat() if args.as_of else None,
-        first_day=args.first_day.isoformat() if args.first_day else None,
-    )
-    if not result.success:
-        print(failure_summary(result), file=sys.stderr)
-        return EXIT_FAILED
-    print(f"run {result.run_id} succeeded")
-    return 0
+    started = time.perf_counter()
+    if args.select is not None and not args.select.strip():
+        raise ValueError("--select: empty selection")
+    # --as-of alone: what the daily schedules build for that day.
+    selection = DAILY_RUN if args.select is None and args.as_of is not None else args.select
+    with logged_output("materialize") as say:
+        keys = resolve_selection(selection, say=say)  # loads the code location: logged
+        prepare_dagster_home()
+        outcome = build(
+            keys,
+            as_of=args.as_of.isoformat() if args.as_of else None,
+            first_day=args.first_day.isoformat() if args.first_day else None,
+            tags={"analytics/launched_by": "cli"},
+            say=say,
+            started=started,
+        )
+        elapsed = time.perf_counter() - started
+        if outcome.success:
+            say(f"[{elapsed:6.1f}s] done: {len(outcome.assets)} assets materialized")
+            return 0
+    print(f"error: materialize failed (above; full log: {say.log_path})", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _ui(args) -> int:
@@ -333,6 +407,8 @@ def _bench(args) -> int:
     return 0
 
 
+# Commands that load the Dagster code location.
+_DAGSTER_COMMANDS = {"demo", "materialize", "report", "docs", "bench"}
 _COMMANDS = {
     "warehouse": _warehouse,
     "ingest": _ingest,

@@ -12,28 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.build import (  # noqa: F401 (re-exported: the tests build as the demo)
+    LEARNING_HISTORY_DAYS,
+    UNPARTITIONED,
+    build,
+    event_day_range,
+    learning_days,
+    materialize_data_snapshots,
+    materialize_learning,
+    materialize_reports,
+    report_moment,
+)
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.landing import ensure_landing_folders
-from analytics_pipeline.materialize import failure_summary, materialize, partitioned_keys
 from analytics_pipeline.settings import get_settings, record_data_start
 
-# Everything but the raw assets, the (daily or periodic) partitioned assets and
-# the reports (partitioned by definition; the demo runs them last).
-UNPARTITIONED = (
-    "not group:raw and not tag:daily and not tag:data_snapshots and not group:learning"
-    " and not tag:mastery_history and not group:reports"
-)
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
-# The Python learning assets and what dbt builds from them, partitioned by as-of date.
-LEARNING = "group:learning or tag:mastery_history"
-# As-of dates the demo computes mastery for, so that mastery_progression has a history.
-LEARNING_HISTORY_DAYS = 5
-
-
-def learning_days(last_day: str, days: int) -> list[str]:
-    """The `days` as-of dates ending `last_day`, oldest first."""
-    last = dt.date.fromisoformat(last_day)
-    return [(last - dt.timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
 @dataclass(frozen=True)
@@ -60,44 +54,9 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
 
     land_sample(options, step)
 
-    step("ingesting the landing files (raw assets) ...")
-    demo_tags = {"analytics/launched_by": "demo"}
-    result = materialize("group:raw", log_level="WARNING", tags=demo_tags)
-    if not result.success:
-        say(failure_summary(result))
+    outcome = build(tags={"analytics/launched_by": "demo"}, say=say, started=started)
+    if not outcome.success:
         return False
-    step("ingested; building dbt models and running their tests (dbt build) ...")
-    unpartitioned = UNPARTITIONED if partitioned_keys() else "not group:raw"
-    result = materialize(unpartitioned, log_level="WARNING", tags=demo_tags)
-    if not result.success:
-        say(failure_summary(result))
-        return False
-    if partitioned_keys():
-        first_day, last_day = event_day_range()
-        step(f"building the daily partitions {first_day}..{last_day} in one run ...")
-        result = materialize(
-            "tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING", tags=demo_tags
-        )
-        if not result.success:
-            say(failure_summary(result))
-            return False
-        step("building the periodic data snapshots over the same days ...")
-        if not materialize_data_snapshots(first_day, last_day, demo_tags, say):
-            return False
-        history_days = learning_days(last_day, LEARNING_HISTORY_DAYS)
-        step(
-            "computing mastery, knowledge gaps and exam readiness (and the mastery history) "
-            f"as of {history_days[0]}..{history_days[-1]}, one run per day ..."
-        )
-        if not materialize_learning(history_days, demo_tags, say):
-            return False
-        moment = report_moment(last_day)
-        step(
-            "syncing reports/*.yml and rendering every report for its latest scheduled time "
-            f"up to {moment.isoformat()} ..."
-        )
-        if not materialize_reports(moment, demo_tags, say):
-            return False
     step("every asset materialized")
     say("")
     say(render_summary(settings))
@@ -137,32 +96,6 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
     step(f"copied {copied} new files into {landing}")
 
 
-def materialize_learning(days: list[str], tags: dict[str, str], say=print) -> bool:
-    """The learning assets and the mastery history, one run per as-of date (in
-    order, so that each snapshot records that day's mastery)."""
-    for day in days:
-        result = materialize(LEARNING, as_of=day, log_level="WARNING", tags=tags)
-        if not result.success:
-            say(failure_summary(result))
-            return False
-    return True
-
-
-def report_moment(last_day: str) -> dt.datetime:
-    """The demo renders reports as if it were noon (UTC) after the last data day."""
-    return dt.datetime.combine(
-        dt.date.fromisoformat(last_day) + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
-    )
-
-
-def materialize_reports(moment: dt.datetime, tags: dict[str, str], say=print) -> bool:
-    from analytics_pipeline.reports.commands import run_latest_scheduled, sync_reports
-
-    synced, message = sync_reports(tags)
-    say(f"  {message}")
-    return synced and run_latest_scheduled(moment, tags, say)
-
-
 def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
     """Copy generated files into the landing folders (the user's own files there
     are left alone; a file already landed with the same content is not copied)."""
@@ -177,43 +110,6 @@ def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
             temporary.rename(target)  # the sensor never sees a half-written file
             copied += 1
     return copied
-
-
-def materialize_data_snapshots(
-    first_day: str, last_day: str, tags: dict[str, str], say: Callable[[str], None] = print
-) -> bool:
-    """Each data_snapshots asset over its whole periods within first_day..last_day."""
-    import datetime as dt
-
-    from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS, partition_key_range
-
-    for kind, asset in SNAPSHOT_ASSETS.items():
-        keys = partition_key_range(
-            asset, dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
-        )
-        if keys is None:
-            continue  # no whole period in the data yet
-        selection = f"key:{asset.key.to_user_string()}"
-        result = materialize(
-            selection, as_of=keys[1], first_day=keys[0], log_level="WARNING", tags=tags
-        )
-        if not result.success:
-            say(f"data_snapshots_{kind}: " + failure_summary(result))
-            return False
-    return True
-
-
-def event_day_range() -> tuple[str, str]:
-    """First and last day with user activity or agent runs (the demo's partitions)."""
-    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
-        cur.execute(
-            """select min(day)::date::text, max(day)::date::text from (
-                   select occurred_at at time zone 'UTC' as day from staging.stg_user_activity
-                   union all
-                   select started_at at time zone 'UTC' from staging.stg_agent_runs
-               ) days"""
-        )
-        return cur.fetchone()
 
 
 def table_counts() -> list[tuple[str, str, int]]:

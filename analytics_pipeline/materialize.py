@@ -3,6 +3,8 @@ instance, so the runs show in the UI like any other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
 
 from analytics_pipeline.dagster_instance import get_instance
@@ -18,19 +20,48 @@ def _definitions() -> dg.Definitions:
     return defs
 
 
-def resolve_selection(selection: str | None) -> set[dg.AssetKey]:
+def all_asset_keys() -> set[dg.AssetKey]:
+    return set(_definitions().resolve_asset_graph().get_all_asset_keys())
+
+
+def resolve_selection(
+    selection: str | None, say: Callable[[str], None] | None = None
+) -> set[dg.AssetKey]:
     """Asset keys matched by a Dagster selection string (e.g. `group:staging`,
-    `key:raw/users+`); all assets when empty."""
+    `key:raw/users+`); all assets when empty. A selection that takes part of
+    an asset computed together with others (one op, several tables) is
+    expanded to all of them, and `say` is told so."""
     graph = _definitions().resolve_asset_graph()
     if not selection:
         return set(graph.get_all_asset_keys())
     try:
         keys = dg.AssetSelection.from_string(selection).resolve(graph)
     except Exception as exc:  # the parser raises several error types
-        raise SelectionError(f"cannot parse selection {selection!r}: {exc}") from exc
+        message = " ".join(str(exc).split())
+        raise SelectionError(f"cannot parse selection {selection!r}: {message}") from None
     if not keys:
         raise SelectionError(f"selection {selection!r} matches no asset")
-    return set(keys)
+    return expand_to_whole_assets(set(keys), say)
+
+
+def expand_to_whole_assets(
+    keys: set[dg.AssetKey], say: Callable[[str], None] | None = None
+) -> set[dg.AssetKey]:
+    """`keys` plus the other keys of every selected asset that cannot run in part."""
+    graph = _definitions().resolve_asset_graph()
+    expanded = set(keys)
+    for key in sorted(keys):
+        assets_def = graph.assets_def_for_key(key)
+        if assets_def.can_subset or assets_def.keys <= expanded:
+            continue
+        added = sorted(k.to_user_string() for k in assets_def.keys - expanded)
+        expanded |= assets_def.keys
+        if say:
+            say(
+                f"note: {key.to_user_string()} is computed together with {', '.join(added)}; "
+                "selecting them too"
+            )
+    return expanded
 
 
 def materialize(
@@ -52,7 +83,7 @@ def materialize(
     definition id for the report families).
     """
     defs = _definitions()
-    keys = resolve_selection(selection)
+    keys = resolve_selection(selection)  # whole multi-assets: Dagster cannot run a part
     graph = defs.resolve_asset_graph()
     partitioned = sorted(k.to_user_string() for k in keys if graph.get(k).is_partitioned)
     as_of = as_of or partition_key
@@ -100,5 +131,23 @@ def failure_summary(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            lines.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            lines.append(f"{event.step_key}: {_root_cause(error) if error else 'failed'}")
     return "\n".join(lines) or "run failed"
+
+
+def failure_details(result: dg.ExecuteInProcessResult) -> str:
+    """Every failed step with its full error chain and stack traces (for the log)."""
+    return "\n".join(
+        f"{event.step_key} failed:\n{event.step_failure_data.error.to_string()}"
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error
+    )
+
+
+def _root_cause(error) -> str:
+    """The first line of the innermost error: what went wrong, not where
+    Dagster caught it (the full chain is in the run's log)."""
+    while error.cause is not None:
+        error = error.cause
+    lines = [line.strip() for line in error.message.splitlines() if line.strip()]
+    return lines[0] if lines else error.cls_name or "failed"

@@ -16,19 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.build import build
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.previews import PREVIEW_ROWS
-from analytics_pipeline.demo import (
-    UNPARTITIONED,
-    event_day_range,
-    materialize_data_snapshots,
-    materialize_learning,
-    materialize_reports,
-    report_moment,
-)
+from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
-from analytics_pipeline.materialize import materialize, partitioned_keys
+from analytics_pipeline.materialize import materialize
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference.oracle import preview_frame, significant_digits
@@ -43,21 +37,9 @@ def built(fresh_database):
 
 
 def build_everything() -> None:
-    """Materialize every asset: unpartitioned ones, then the daily partitions over
-    the data's days in one run, learning and the reports (as the demo does)."""
-    partitioned = partitioned_keys()
-    assert materialize("group:raw", log_level="WARNING").success
-    assert materialize(
-        UNPARTITIONED if partitioned else "not group:raw", log_level="WARNING"
-    ).success
-    if partitioned:
-        first_day, last_day = event_day_range()
-        result = materialize("tag:daily", as_of=last_day, first_day=first_day, log_level="WARNING")
-        assert result.success
-        assert materialize_data_snapshots(first_day, last_day, tags={})
-        assert materialize_learning([last_day], tags={})
-        # The example reports; their workspaces are the demo's, so some are empty here.
-        assert materialize_reports(report_moment(last_day), tags={})
+    """Materialize every asset as `analytics-pipeline materialize` and the demo do
+    (mastery for the last day only)."""
+    assert build(history_days=1, say=lambda _: None).success
 
 
 def _query_df(sql: str) -> pd.DataFrame:

@@ -4,9 +4,11 @@ asset, partition = report id), so they show in the UI like scheduled ones."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from dagster import AssetKey
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
@@ -74,13 +76,19 @@ def run_report(
 
 
 def run_latest_scheduled(
-    moment: datetime, tags: dict[str, str] | None = None, say: Callable[[str], None] = print
+    moment: datetime,
+    tags: dict[str, str] | None = None,
+    say: Callable[[str], None] = print,
+    families: Collection[AssetKey] | None = None,
 ) -> bool:
-    """Run every active report for its latest scheduled time at or before
-    `moment` (unscheduled ones for `moment` itself), one Dagster run each; a
-    failing report does not stop the others. Returns whether all succeeded."""
+    """Run every active report (of the family assets `families`, default all)
+    for its latest scheduled time at or before `moment` (unscheduled ones for
+    `moment` itself), one Dagster run each; a failing report does not stop the
+    others. Returns whether all succeeded."""
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         definitions = active_definitions(conn)[0]
+    if families is not None:
+        definitions = [d for d in definitions if family_key(d.report_type) in families]
     all_ok = True
     for definition in definitions:
         due = latest_due(definition.schedule, moment) if definition.schedule else None

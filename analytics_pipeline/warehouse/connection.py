@@ -41,9 +41,12 @@ def embedded_server(settings: Settings | None = None) -> EmbeddedServer:
     return EmbeddedServer(settings.pgdata_dir, durable=settings.pg_durable)
 
 
-def _normalize(url: str) -> URL:
+def _normalize(url: str, variable: str = "ANALYTICS_DATABASE_URL") -> URL:
     """Name the driver explicitly: SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise WarehouseError(f"{variable} is not a URL (postgresql://...)") from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
     if not parsed.drivername.startswith("postgresql"):
@@ -77,7 +80,7 @@ def dagster_storage_url(settings: Settings | None = None) -> URL:
     database `dagster` on the warehouse server, owned by the Dagster role."""
     settings = settings or get_settings()
     if settings.dagster_database_url:
-        return _normalize(settings.dagster_database_url)
+        return _normalize(settings.dagster_database_url, "ANALYTICS_DAGSTER_DATABASE_URL")
     admin = admin_url(settings)
     passwords = _provision(admin, settings)
     key = (admin.set(database=DAGSTER_DB).render_as_string(hide_password=False), DAGSTER_DB)

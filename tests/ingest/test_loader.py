@@ -390,7 +390,7 @@ def test_empty_files_are_each_recorded_once_by_name(empty_database, tmp_path, ca
         f"{header.resolve()}: empty, no rows (recorded in batch {batches[str(header.resolve())]})",
         f"{blank.resolve()}: empty, no rows (recorded in batch {batches[str(blank.resolve())]})",
         f"{first.resolve()}: skipped (already ingested in batch {results[0].batch_id})",
-        "total: 3 files (1 skipped, 2 empty), read 0, loaded 0, quarantined 0",
+        "total: 3 files (1 skipped, 2 empty, 0 failed), read 0, loaded 0, quarantined 0",
     ]
     assert _query("select count(*) from raw._ingest_batches where rows_read = 0") == [(4,)]
     assert _query("select count(*) from raw.agents") == [(0,)]

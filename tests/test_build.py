@@ -1,0 +1,28 @@
+"""How a selection splits into the build's stages (one Dagster run each)."""
+
+from __future__ import annotations
+
+from analytics_pipeline.build import DAILY_RUN, _stages
+from analytics_pipeline.materialize import all_asset_keys, resolve_selection
+
+
+def test_every_asset_is_in_exactly_one_stage():
+    stages = _stages(all_asset_keys())
+    assert all(stages.values()), stages
+    assert sum(len(keys) for keys in stages.values()) == len(all_asset_keys())
+    assert set().union(*stages.values()) == all_asset_keys()
+
+
+def test_not_tag_daily_is_the_other_stages():
+    stages = _stages(resolve_selection("not tag:daily"))
+    assert not stages["daily"]
+    assert stages["raw"] and stages["unpartitioned"] and stages["learning"] and stages["reports"]
+
+
+def test_the_daily_run_is_the_daily_job_and_the_data_snapshots():
+    stages = _stages(resolve_selection(DAILY_RUN))
+    assert {name for name, keys in stages.items() if keys} == {
+        "daily",
+        "data_snapshots",
+        "learning",
+    }
