@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['daily'],
-        pre_hook="{{ delete_learning_recomputed('as_of_date') }}",
+        pre_hook="{{ delete_learning_recomputed('as_of_date', reach_days=none) }}",
         indexes=[{'columns': ['as_of_date']}],
     )
 }}
@@ -23,7 +23,7 @@ with
 
 as_of_dates as (
 
-    {{ learning_recompute_days() }}
+    {{ learning_recompute_days(reach_days=none) }}
 
 ),
 

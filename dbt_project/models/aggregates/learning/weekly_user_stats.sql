@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         tags=['daily'],
-        pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end') }}",
+        pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end', reach_days=7) }}",
         indexes=[{'columns': ['week_start']}],
     )
 }}
@@ -23,7 +23,7 @@ with
 
 rebuilt_days as (
 
-    {{ learning_recompute_days() }}
+    {{ learning_recompute_days(reach_days=7) }}
 
 ),
 
