@@ -98,9 +98,11 @@
     Unbounded: every day from that first day to the as-of date.
     Bounded: the window, plus (with `deleted_days_model`, a model of
     activity_date and deleted_date) the days a user deleted within the
-    window was active on, each followed by `reach_days` more days (rows whose
-    data reach back that far, e.g. 29 for a 30-day window); reach_days=none
-    reaches to the as-of date (rows depending on all history).
+    window was active on, plus the dirty days this run claimed
+    (macros/dirty_days.sql: days that data processed since the model's last
+    run changed, however old), each of these followed by `reach_days` more
+    days (rows whose data reach back that far, e.g. 29 for a 30-day window);
+    reach_days=none reaches to the as-of date (rows depending on all history).
 -#}
 {% macro recompute_days(
     reach_days=0,
@@ -131,6 +133,8 @@
             ) as reached (day)
             where deleted_day.deleted_date between {{ start }} and {{ end }}
             {%- endif %}
+            union
+            {{ claimed_dirty_days(reach_days, end) }}
         ) as candidate
         where candidate.day >= (select min(activity_date) from {{ activity_days }})
     {%- endif -%}
@@ -145,8 +149,17 @@
     from recompute_days(reach_days, days_model, deleted_days_model).
     `per_user` tables (with a user_id column) also lose every row of a
     deleted user, whatever its date (the model then needs
-    `-- depends_on: {{ ref('stg_users') }}`).
+    `-- depends_on: {{ ref('stg_users') }}`). Before the delete, the run
+    claims the dirty days it has not consumed up to its as-of date (all of
+    them on a full build or a run without vars, which rebuild everything).
 -#}
+{#- The dirty-day claim of this run (dirty_days.sql), ahead of its delete. -#}
+{% macro _claim_dirty_days_of_run() -%}
+    {%- set w = analytics_window() -%}
+    {{ claim_dirty_days(w.end, full=not is_incremental()) }};
+{%- endmacro %}
+
+
 {% macro delete_recomputed(
     key_column,
     reach_days=0,
@@ -155,12 +168,17 @@
     deleted_days_model='int_deleted_user_activity_days',
     per_user=false
 ) -%}
-    {%- if not is_incremental() -%}
+    {%- if this is none -%}
+        select 1
+    {%- elif not is_incremental() -%}
+        {{ _claim_dirty_days_of_run() }}
         select 1
     {%- elif not analytics_window().bounded -%}
+        {{ _claim_dirty_days_of_run() }}
         delete from {{ this }}
     {%- else -%}
         {%- set days = recompute_days(reach_days, days_model, deleted_days_model) -%}
+        {{ _claim_dirty_days_of_run() }}
         delete from {{ this }} as target
         where
         {%- if period_end_column is none %}

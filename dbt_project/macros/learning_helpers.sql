@@ -11,11 +11,13 @@
     recompute_days over the learning days. With `deleted_user_days`, also
     the days a user deleted within the window learned on (for tables that
     aggregate over users; per-user tables drop a deleted user's rows by
-    user_id instead).
+    user_id instead). `reach_days` as in recompute_days: how far after a
+    rebuilt (deleted or dirty) day the model's rows read it (7 for a week
+    compared with the previous one, none for as-of dates over all history).
 -#}
-{% macro learning_recompute_days(deleted_user_days=false) -%}
+{% macro learning_recompute_days(deleted_user_days=false, reach_days=0) -%}
     {{ return(recompute_days(
-        0,
+        reach_days,
         'int_user_learning_days',
         'int_deleted_user_learning_days' if deleted_user_days else none
     )) }}
@@ -29,10 +31,10 @@
     users' days instead. A model using per_user needs
     `-- depends_on: {{ ref('stg_users') }}`.
 -#}
-{% macro delete_learning_recomputed(key_column, period_end_column=none, per_user=true) -%}
+{% macro delete_learning_recomputed(key_column, period_end_column=none, per_user=true, reach_days=0) -%}
     {{ return(delete_recomputed(
         key_column,
-        0,
+        reach_days,
         period_end_column,
         'int_user_learning_days',
         none if per_user else 'int_deleted_user_learning_days',

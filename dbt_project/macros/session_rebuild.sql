@@ -11,7 +11,9 @@
     without a session_id (session_id null) restart_at is the start of the
     user's last derived session starting at or before the first new event
     (that event's time when there is none). Those sessions are deleted and
-    the model rebuilds them.
+    the model rebuilds them. Their start days are recorded as dirty
+    (macros/dirty_days.sql) before the delete, and those of the rebuilt
+    sessions after the insert (record_rebuilt_session_days).
 -#}
 {% macro plan_session_rebuild() -%}
     {%- if batch_incremental() -%}
@@ -39,15 +41,23 @@
         ) end as restart_at
     from new_events;
 
+    {{ record_deleted_session_days() }};
+
     delete from {{ this }} as session
     using {{ session_rebuild_table() }} as rebuild
-    where rebuild.workspace_id = session.workspace_id
-        and rebuild.user_id = session.user_id
-        and (
-            (not session.is_derived and rebuild.session_id = session.session_id)
-            or (session.is_derived and rebuild.session_id is null and session.started_at >= rebuild.restart_at)
-        )
+    where {{ session_rebuild_match('session', 'rebuild') }}
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Condition: session row `session` is one that rebuild row `rebuild` rebuilds. -#}
+{% macro session_rebuild_match(session, rebuild) -%}
+    {{ rebuild }}.workspace_id = {{ session }}.workspace_id
+        and {{ rebuild }}.user_id = {{ session }}.user_id
+        and (
+            (not {{ session }}.is_derived and {{ rebuild }}.session_id = {{ session }}.session_id)
+            or ({{ session }}.is_derived and {{ rebuild }}.session_id is null and {{ session }}.started_at >= {{ rebuild }}.restart_at)
+        )
 {%- endmacro %}

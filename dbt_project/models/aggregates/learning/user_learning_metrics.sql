@@ -4,7 +4,7 @@
         incremental_strategy='append',
         tags=['daily'],
         meta={'partition_column': 'as_of_date'},
-        pre_hook="{{ delete_learning_recomputed('as_of_date') }}",
+        pre_hook="{{ delete_learning_recomputed('as_of_date', reach_days=none) }}",
         indexes=[{'columns': ['as_of_date']}],
     )
 }}
@@ -24,7 +24,7 @@ with
 
 as_of_dates as (
 
-    {{ learning_recompute_days() }}
+    {{ learning_recompute_days(reach_days=none) }}
 
 ),
 

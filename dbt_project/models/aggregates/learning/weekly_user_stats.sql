@@ -4,7 +4,7 @@
         incremental_strategy='append',
         tags=['daily'],
         meta={'partition_column': 'week_start', 'partition_end_column': 'week_end'},
-        pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end') }}",
+        pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end', reach_days=7) }}",
         indexes=[{'columns': ['week_start']}],
     )
 }}
@@ -24,7 +24,7 @@ with
 
 rebuilt_days as (
 
-    {{ learning_recompute_days() }}
+    {{ learning_recompute_days(reach_days=7) }}
 
 ),
 

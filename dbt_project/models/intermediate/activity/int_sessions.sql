@@ -7,7 +7,10 @@
             "{{ claim_upstream_batches(['stg_user_activity']) }}",
             "{{ plan_session_rebuild() }}",
         ],
-        post_hook="{{ delete_rows_of_deleted_users() }}",
+        post_hook=[
+            "{{ record_rebuilt_session_days() }}",
+            "{{ delete_rows_of_deleted_users() }}",
+        ],
         indexes=[
             {'columns': ['session_key'], 'unique': true},
             {'columns': ['session_date']},
@@ -28,7 +31,9 @@
     user's derived sessions from the last one starting at or before the
     user's first new unsessioned event; they are rebuilt here from all of
     their events. Earlier sessions cannot change, since the gap before the
-    restart event is older than any new event.
+    restart event is older than any new event. The start days of the
+    deleted and the rebuilt sessions are recorded as dirty for the daily
+    models (macros/dirty_days.sql).
 -#}
 -- depends_on: {{ ref('stg_users') }}
 -- depends_on: {{ ref('stg_user_activity') }}

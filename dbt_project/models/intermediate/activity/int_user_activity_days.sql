@@ -4,7 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'workspace_id', 'activity_date'],
         on_schema_change='fail',
-        pre_hook="{{ claim_upstream_batches(['stg_user_activity', 'stg_agent_runs']) }}",
+        pre_hook=[
+            "{{ record_activity_dirty_days() }}",
+            "{{ claim_upstream_batches(['stg_user_activity', 'stg_agent_runs']) }}",
+        ],
         post_hook="{{ delete_rows_of_deleted_users() }}",
         indexes=[
             {'columns': ['user_id', 'workspace_id', 'activity_date'], 'unique': true},
@@ -16,6 +19,8 @@
 {#-
     Batch-incremental: a run recomputes only the (user, workspace, day)
     cells that the new ingest batches touch, from all of that day's rows.
+    Those days (and a first activity day moved earlier) are recorded as
+    dirty for the daily models (macros/dirty_days.sql).
 -#}
 -- depends_on: {{ ref('stg_users') }}
 

@@ -1,4 +1,15 @@
-{{ config(indexes=[{'columns': ['activity_date']}]) }}
+{{
+    config(
+        pre_hook="{{ record_learning_dirty_days() }}",
+        indexes=[{'columns': ['activity_date']}],
+    )
+}}
+
+{#- The pre_hook records the days of the learning batches new to this model
+    as dirty for the daily models (macros/dirty_days.sql). -#}
+-- depends_on: {{ ref('stg_study_events') }}
+-- depends_on: {{ ref('stg_question_attempts') }}
+-- depends_on: {{ ref('stg_material_interactions') }}
 
 with
 
