@@ -32,8 +32,12 @@ def _partitions(snapshot_type: str) -> dg.TimeWindowPartitionsDefinition:
         return dg.HourlyPartitionsDefinition(start_date=f"{start}-00:00", timezone="UTC")
     if snapshot_type == "daily":
         return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC")
-    if snapshot_type == "weekly":  # ISO weeks: Monday start
-        return dg.WeeklyPartitionsDefinition(start_date=start, day_offset=1, timezone="UTC")
+    if snapshot_type == "weekly":  # ISO weeks: from the Monday of the first day's week
+        first = dt.date.fromisoformat(start)
+        monday = first - dt.timedelta(days=first.weekday())
+        return dg.WeeklyPartitionsDefinition(
+            start_date=monday.isoformat(), day_offset=1, timezone="UTC"
+        )
     return dg.MonthlyPartitionsDefinition(start_date=start[:8] + "01", timezone="UTC")
 
 

@@ -51,3 +51,24 @@ def test_a_bad_value_names_where_it_comes_from(home: Path, monkeypatch: pytest.M
     monkeypatch.setenv("ANALYTICS_PARTITION_START", "2026-13-01")
     with pytest.raises(ValueError, match="ANALYTICS_PARTITION_START: '2026-13-01'"):
         get_settings()
+
+
+@pytest.mark.parametrize(
+    ("start", "hourly", "daily", "weekly", "monthly"),
+    [
+        # A Sunday: its week began the Monday before (the demo's data starts so).
+        ("2026-08-02", "2026-08-02-00:00", "2026-08-02", "2026-07-27", "2026-08-01"),
+        ("2026-08-03", "2026-08-03-00:00", "2026-08-03", "2026-08-03", "2026-08-01"),
+    ],
+)
+def test_every_snapshot_period_holding_the_first_day_is_a_partition(
+    home, monkeypatch, start, hourly, daily, weekly, monthly
+):
+    from analytics_pipeline.snapshots.assets import _partitions
+
+    monkeypatch.setenv("ANALYTICS_PARTITION_START", start)
+    firsts = {
+        kind: _partitions(kind).get_first_partition_key()
+        for kind in ("hourly", "daily", "weekly", "monthly")
+    }
+    assert firsts == {"hourly": hourly, "daily": daily, "weekly": weekly, "monthly": monthly}
