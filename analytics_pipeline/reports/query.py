@@ -406,10 +406,7 @@ def fetch_workspace_names(
     autocommit = conn.autocommit
     conn.autocommit = False
     try:
-        with conn.cursor() as cur:
-            cur.execute("set transaction read only")
-            cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
-            set_workspace_scope(cur, workspace_id)
+        _begin_scoped_read(conn, workspace_id, statement_timeout_ms)
         catalog = fetch_source_columns(conn, NAMES_SOURCE)
         if not {"workspace_id", "workspace_name", NAMES_SOURCE.date_column} <= set(catalog):
             return {}
@@ -428,6 +425,17 @@ def fetch_workspace_names(
     finally:
         conn.rollback()
         conn.autocommit = autocommit
+
+
+def _begin_scoped_read(
+    conn: psycopg2.extensions.connection, workspace_id: str | None, statement_timeout_ms: int
+) -> None:
+    """Begin a READ ONLY transaction with a statement timeout, scoped to the
+    workspace: the reader role's row-level security returns its rows only."""
+    with conn.cursor() as cur:
+        cur.execute("set transaction read only")
+        cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
+        set_workspace_scope(cur, workspace_id)
 
 
 @contextmanager
@@ -459,11 +467,7 @@ def open_report_cursor(
     autocommit = conn.autocommit
     conn.autocommit = False
     try:
-        with conn.cursor() as cur:
-            cur.execute("set transaction read only")
-            cur.execute("set local statement_timeout = %s", (int(statement_timeout_ms),))
-            # The reader role's row-level security returns this workspace's rows only.
-            set_workspace_scope(cur, definition.workspace_id)
+        _begin_scoped_read(conn, definition.workspace_id, statement_timeout_ms)
         catalog = fetch_source_columns(conn, source)
         query, params = build_query(definition, catalog, span, max_rows=max_rows)
         cursor = conn.cursor(name=f"report_{uuid.uuid4().hex}")
