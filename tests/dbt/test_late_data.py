@@ -65,7 +65,7 @@ def late_dataset(fresh_database, tmp_path_factory):
     landing = tmp_path_factory.mktemp("landing")
     saved = os.environ.get("ANALYTICS_LANDING_DIR")
     os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
-    summary = generate_sample(landing, workspaces=2, users=60, days=40, seed=41)
+    summary = generate_sample(landing, workspaces=2, users=40, days=30, seed=41)
     assert materialize("group:raw", log_level="WARNING").success
     assert materialize(UNPARTITIONED, log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
