@@ -17,7 +17,11 @@ from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference.activity import INTERMEDIATE, TABLES
-from tests.reference.oracle import GRAINS, compare_frames, reference_tables, warehouse_table
+from tests.reference.oracle import (
+    GRAINS,
+    assert_tables_equal_reference,
+    warehouse_table,
+)
 
 PUBLISHED = sorted(TABLES)
 
@@ -30,14 +34,7 @@ def _materialize_days(first: dt.date, last: dt.date) -> None:
 
 
 def _compare(files, as_of: dt.date, names) -> None:
-    expected = reference_tables(files, as_of=as_of, names=names)
-    problems = []
-    for name in names:
-        try:
-            compare_frames(warehouse_table(name), expected[name], GRAINS[name])
-        except AssertionError as exc:
-            problems.append(f"{name}: {str(exc)[:1500]}")
-    assert not problems, "\n".join(problems)
+    assert_tables_equal_reference(files, as_of, names)
 
 
 @pytest.fixture(scope="module")

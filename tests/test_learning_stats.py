@@ -23,7 +23,11 @@ from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference import learning
-from tests.reference.oracle import GRAINS, compare_frames, reference_tables, warehouse_table
+from tests.reference.oracle import (
+    GRAINS,
+    assert_tables_equal_reference,
+    warehouse_table,
+)
 from tests.reference.raw_files import load_source
 
 TABLES = sorted(learning.TABLES)
@@ -48,14 +52,7 @@ def _materialize_days(first: dt.date, last: dt.date) -> None:
 
 
 def _compare(files, as_of: dt.date, names) -> None:
-    expected = reference_tables(files, as_of=as_of, names=names)
-    problems = []
-    for name in names:
-        try:
-            compare_frames(warehouse_table(name), expected[name], GRAINS[name])
-        except AssertionError as exc:
-            problems.append(f"{name}: {str(exc)[:1500]}")
-    assert not problems, "\n".join(problems)
+    assert_tables_equal_reference(files, as_of, names)
 
 
 def _lines(path: Path, rows: list[dict]) -> Path:

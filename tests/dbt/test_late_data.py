@@ -22,7 +22,11 @@ from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference import activity, learning
-from tests.reference.oracle import GRAINS, compare_frames, reference_tables, warehouse_table
+from tests.reference.oracle import (
+    GRAINS,
+    assert_tables_equal_reference,
+    warehouse_table,
+)
 
 PUBLISHED = sorted([*activity.TABLES, *learning.TABLES])
 LATE_DAYS = 20
@@ -157,14 +161,7 @@ def late_dataset(fresh_database, tmp_path_factory):
 
 
 def test_every_table_equals_the_reference_after_late_batches(late_dataset):
-    expected = reference_tables(late_dataset["files"], as_of=late_dataset["last"], names=PUBLISHED)
-    problems = []
-    for name in PUBLISHED:
-        try:
-            compare_frames(warehouse_table(name), expected[name], GRAINS[name])
-        except AssertionError as exc:
-            problems.append(f"{name}: {str(exc)[:1500]}")
-    assert not problems, "\n".join(problems)
+    assert_tables_equal_reference(late_dataset["files"], late_dataset["last"], PUBLISHED)
 
 
 def test_session_crossing_midnight_counts_whole_on_its_start_day(late_dataset):

@@ -86,3 +86,16 @@ def significant_digits(text: str) -> int:
     """Significant digits of a number's text with a fraction (0 for integers)."""
     whole, _, fraction = text.lstrip("-").partition(".")
     return len((whole + fraction).lstrip("0")) if fraction else 0
+
+
+def assert_tables_equal_reference(files, as_of: date, names: Sequence[str]) -> None:
+    """Every table of `names` in the warehouse equals the reference computed
+    from the raw `files` as of `as_of`; all differences reported at once."""
+    expected = reference_tables(files, as_of=as_of, names=names)
+    problems = []
+    for name in names:
+        try:
+            compare_frames(warehouse_table(name), expected[name], GRAINS[name])
+        except AssertionError as exc:
+            problems.append(f"{name}: {str(exc)[:1500]}")
+    assert not problems, "\n".join(problems)
