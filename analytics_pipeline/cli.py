@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=_positive, default=60)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--bad-rows", type=_fraction, default=0.01, metavar="FRACTION")
+    demo.add_argument(
+        "--end-date",
+        type=_date,
+        default=None,
+        help="last day of the sample (default: the existing sample's, else yesterday UTC)",
+    )
 
     mat = sub.add_parser("materialize", help="materialize assets")
     mat.add_argument(
@@ -304,7 +310,9 @@ def _demo(args) -> int:
     from analytics_pipeline.console import logged_output
     from analytics_pipeline.demo import DemoOptions, run_demo
 
-    options = DemoOptions(args.workspaces, args.users, args.days, args.seed, args.bad_rows)
+    options = DemoOptions(
+        args.workspaces, args.users, args.days, args.seed, args.bad_rows, args.end_date
+    )
     with logged_output("demo") as say:
         if run_demo(options, say=say):
             return 0

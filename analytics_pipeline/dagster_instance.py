@@ -19,6 +19,11 @@ from analytics_pipeline.settings import get_settings
 from analytics_pipeline.warehouse.roles import write_private
 
 STORAGE_URL_VARIABLE = "ANALYTICS_DAGSTER_STORAGE_URL"
+STORAGE_CLASSES = {
+    "run_storage": "PooledPostgresRunStorage",
+    "event_log_storage": "PooledPostgresEventLogStorage",
+    "schedule_storage": "PooledPostgresScheduleStorage",
+}
 
 
 def prepare_dagster_home() -> Path:
@@ -29,7 +34,15 @@ def prepare_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     storage_url = warehouse.dagster_storage_url(settings).render_as_string(hide_password=False)
     config = {
-        "storage": {"postgres": {"postgres_url": {"env": STORAGE_URL_VARIABLE}}},
+        # dagster-postgres's storages with pooled connections (dagster_storage.py).
+        **{
+            key: {
+                "module": "analytics_pipeline.dagster_storage",
+                "class": class_name,
+                "config": {"postgres_url": {"env": STORAGE_URL_VARIABLE}},
+            }
+            for key, class_name in STORAGE_CLASSES.items()
+        },
         "run_coordinator": {
             "module": "dagster.core.run_coordinator",
             "class": "QueuedRunCoordinator",

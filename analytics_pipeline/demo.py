@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from analytics_pipeline.build import (  # noqa: F401 (re-exported: the tests bui
 )
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.landing import ensure_landing_folders
+from analytics_pipeline.sample_data.generator import MANIFEST as SAMPLE_MANIFEST
 from analytics_pipeline.settings import get_settings, record_data_start
 
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
@@ -37,6 +39,20 @@ class DemoOptions:
     days: int = 60
     seed: int = 7
     bad_rows: float = 0.01
+    # The sample's last day; None: the one of the sample already generated
+    # here, else yesterday (UTC), so that the partitions are green up to today.
+    end_date: dt.date | None = None
+
+
+def sample_end_date(options: DemoOptions, sample_dir: Path) -> dt.date:
+    """The last day of the demo's sample: as asked, else as the sample already
+    generated (a rerun then adds nothing), else yesterday (UTC)."""
+    if options.end_date is not None:
+        return options.end_date
+    manifest = sample_dir / SAMPLE_MANIFEST
+    if manifest.exists():
+        return dt.date.fromisoformat(json.loads(manifest.read_text())["parameters"]["end_date"])
+    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 
 
 def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
@@ -72,10 +88,11 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
 
     settings = get_settings()
     landing = ensure_landing_folders()
+    end_date = sample_end_date(options, settings.sample_dir)
     step(
         f"generating sample data ({options.workspaces} workspaces, {options.users} users, "
-        f"{options.days} days, seed {options.seed}, bad rows {options.bad_rows:.1%}) "
-        f"into {settings.sample_dir} ..."
+        f"{options.days} days to {end_date}, seed {options.seed}, bad rows "
+        f"{options.bad_rows:.1%}) into {settings.sample_dir} ..."
     )
     summary = generate_sample(
         settings.sample_dir,
@@ -84,6 +101,7 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
         days=options.days,
         seed=options.seed,
         bad_rows=options.bad_rows,
+        end_date=end_date,
     )
     files = sum(len(paths) for paths in summary.files.values())
     step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")

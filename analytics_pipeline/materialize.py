@@ -78,7 +78,7 @@ def materialize(
     `as_of` is the daily partition (YYYY-MM-DD) of partitioned assets; with
     `first_day` too, the run covers the partitions first_day..as_of in one go
     (one dbt invocation, as a backfill would). `run_config` adds op config
-    (e.g. {"ops": {"analytics__topic_mastery": {"config": {...}}}}).
+    (e.g. {"ops": {"learning__topic_mastery": {"config": {...}}}}).
     `partition_key` names the partition of other partitioned assets (a report
     definition id for the report families).
     """

@@ -25,8 +25,8 @@ from analytics_pipeline.materialize import all_asset_keys, resolve_selection
 from analytics_pipeline.sample_data import generate_sample
 
 REPO = Path(__file__).resolve().parents[1]
-DAILY_METRICS = dg.AssetKey(["analytics", "daily_metrics"])
-DAILY_SNAPSHOTS = dg.AssetKey(["analytics", "data_snapshots_daily"])
+DAILY_METRICS = dg.AssetKey(["aggregates", "daily_metrics"])
+DAILY_SNAPSHOTS = dg.AssetKey(["snapshots", "data_snapshots_daily"])
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -86,10 +86,10 @@ def landed(fresh_database, tmp_path_factory):
 
 def test_a_selection_of_part_of_a_multi_asset_takes_all_of_it():
     notes: list[str] = []
-    keys = resolve_selection("key:analytics/exam_readiness", say=notes.append)
+    keys = resolve_selection("key:learning/exam_readiness", say=notes.append)
     assert keys == {EXAM_READINESS, SUBJECT_PERCENTILES}
     (note,) = notes
-    assert "analytics/subject_percentiles" in note
+    assert "learning/subject_percentiles" in note
 
 
 def test_materialize_builds_everything_then_the_daily_run_of_a_day(landed):
@@ -120,7 +120,7 @@ def test_materialize_builds_everything_then_the_daily_run_of_a_day(landed):
     # A part of a multi-asset: expanded, said in one line (topic_mastery is
     # as of first_day now, and readiness reads it).
     started = dt.datetime.now(dt.UTC).timestamp()
-    result = _cli("materialize", "--select", "key:analytics/exam_readiness", "--as-of", first_day)
+    result = _cli("materialize", "--select", "key:learning/exam_readiness", "--as-of", first_day)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sum("note:" in x for x in result.stdout.splitlines()) == 1
     assert _materialized_since(SUBJECT_PERCENTILES, started, first_day)
@@ -195,13 +195,11 @@ def test_an_unreachable_database_url_is_one_line_exit_2(analytics_home, tmp_path
 
 def test_a_failed_run_says_its_cause_and_where_the_log_is(empty_database):
     # knowledge_gaps reads the learning facts, which an empty database lacks.
-    result = _cli(
-        "materialize", "--select", "key:analytics/knowledge_gaps", "--as-of", "2026-09-01"
-    )
+    result = _cli("materialize", "--select", "key:learning/knowledge_gaps", "--as-of", "2026-09-01")
     assert result.returncode == 1
     log = _assert_readable(result)
     assert 'relation "intermediate.int_learning_attempts" does not exist' in result.stdout
     (error,) = result.stderr.strip().splitlines()
     assert error.startswith("error: materialize failed") and str(log) in error
     text = log.read_text()  # the whole story is in the log
-    assert "analytics__knowledge_gaps failed:" in text and "Stack Trace:" in text
+    assert "learning__knowledge_gaps failed:" in text and "Stack Trace:" in text

@@ -14,10 +14,12 @@ import dagster as dg
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from dagster_postgres import PostgresRunStorage
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.build import build
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.previews import PREVIEW_ROWS
 from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.ingest.contract import SOURCES
@@ -63,7 +65,7 @@ def _rows_in_file(path: Path) -> int:
 
 def test_every_asset_materialized_in_the_persistent_instance(built):
     instance = get_instance()
-    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    assert isinstance(instance.run_storage, PostgresRunStorage)
     from analytics_pipeline.definitions import defs
 
     for key in defs.resolve_asset_graph().get_all_asset_keys():
@@ -215,7 +217,7 @@ def test_data_snapshots_hold_each_periods_kpis(built):
 def test_published_tables_record_row_count_and_preview(built):
     instance = get_instance()
     for table in ("daily_metrics", "active_users", "user_cohorts"):
-        event = instance.get_latest_materialization_event(dg.AssetKey(["analytics", table]))
+        event = instance.get_latest_materialization_event(table_asset_key("analytics", table))
         metadata = event.asset_materialization.metadata
         assert metadata["dagster/row_count"].value == len(
             _query_df(f"select 1 from analytics.{table}")
@@ -284,9 +286,9 @@ def test_a_partition_run_previews_that_days_rows(built):
     holds every day)."""
     first_day, _ = event_day_range()
     day = (dt.date.fromisoformat(first_day) + dt.timedelta(days=7)).isoformat()
-    assert materialize("key:analytics/daily_metrics", as_of=day, log_level="WARNING").success
+    assert materialize("key:aggregates/daily_metrics", as_of=day, log_level="WARNING").success
     event = get_instance().get_latest_materialization_event(
-        dg.AssetKey(["analytics", "daily_metrics"])
+        dg.AssetKey(["aggregates", "daily_metrics"])
     )
     frame = preview_frame(event.asset_materialization.metadata["preview"].value)
     that_day = _query_df(f"select 1 from analytics.daily_metrics where metric_date = '{day}'")
@@ -297,7 +299,7 @@ def test_a_partition_run_previews_that_days_rows(built):
 
 def test_data_snapshot_previews_are_markdown_tables_newest_first(built):
     event = get_instance().get_latest_materialization_event(
-        dg.AssetKey(["analytics", "data_snapshots_daily"])
+        dg.AssetKey(["snapshots", "data_snapshots_daily"])
     )
     preview = event.asset_materialization.metadata["preview"]
     assert isinstance(preview, dg.MarkdownMetadataValue)
@@ -311,6 +313,45 @@ def test_data_snapshot_checks_ran_and_passed(built):
     storage = get_instance().event_log_storage
     for kind in ("hourly", "daily", "weekly", "monthly"):
         for check in ("primary_key_unique", "primary_key_not_null"):
-            key = dg.AssetCheckKey(dg.AssetKey(["analytics", f"data_snapshots_{kind}"]), check)
+            key = dg.AssetCheckKey(dg.AssetKey(["snapshots", f"data_snapshots_{kind}"]), check)
             (record,) = storage.get_asset_check_execution_history(key, limit=1)
             assert record.status.value == "SUCCEEDED", key
+
+
+def _tick(name: str, moment: dt.datetime) -> tuple[list[str], str | None]:
+    from analytics_pipeline.definitions import defs
+
+    with dg.build_schedule_context(
+        scheduled_execution_time=moment, repository_def=defs.get_repository_def()
+    ) as context:
+        result = defs.get_schedule_def(name).evaluate_tick(context)
+    return [r.partition_key for r in result.run_requests or []], result.skip_message
+
+
+def test_time_based_schedules_wait_for_their_periods_data(built):
+    """A tick whose period the data reaches asks for that period; a tick after
+    the data ends is skipped with the reason, instead of an empty run."""
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select greatest((select max(occurred_at) from staging.stg_user_activity),"
+            " (select max(started_at) from staging.stg_agent_runs))"
+        )
+        (newest,) = cur.fetchone()
+    last = newest.astimezone(dt.UTC).date()
+    next_day = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    hour = newest.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    expected = {  # schedule: (a tick within the data -> its partition, a tick after it)
+        "daily_analytics_schedule": (next_day + dt.timedelta(hours=2), last.isoformat()),
+        "hourly_metrics_schedule": (hour + dt.timedelta(minutes=10), last.isoformat()),
+        "data_snapshots_hourly_schedule": (
+            hour + dt.timedelta(hours=1, minutes=20),
+            f"{hour:%Y-%m-%d-%H:%M}",
+        ),
+        "data_snapshots_daily_schedule": (next_day + dt.timedelta(hours=2.5), last.isoformat()),
+    }
+    for name, (moment, partition) in expected.items():
+        assert _tick(name, moment) == ([partition], None), name
+        later = moment + dt.timedelta(days=2)
+        requested, reason = _tick(name, later)
+        assert requested == [] and reason.startswith("waiting for data from"), (name, reason)
+        assert f"the newest event is at {newest.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in reason

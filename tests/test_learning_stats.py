@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
@@ -31,12 +32,12 @@ from tests.reference.oracle import (
 from tests.reference.raw_files import load_source
 
 TABLES = sorted(learning.TABLES)
-DAILY_SELECTION = " or ".join(f"key:analytics/{name}" for name in TABLES)
+KEYS = [table_asset_key("analytics", name).to_user_string() for name in TABLES]
+DAILY_SELECTION = " or ".join(f"key:{key}" for key in KEYS)
 # What the tables are built from (raw, staging, intermediate), and all of staging: its
 # relationship tests read every staging model.
 UPSTREAM_SELECTION = (
-    f"(+group:staging or {' or '.join(f'+key:analytics/{name}' for name in TABLES)})"
-    " and not tag:daily"
+    f"(+group:staging or {' or '.join(f'+key:{key}' for key in KEYS)}) and not tag:daily"
 )
 
 

@@ -2,7 +2,7 @@
 
 - `dbt_models`: models that rebuild as a whole (staging, intermediate);
 - `dbt_daily_models`: models tagged `daily`, incremental on a daily partition
-  whose window reaches dbt as vars (one dbt invocation per backfill);
+  whose window reaches dbt in the environment (one dbt invocation per backfill);
 - `dbt_snapshots`: `dbt snapshot` (type-2 history of mutable entities);
 - `dbt_mastery_history`: the snapshot of the Python asset topic_mastery and
   the mastery_progression mart over it (tag `mastery_history`), partitioned
@@ -18,9 +18,14 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from analytics_pipeline.dbt.partitions import daily_partitions, window_vars
+from analytics_pipeline.dbt.partitions import daily_partitions, window_environment
 from analytics_pipeline.dbt.previews import with_table_metadata
-from analytics_pipeline.dbt.project import dbt_project, ensure_manifest, export_dbt_env
+from analytics_pipeline.dbt.project import (
+    dbt_project,
+    ensure_manifest,
+    environment_set,
+    prepare_dbt_invocation,
+)
 from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
 
 DBT_PROJECT = dbt_project()
@@ -48,7 +53,7 @@ def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    export_dbt_env()
+    prepare_dbt_invocation()
     yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
 
 
@@ -63,12 +68,13 @@ def _build_daily_models() -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        export_dbt_env()
+        prepare_dbt_invocation()
         window = context.partition_time_window
-        dbt_vars = window_vars(window.start, window.end)
-        context.log.info(f"partition window as dbt vars: {dbt_vars}")
-        args = ["build", "--vars", json.dumps(dbt_vars)]
-        yield from with_table_metadata(dbt.cli(args, context=context).stream(), context)
+        environment = window_environment(window.start, window.end)
+        context.log.info(f"partition window for dbt: {environment}")
+        with environment_set(environment):  # dbt starts within cli(), with a copy
+            invocation = dbt.cli(["build"], context=context)
+        yield from with_table_metadata(invocation.stream(), context)
 
     return dbt_daily_models
 
@@ -83,7 +89,7 @@ def _build_snapshots() -> dg.AssetsDefinition:
         name="dbt_snapshots",
     )
     def dbt_snapshots(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        export_dbt_env()
+        prepare_dbt_invocation()
         yield from with_table_metadata(dbt.cli(["snapshot"], context=context).stream(), context)
 
     return dbt_snapshots
@@ -100,7 +106,7 @@ def _build_mastery_history() -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.multi_run(1),
     )
     def dbt_mastery_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        export_dbt_env()
+        prepare_dbt_invocation()
         yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
 
     return dbt_mastery_history

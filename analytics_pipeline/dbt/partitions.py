@@ -1,5 +1,5 @@
 """Time partitions of the daily aggregates and marts, and how a partition
-window becomes dbt vars."""
+window reaches dbt."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ daily_partitions = dg.DailyPartitionsDefinition(
 )
 
 
-def window_vars(start: dt.datetime, end: dt.datetime) -> dict[str, str | int]:
-    """dbt vars of a partition window [start, end): inclusive first and last day."""
+def window_environment(start: dt.datetime, end: dt.datetime) -> dict[str, str]:
+    """The environment variables by which a dbt run gets the partition window
+    [start, end): inclusive first and last day, and the lookback
+    (dbt_project/macros/analytics_window.sql; not --vars, which would make dbt
+    parse the whole project again)."""
     last_day = (end - dt.timedelta(days=1)).date()
     return {
-        "min_date": start.date().isoformat(),
-        "max_date": last_day.isoformat(),
-        "lookback_days": get_settings().lookback_days,
+        "ANALYTICS_WINDOW_MIN_DATE": start.date().isoformat(),
+        "ANALYTICS_WINDOW_MAX_DATE": last_day.isoformat(),
+        "ANALYTICS_LOOKBACK_DAYS": str(get_settings().lookback_days),
     }

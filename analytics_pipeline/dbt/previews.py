@@ -127,7 +127,7 @@ def dbt_preview(context: dg.AssetExecutionContext, key: dg.AssetKey) -> Preview:
     """The rows of a dbt model the run built: its partition column (translator
     metadata) within the run's partition days."""
     metadata = context.assets_def.specs_by_key[key].metadata
-    schema, table = key.path
+    schema, table = metadata["table"].split(".")
     return Preview(
         schema,
         table,
@@ -141,15 +141,17 @@ def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> 
     """Pass dbt events through, adding the table's row count to every output and
     a preview to outputs of published tables.
 
-    The row count is read through the warehouse connection from the asset key
-    (schema, table): dagster-dbt's own count uses the manifest's relation name,
-    which carries the database name seen at parse time.
+    The row count is read through the warehouse connection from the `table`
+    metadata (schema.table, set by the translator): dagster-dbt's own count uses
+    the manifest's relation name, which carries the database name seen at
+    parse time.
     """
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
-            if len(key.path) == 2:
-                extra = {"dagster/row_count": table_row_count(*key.path)}
+            table = context.assets_def.specs_by_key[key].metadata.get("table")
+            if table:
+                extra = {"dagster/row_count": table_row_count(*table.split("."))}
                 if context.assets_def.group_names_by_key.get(key) in PUBLISHED_GROUPS:
                     preview = dbt_preview(context, key)
                     extra["preview"] = dg.MetadataValue.md(table_preview_markdown(preview))

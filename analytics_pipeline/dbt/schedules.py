@@ -9,7 +9,8 @@ Staging models follow new raw data on their own (automation condition eager,
 evaluated by `automation_condition_sensor`), so the partitioned runs read
 fresh tables.
 
-Every schedule (and the automation sensor) starts running when the code
+The partitioned schedules skip a day whose data has not arrived
+(`data_gate`). Every schedule (and the automation sensor) starts running when the code
 location is first loaded (DEFAULT_STATUS): a deployed pipeline runs on its
 own. Stopping one in the UI is recorded in the Dagster instance and survives
 restarts.
@@ -21,17 +22,23 @@ import datetime as dt
 
 import dagster as dg
 
+from analytics_pipeline.data_gate import skip_until_data_reaches
 from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history, dbt_snapshots
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.partitions import daily_partitions
 
 SCHEDULE_TIMEZONE = "UTC"
 DEFAULT_STATUS = dg.DefaultScheduleStatus.RUNNING
-HOURLY_AGGREGATES = dg.AssetKey(["analytics", "hourly_metrics"])
+HOURLY_AGGREGATES = table_asset_key("analytics", "hourly_metrics")
 LEARNING_GROUP = "learning"
 
 
 def _day_key(moment: dt.datetime, days_back: int) -> str:
     return (moment.astimezone(dt.UTC).date() - dt.timedelta(days=days_back)).isoformat()
+
+
+def _day_start(key: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(key), dt.time(), tzinfo=dt.UTC)
 
 
 def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAssetJobDefinition]]:
@@ -56,7 +63,9 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
         )
         def daily_analytics_schedule(context: dg.ScheduleEvaluationContext):
             key = _day_key(context.scheduled_execution_time, days_back=1)
-            return dg.RunRequest(run_key=f"daily-{key}", partition_key=key)
+            return skip_until_data_reaches(_day_start(key)) or dg.RunRequest(
+                run_key=f"daily-{key}", partition_key=key
+            )
 
         jobs.append(daily_job)
         schedules.append(daily_analytics_schedule)
@@ -79,7 +88,9 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             def hourly_metrics_schedule(context: dg.ScheduleEvaluationContext):
                 moment = context.scheduled_execution_time
                 key = _day_key(moment, days_back=0)
-                return dg.RunRequest(run_key=f"hourly-{moment:%Y-%m-%dT%H}", partition_key=key)
+                return skip_until_data_reaches(_day_start(key)) or dg.RunRequest(
+                    run_key=f"hourly-{moment:%Y-%m-%dT%H}", partition_key=key
+                )
 
             jobs.append(hourly_job)
             schedules.append(hourly_metrics_schedule)

@@ -47,8 +47,10 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed"):
-            # schema/name: the asset key says where the table is.
-            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+            # <group>/<table>: the key says the layer, as the group does (the
+            # schema is in the metadata: aggregates and marts share `analytics`).
+            group = self.get_group_name(dbt_resource_props)
+            return dg.AssetKey([group, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
@@ -63,6 +65,9 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         metadata = dict(super().get_metadata(dbt_resource_props))
         meta = dbt_resource_props.get("config", {}).get("meta", {})
         metadata.update({key: meta[key] for key in PARTITION_COLUMNS if meta.get(key)})
+        if dbt_resource_props["resource_type"] in ("model", "snapshot", "seed"):
+            # Where the table is (the key names the layer), as the Python assets say it.
+            metadata["table"] = f"{dbt_resource_props['schema']}.{dbt_resource_props['name']}"
         return metadata
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ import dagster as dg
 import pydantic
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.partitions import daily_partitions
 from analytics_pipeline.dbt.previews import Preview, table_preview_markdown
 from analytics_pipeline.learning.computation import MasterySettings
@@ -37,15 +38,16 @@ from analytics_pipeline.published_tables import (
 from analytics_pipeline.warehouse.checks import table_checks
 
 LEARNING_GROUP = "learning"
-TOPIC_MASTERY = dg.AssetKey([SCHEMA, "topic_mastery"])
-KNOWLEDGE_GAPS = dg.AssetKey([SCHEMA, "knowledge_gaps"])
-EXAM_READINESS = dg.AssetKey([SCHEMA, "exam_readiness"])
-SUBJECT_PERCENTILES = dg.AssetKey([SCHEMA, "subject_percentiles"])
+# Keys <group>/<table>, like the dbt assets' (analytics_pipeline.dbt.keys).
+TOPIC_MASTERY = dg.AssetKey([LEARNING_GROUP, "topic_mastery"])
+KNOWLEDGE_GAPS = dg.AssetKey([LEARNING_GROUP, "knowledge_gaps"])
+EXAM_READINESS = dg.AssetKey([LEARNING_GROUP, "exam_readiness"])
+SUBJECT_PERCENTILES = dg.AssetKey([LEARNING_GROUP, "subject_percentiles"])
 
 
 def _reads(inputs: tuple[str, ...]) -> list[dg.AssetKey]:
-    """The dbt assets of the tables behind `inputs` (keys are schema/name)."""
-    return [dg.AssetKey([schema, name]) for schema, name in input_tables(inputs)]
+    """The dbt assets of the tables behind `inputs`."""
+    return [table_asset_key(schema, name) for schema, name in input_tables(inputs)]
 
 
 def _config_class(name: str, settings_class: type, extra: dict[str, Any] | None = None) -> type:
@@ -109,9 +111,9 @@ _PARTITIONED = {
 
 def _published(key: dg.AssetKey) -> dict[str, Any]:
     """Spec attributes of a published learning table: column schema and freshness."""
-    schema, name = key.path
+    name = key.path[-1]
     return {
-        "metadata": {"dagster/column_schema": column_schema(schema, name, columns(name))},
+        "metadata": {"dagster/column_schema": column_schema(SCHEMA, name, columns(name))},
         "freshness_policy": PUBLISHED_FRESHNESS,
     }
 

@@ -1,1 +1,1 @@
-"""Reports: definitions, schedules and safe queries over the published marts."""
+"""Reports: definitions, schedules and safe queries over the published tables."""

@@ -1,6 +1,6 @@
 """Report assets: one per report family (report_type table, chart, dashboard,
 export), dynamically partitioned by report definition id, downstream of the
-marts their definitions read, so the lineage shows mart -> report.
+published tables their definitions read, so the lineage shows table -> report.
 
 A materialization of partition `<report id>` renders the report's formats for
 one scheduled time (run config `scheduled_for`, default now), records each
@@ -16,6 +16,7 @@ import dagster as dg
 from pydantic import Field
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.previews import markdown_table
 from analytics_pipeline.reports.catalog import (
     UnknownReportError,
@@ -29,12 +30,12 @@ from analytics_pipeline.reports.generation import GenerationResult, generate_rep
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 
 REPORT_GROUP = "reports"
-REPORT_DEFINITIONS = dg.AssetKey(["control", "report_definitions"])
+REPORT_DEFINITIONS = dg.AssetKey([REPORT_GROUP, "report_definitions"])
 _KINDS = {"python", "postgres"}
 
 
 def family_key(family: str) -> dg.AssetKey:
-    return dg.AssetKey(["reports", family])
+    return dg.AssetKey([REPORT_GROUP, family])
 
 
 FAMILY_PARTITIONS = {
@@ -45,7 +46,7 @@ FAMILY_PARTITIONS = {
 def source_key(data_source: str) -> dg.AssetKey:
     """The asset of a published report source (dbt model or Python asset table)."""
     source = REPORT_SOURCES[data_source]
-    return dg.AssetKey([source.schema, source.table])
+    return table_asset_key(source.schema, source.table)
 
 
 def family_sources() -> dict[str, set[str]]:

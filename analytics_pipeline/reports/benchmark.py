@@ -7,7 +7,7 @@ the source of the workspace activity export) with the column types the dbt
 model has, filled by one `generate_series` insert: N rows in the report's
 workspace over `DAYS` days plus 10% in another workspace that the report's
 workspace scope must leave out. It is created, never replaced, so that this
-cannot overwrite a real mart: run it in a scratch database
+cannot overwrite a real published table: run it in a scratch database
 (`analytics-pipeline bench reports` does).
 
 Each format runs in a freshly spawned interpreter: its peak RSS (getrusage

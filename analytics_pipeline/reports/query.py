@@ -361,7 +361,7 @@ def _coerce(value: Any, kind: str, data_type: str, field: str) -> Any:
             moment = datetime.fromisoformat(value)
         except ValueError:
             pass
-        else:  # without an offset: UTC, like every time bucket of the marts
+        else:  # without an offset: UTC, like every time bucket of the published tables
             return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise DefinitionError.at(field, f"{value!r} does not fit column type {data_type}")
 

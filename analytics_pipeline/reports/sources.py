@@ -1,4 +1,4 @@
-"""The marts published as report sources: the only tables a report can read.
+"""The published tables a report can read (and no other table).
 
 A report definition names a source by its key here (`daily_metrics`), never a
 schema or table of its own. Each source says which column scopes it to a
@@ -50,7 +50,7 @@ _SOURCES = (
     ReportSource("feature_utilization", "metric_date"),
     ReportSource("user_engagement_metrics", "metric_date"),
     ReportSource("active_users", "metric_date", has_all_workspaces_rows=True),
-    # Activity and agent marts: one row set per as-of date / period.
+    # Activity and agent marts: one row set per as-of date or period.
     ReportSource("top_agents", "as_of_date"),
     ReportSource("workspace_summary", "as_of_date"),
     ReportSource("user_cohorts", "as_of_date", has_all_workspaces_rows=True),

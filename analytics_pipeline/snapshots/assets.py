@@ -8,6 +8,7 @@ import dagster as dg
 from psycopg2 import sql
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.previews import PREVIEW_ROWS, markdown_table
 from analytics_pipeline.published_tables import (
     PUBLISHED_FRESHNESS,
@@ -21,9 +22,9 @@ from analytics_pipeline.warehouse.columns import columns_of
 
 SNAPSHOTS_GROUP = "snapshots"
 SNAPSHOT_TAG = "data_snapshots"
-HOURLY_METRICS = dg.AssetKey(["analytics", "hourly_metrics"])
-DAILY_METRICS = dg.AssetKey(["analytics", "daily_metrics"])
-ACTIVITY_DAYS = dg.AssetKey(["intermediate", "int_user_activity_days"])
+HOURLY_METRICS = table_asset_key("analytics", "hourly_metrics")
+DAILY_METRICS = table_asset_key("analytics", "daily_metrics")
+ACTIVITY_DAYS = table_asset_key("intermediate", "int_user_activity_days")
 
 
 def _partitions(snapshot_type: str) -> dg.TimeWindowPartitionsDefinition:
@@ -51,7 +52,7 @@ _UPSTREAM = {
 
 def _build(snapshot_type: str) -> dg.AssetsDefinition:
     @dg.asset(
-        key=["analytics", f"data_snapshots_{snapshot_type}"],
+        key=[SNAPSHOTS_GROUP, f"data_snapshots_{snapshot_type}"],
         group_name=SNAPSHOTS_GROUP,
         partitions_def=_partitions(snapshot_type),
         deps=_UPSTREAM[snapshot_type],

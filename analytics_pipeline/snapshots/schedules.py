@@ -1,9 +1,11 @@
-"""Each data_snapshots asset runs once its period has ended (UTC)."""
+"""Each data_snapshots asset runs once its period has ended (UTC) and its data
+has arrived (`data_gate`)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from analytics_pipeline.data_gate import skip_until_data_reaches
 from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS
 
 # minute, hour, day of week, day of month after the period closed; the daily
@@ -24,14 +26,29 @@ def build_snapshot_schedules() -> tuple[list, list]:
             selection=dg.AssetSelection.assets(asset),
             partitions_def=asset.partitions_def,
         )
-        # Targets the last complete period; the schedule's timezone is the
-        # partitions' (UTC).
-        schedule = dg.build_schedule_from_partitioned_job(
-            job,
-            name=f"data_snapshots_{kind}_schedule",
-            default_status=dg.DefaultScheduleStatus.RUNNING,
-            **_TIMING[kind],
-        )
         jobs.append(job)
-        schedules.append(schedule)
+        schedules.append(_schedule(kind, job, asset.partitions_def))
     return jobs, schedules
+
+
+def _schedule(
+    kind: str, job: dg.UnresolvedAssetJobDefinition, partitions: dg.TimeWindowPartitionsDefinition
+) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        job=job,
+        cron_schedule=partitions.get_cron_schedule(**_TIMING[kind]),
+        execution_timezone=partitions.timezone,
+        name=f"data_snapshots_{kind}_schedule",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def snapshot_schedule(context: dg.ScheduleEvaluationContext):
+        # The last complete period at the scheduled time.
+        window = partitions.get_prev_partition_window(context.scheduled_execution_time)
+        if window is None:
+            return dg.SkipReason("no complete period yet")
+        key = partitions.get_partition_key_for_timestamp(window.start.timestamp())
+        return skip_until_data_reaches(window.start) or dg.RunRequest(
+            run_key=key, partition_key=key
+        )
+
+    return snapshot_schedule

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.dbt.project import parse_state
 from analytics_pipeline.settings import REPO_DIR
 
 DBT_PROJECT_DIR = REPO_DIR / "dbt_project"
@@ -53,7 +54,8 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
     target and log paths.
 
     With `warehouse=True` the profile points at the test warehouse (the
-    database of `fresh_database` when the module uses it)."""
+    database of `fresh_database` when the module uses it); `environment` adds
+    variables (e.g. a partition window)."""
 
     def run(
         args: Sequence[str],
@@ -61,12 +63,16 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
         warehouse_env: bool = True,
         name: str = "dbt",
         project_dir: Path = DBT_PROJECT_DIR,
+        environment: dict[str, str] | None = None,
     ) -> DbtResult:
         workdir = tmp_path_factory.mktemp(name)
         target_path = workdir / "target"
         env = dict(os.environ)
         if warehouse_env:
             env |= warehouse.dbt_env()
+        if project_dir == DBT_PROJECT_DIR:  # the saved parse state, as the assets use it
+            env["DBT_PARTIAL_PARSE_FILE_PATH"] = str(parse_state(env))
+        env |= environment or {}
         command = [
             _dbt_executable(),
             "--no-use-colors",

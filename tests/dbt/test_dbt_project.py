@@ -143,7 +143,7 @@ def test_sources_join_the_dagster_graph(manifest) -> None:
         if node["source_name"] == "learning"
     }
     assert learning == {
-        name: ["analytics", name]
+        name: ["learning", name]
         for name in ("topic_mastery", "knowledge_gaps", "exam_readiness", "subject_percentiles")
     }
     for name, node in sources.items():

@@ -206,8 +206,8 @@ def test_each_dirty_day_is_consumed_once(late_dataset):
 
 def test_incremental_tables_equal_a_full_refresh(late_dataset, run_dbt):
     before = _snapshot(PUBLISHED)
-    dbt_vars = json.dumps({"max_date": late_dataset["last"].isoformat()})
-    run_dbt(["build", "--select", "tag:daily", "--full-refresh", "--vars", dbt_vars]).check()
+    window = {"ANALYTICS_WINDOW_MAX_DATE": late_dataset["last"].isoformat()}
+    run_dbt(["build", "--select", "tag:daily", "--full-refresh"], environment=window).check()
     after = _snapshot(PUBLISHED)
     for name in PUBLISHED:
         pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)

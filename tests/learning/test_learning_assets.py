@@ -16,6 +16,7 @@ from dagster import AssetKey, DagsterInstance
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.dbt.previews import PREVIEW_ROWS, format_number
 from analytics_pipeline.demo import UNPARTITIONED, event_day_range
 from analytics_pipeline.materialize import materialize
@@ -101,7 +102,7 @@ def test_mastery_counts_equal_raw_files(learning):
 
 
 def _latest_metadata(table: str) -> dict:
-    event = get_instance().get_latest_materialization_event(AssetKey(["analytics", table]))
+    event = get_instance().get_latest_materialization_event(table_asset_key("analytics", table))
     return event.asset_materialization.metadata
 
 
@@ -236,16 +237,16 @@ def test_rerun_gives_identical_rows_and_config_is_recorded(learning):
         pd.testing.assert_frame_equal(before[name], after[name], obj=name)
 
     instance = DagsterInstance.get()
-    event = instance.get_latest_materialization_event(AssetKey(["analytics", "knowledge_gaps"]))
+    event = instance.get_latest_materialization_event(AssetKey(["learning", "knowledge_gaps"]))
     metadata = event.asset_materialization.metadata
     assert metadata["mastery_below"].value == 0.80
     assert metadata["as_of_date"].value == learning["as_of"].isoformat()
 
 
 def test_sm2_is_selectable_by_run_config(learning):
-    config = {"ops": {"analytics__topic_mastery": {"config": {"scheduler": "sm2"}}}}
+    config = {"ops": {"learning__topic_mastery": {"config": {"scheduler": "sm2"}}}}
     result = materialize(
-        "key:analytics/topic_mastery",
+        "key:learning/topic_mastery",
         as_of=learning["as_of"].isoformat(),
         log_level="WARNING",
         run_config=config,
@@ -282,7 +283,7 @@ def test_mastery_progression_reproduces_the_latest_mastery(learning):
     np.testing.assert_allclose(merged["mastery_progress"], merged["mastery"], atol=1e-9)
     # The later day's materialization previews that day's rows, not the first day's.
     event = get_instance().get_latest_materialization_event(
-        AssetKey(["analytics", "mastery_progression"])
+        AssetKey(["marts", "mastery_progression"])
     )
     preview = preview_frame(event.asset_materialization.metadata["preview"].value)
     assert len(preview) == PREVIEW_ROWS

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.reports.definition import load_definition_files
 from analytics_pipeline.settings import REPO_DIR
@@ -87,9 +88,9 @@ def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):
 
     assert "raw/user_activity" in parents("staging", "stg_user_activity")
     assert "staging/stg_user_activity" in parents("intermediate", "int_sessions")
-    assert "intermediate/int_sessions" in parents("analytics", "daily_metrics")
-    assert parents("analytics", "data_snapshots_weekly") >= {
-        "analytics/daily_metrics",
+    assert "intermediate/int_sessions" in parents("aggregates", "daily_metrics")
+    assert parents("snapshots", "data_snapshots_weekly") >= {
+        "aggregates/daily_metrics",
         "intermediate/int_user_activity_days",
     }
     assert "staging/stg_users" in parents("snapshots", "users_snapshot")
@@ -131,19 +132,19 @@ def test_learning_lineage_is_one_chain(graph):
         graph, "intermediate/int_learning_interactions"
     )
     facts = {"intermediate/int_learning_attempts", "intermediate/int_learning_interactions"}
-    assert facts <= _parents(graph, "analytics/daily_user_stats")  # through int_learning_facts
-    mastery = _parents(graph, "analytics/topic_mastery")
+    assert facts <= _parents(graph, "aggregates/daily_user_stats")  # through int_learning_facts
+    mastery = _parents(graph, "learning/topic_mastery")
     assert facts <= mastery
-    assert "analytics/topic_mastery" in _parents(graph, "analytics/knowledge_gaps")
-    assert "analytics/topic_mastery" in _parents(graph, "analytics/exam_readiness")
-    assert _parents(graph, "snapshots/topic_mastery_history") == {"analytics/topic_mastery"}
-    assert "snapshots/topic_mastery_history" in _parents(graph, "analytics/mastery_progression")
+    assert "learning/topic_mastery" in _parents(graph, "learning/knowledge_gaps")
+    assert "learning/topic_mastery" in _parents(graph, "learning/exam_readiness")
+    assert _parents(graph, "snapshots/topic_mastery_history") == {"learning/topic_mastery"}
+    assert "snapshots/topic_mastery_history" in _parents(graph, "marts/mastery_progression")
     # The attempts and interactions of non-deleted users come from dbt, never
     # straight from staging events (nor stg_users for the deletion filter).
     staging_events = {f"staging/stg_{name}" for name, s in SOURCES.items() if s.event_time_column}
     assert "staging/stg_question_attempts" in staging_events
     for asset in ("topic_mastery", "knowledge_gaps", "exam_readiness"):
-        parents = _parents(graph, f"analytics/{asset}")
+        parents = _parents(graph, f"learning/{asset}")
         assert not parents & (staging_events | {"staging/stg_users"}), asset
 
 
@@ -154,11 +155,11 @@ def test_learning_assets_depend_on_exactly_the_tables_they_read(graph):
     def reads(inputs, *extra: str) -> set[str]:
         return {f"{schema}/{name}" for schema, name in input_tables(inputs)} | set(extra)
 
-    mastery = "analytics/topic_mastery"
+    mastery = "learning/topic_mastery"
     assert _parents(graph, mastery) == reads(runs.MASTERY_INPUTS)
-    assert _parents(graph, "analytics/knowledge_gaps") == reads(runs.GAPS_INPUTS, mastery)
-    assert _parents(graph, "analytics/exam_readiness") == reads(runs.READINESS_INPUTS, mastery)
-    assert _parents(graph, "analytics/subject_percentiles") == reads(
+    assert _parents(graph, "learning/knowledge_gaps") == reads(runs.GAPS_INPUTS, mastery)
+    assert _parents(graph, "learning/exam_readiness") == reads(runs.READINESS_INPUTS, mastery)
+    assert _parents(graph, "learning/subject_percentiles") == reads(
         runs.SUBJECT_PERCENTILES_INPUTS, mastery
     )
     for key in reads(runs.GAPS_INPUTS):  # every table read is built by a dbt asset
@@ -169,16 +170,17 @@ def test_report_families_sit_downstream_of_the_marts_their_definitions_read(grap
     definitions = load_definition_files(REPO_DIR / "reports")
     expected: dict[str, set[str]] = {}
     for definition in definitions:
-        source = f"analytics/{definition.configuration.data_source}"
+        source = table_asset_key("analytics", definition.configuration.data_source)
+        source = source.to_user_string()
         expected.setdefault(definition.report_type, set()).add(source)
     assert expected == {
-        "dashboard": {"analytics/daily_metrics"},
-        "table": {"analytics/agent_performance", "analytics/exam_readiness"},
-        "chart": {"analytics/user_cohorts", "analytics/knowledge_gaps"},
-        "export": {"analytics/user_engagement_metrics"},
+        "dashboard": {"aggregates/daily_metrics"},
+        "table": {"aggregates/agent_performance", "learning/exam_readiness"},
+        "chart": {"marts/user_cohorts", "learning/knowledge_gaps"},
+        "export": {"aggregates/user_engagement_metrics"},
     }
     for family, sources in expected.items():
-        assert _parents(graph, f"reports/{family}") == sources | {"control/report_definitions"}
+        assert _parents(graph, f"reports/{family}") == sources | {"reports/report_definitions"}
         assert graph.get(dg.AssetKey(["reports", family])).partitions_def.name == (
             f"report_{family}"
         )
@@ -240,10 +242,10 @@ def _documented_columns(path: str) -> dict[str, dict[str, str]]:
 _LEARNING_SOURCES = "dbt_project/models/marts/learning/_learning_assets__sources.yml"
 _SNAPSHOT_SOURCES = "dbt_project/models/marts/activity/_data_snapshots__sources.yml"
 _PYTHON_TABLES = {
-    f"analytics/{table}": (_LEARNING_SOURCES, table)
+    f"learning/{table}": (_LEARNING_SOURCES, table)
     for table in ("topic_mastery", "knowledge_gaps", "exam_readiness", "subject_percentiles")
 } | {
-    f"analytics/data_snapshots_{kind}": (_SNAPSHOT_SOURCES, "data_snapshots")
+    f"snapshots/data_snapshots_{kind}": (_SNAPSHOT_SOURCES, "data_snapshots")
     for kind in ("hourly", "daily", "weekly", "monthly")
 }
 

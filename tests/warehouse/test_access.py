@@ -22,7 +22,15 @@ import pytest
 import yaml
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.dagster_instance import STORAGE_URL_VARIABLE, prepare_dagster_home
+from analytics_pipeline.dagster_instance import (
+    STORAGE_CLASSES,
+    STORAGE_URL_VARIABLE,
+    prepare_dagster_home,
+)
+from analytics_pipeline.dagster_storage import (
+    PooledPostgresEventLogStorage,
+    PooledPostgresRunStorage,
+)
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.settings import REPO_DIR, get_settings
 from analytics_pipeline.warehouse import Role
@@ -284,13 +292,24 @@ def test_dagster_yaml_references_the_secret_instead_of_holding_it(empty_database
     assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
     text = config_file.read_text()
     assert password not in text
-    storage = yaml.safe_load(text)["storage"]["postgres"]
-    assert storage == {"postgres_url": {"env": STORAGE_URL_VARIABLE}}
-    # The instance still reaches its database through the variable.
+    config = yaml.safe_load(text)
+    for key in STORAGE_CLASSES:
+        assert config[key]["config"] == {"postgres_url": {"env": STORAGE_URL_VARIABLE}}
+    # The instance still reaches its database through the variable, with
+    # pooled connections: one opened for many writes.
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_runs_count() >= 0
+        for storage in (instance.run_storage, instance.event_log_storage):
+            assert isinstance(storage, PooledPostgresEventLogStorage | PooledPostgresRunStorage)
+            # One server session serves one use after another.
+            assert len({_backend_pid(storage) for _ in range(5)}) == 1
+
+
+def _backend_pid(storage) -> int:
+    with storage._engine.connect() as conn:
+        return conn.exec_driver_sql("select pg_backend_pid()").scalar()
 
 
 def test_status_checks_leave_no_failed_login_in_the_server_log(empty_database):

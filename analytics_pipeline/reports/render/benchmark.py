@@ -39,7 +39,7 @@ _START = date(2026, 1, 1)
 
 
 def synthetic_rows(count: int) -> Iterator[tuple]:
-    """``count`` rows shaped like a daily metrics mart, generated lazily."""
+    """``count`` rows shaped like the daily_metrics aggregate, generated lazily."""
     for i in range(count):
         yield (
             _START + timedelta(days=i % 365),
