@@ -11,7 +11,8 @@
 |                                  | `$ANALYTICS_HOME/partition_start` (the    |
 |                                  | demo writes it), else `2026-01-01`: first |
 |                                  | day of the time partitions                |
-| ANALYTICS_LOOKBACK_DAYS          | `3`: days re-read before a partition      |
+| ANALYTICS_LOOKBACK_DAYS          | the dbt project's default_lookback_days   |
+|                                  | (3): days re-read before a partition      |
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
 |                                  | definitions, one `<id>.yml` each          |
@@ -39,6 +40,7 @@ skipped and recorded as skipped):
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,6 +95,21 @@ PARTITION_START_FILE = "partition_start"
 # The first partition when neither ANALYTICS_PARTITION_START nor a recorded
 # first day says otherwise (no data loaded through the demo yet).
 DEFAULT_PARTITION_START = "2026-01-01"
+
+
+def _default_lookback_days(dbt_project_dir: Path) -> int:
+    """The dbt project's default lookback (vars.default_lookback_days): one
+    definition for dbt runs and the Python side."""
+    path = dbt_project_dir.expanduser() / "dbt_project.yml"
+    return _project_var(str(path), path.stat().st_mtime, "default_lookback_days")
+
+
+@functools.cache
+def _project_var(path: str, mtime: float, name: str) -> int:  # mtime: re-read on change
+    import yaml
+
+    with open(path) as handle:
+        return int(yaml.safe_load(handle)["vars"][name])
 
 
 def partition_start_file(home: Path) -> Path:
@@ -154,7 +171,9 @@ def get_settings() -> Settings:
         .expanduser()
         .resolve(),
         partition_start=_partition_start(env, home),
-        lookback_days=int(env.get("ANALYTICS_LOOKBACK_DAYS", "3")),
+        lookback_days=int(
+            env.get("ANALYTICS_LOOKBACK_DAYS") or _default_lookback_days(Path(dbt_dir))
+        ),
         run_monitoring_interval=int(
             _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)
         ),

@@ -12,9 +12,9 @@ import os
 import pandas as pd
 import pytest
 
-from analytics_pipeline.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
-from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference.activity import INTERMEDIATE, TABLES
 from tests.reference.oracle import (

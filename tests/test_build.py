@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analytics_pipeline.build import DAILY_RUN, _stages
-from analytics_pipeline.materialize import all_asset_keys, resolve_selection
+from analytics_pipeline.commands.build import DAILY_RUN, _stages
+from analytics_pipeline.commands.materialize import all_asset_keys, resolve_selection
 
 
 def test_every_asset_is_in_exactly_one_stage():

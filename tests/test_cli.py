@@ -17,11 +17,11 @@ import dagster as dg
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.build import event_day_range
 from analytics_pipeline.cli import main as cli_main
+from analytics_pipeline.commands.build import event_day_range
+from analytics_pipeline.commands.materialize import all_asset_keys, resolve_selection
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.learning.assets import EXAM_READINESS, SUBJECT_PERCENTILES, TOPIC_MASTERY
-from analytics_pipeline.materialize import all_asset_keys, resolve_selection
 from analytics_pipeline.sample_data import generate_sample
 
 REPO = Path(__file__).resolve().parents[1]

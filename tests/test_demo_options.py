@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from analytics_pipeline.demo import DemoOptions, sample_end_date
+from analytics_pipeline.commands.demo import DemoOptions, sample_end_date
 from analytics_pipeline.sample_data.generator import MANIFEST
 
 

@@ -17,16 +17,16 @@ import pytest
 from dagster_postgres import PostgresRunStorage
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.build import build
+from analytics_pipeline.commands.build import build
+from analytics_pipeline.commands.demo import event_day_range
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.previews import PREVIEW_ROWS
-from analytics_pipeline.demo import event_day_range
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
-from analytics_pipeline.materialize import materialize
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
 from tests.reference.oracle import preview_frame, significant_digits
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics_pipeline.commands.demo import event_day_range
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.demo import event_day_range
-from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference import learning
 from tests.reference.oracle import (

@@ -18,8 +18,7 @@ import json
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from analytics_pipeline.dbt.partitions import daily_partitions, window_environment
-from analytics_pipeline.dbt.previews import with_table_metadata
+from analytics_pipeline.dbt.metadata import with_table_metadata
 from analytics_pipeline.dbt.project import (
     dbt_project,
     ensure_manifest,
@@ -27,6 +26,8 @@ from analytics_pipeline.dbt.project import (
     prepare_dbt_invocation,
 )
 from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
+from analytics_pipeline.dbt.window import window_environment
+from analytics_pipeline.partitions import daily_partitions
 
 DBT_PROJECT = dbt_project()
 MANIFEST = ensure_manifest(DBT_PROJECT)

@@ -9,12 +9,13 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from analytics_pipeline import groups
+
 # Aggregates and marts are rebuilt by the 02:00 UTC daily schedule: a table not
 # materialized for longer than a day and a bit shows as stale in the UI.
 PUBLISHED_FRESHNESS = dg.FreshnessPolicy.time_window(
     warn_window=dt.timedelta(hours=26), fail_window=dt.timedelta(hours=30)
 )
-PUBLISHED_GROUPS = ("aggregates", "marts")
 
 # A partitioned model names the date column of its rows in its config
 # (`meta={'partition_column': ...}`, plus `partition_end_column` when a row
@@ -30,10 +31,10 @@ _DROPPED_METADATA = ("dagster_dbt/project",)
 
 # First folder under models/ (or the resource type) -> Dagster group.
 _LAYER_GROUPS = {
-    "staging": "staging",
-    "intermediate": "intermediate",
-    "aggregates": "aggregates",
-    "marts": "marts",
+    "staging": groups.STAGING,
+    "intermediate": groups.INTERMEDIATE,
+    "aggregates": groups.AGGREGATES,
+    "marts": groups.MARTS,
 }
 
 
@@ -57,7 +58,7 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         metadata = {k: v for k, v in spec.metadata.items() if k not in _DROPPED_METADATA}
         spec = spec.replace_attributes(metadata=metadata)
-        if spec.group_name in PUBLISHED_GROUPS:
+        if spec.group_name in groups.PUBLISHED_DBT_GROUPS:
             spec = spec.replace_attributes(freshness_policy=PUBLISHED_FRESHNESS)
         return spec
 
@@ -73,7 +74,7 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         resource_type = dbt_resource_props["resource_type"]
         if resource_type == "snapshot":
-            return "snapshots"
+            return groups.SNAPSHOTS
         fqn = dbt_resource_props.get("fqn", [])
         if resource_type == "model" and len(fqn) > 1:
             return _LAYER_GROUPS.get(fqn[1], fqn[1])
@@ -83,6 +84,6 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:
         # Staging follows newly landed raw data; later layers run on schedules.
-        if self.get_group_name(dbt_resource_props) == "staging":
+        if self.get_group_name(dbt_resource_props) == groups.STAGING:
             return dg.AutomationCondition.eager()
         return None

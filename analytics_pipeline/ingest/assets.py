@@ -12,20 +12,19 @@ from pathlib import Path
 
 import dagster as dg
 
-from analytics_pipeline import warehouse
+from analytics_pipeline import groups, warehouse
 from analytics_pipeline.ingest.contract import SOURCES, Source
 from analytics_pipeline.ingest.landing import landed_files
 from analytics_pipeline.ingest.ledger import record_failures
 from analytics_pipeline.ingest.loader import IngestFailure, ingest_files
 from analytics_pipeline.ingest.schema import BATCHES_TABLE, QUARANTINE_TABLE, raw_table
 
-RAW_GROUP = "raw"
 # The step failure names this many failed files; its metadata lists them all.
 _NAMED_FAILURES = 10
 
 
 def raw_asset_key(source: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", source])
+    return dg.AssetKey([groups.RAW, source])
 
 
 class RawIngestConfig(dg.Config):
@@ -48,7 +47,7 @@ def _table_counts(source: Source) -> tuple[int, int, int]:
 def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(source.name),
-        group_name=RAW_GROUP,
+        group_name=groups.RAW,
         description=f"raw.{source.name}: {source.description} Landed by COPY from contract "
         f"files; invalid rows go to raw._quarantine.",
         kinds={"postgres", "python"},

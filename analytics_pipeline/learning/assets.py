@@ -11,10 +11,8 @@ from typing import Any, Literal
 import dagster as dg
 import pydantic
 
-from analytics_pipeline import warehouse
+from analytics_pipeline import groups, warehouse
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.partitions import daily_partitions
-from analytics_pipeline.dbt.previews import Preview, table_preview_markdown
 from analytics_pipeline.learning.computation import MasterySettings
 from analytics_pipeline.learning.config import GapConfig, MasteryWeights, ReadinessConfig
 from analytics_pipeline.learning.inputs import input_tables
@@ -30,19 +28,20 @@ from analytics_pipeline.learning.runs import (
     run_topic_mastery,
 )
 from analytics_pipeline.learning.tables import SCHEMA, VALUE_RANGES, columns, primary_key
+from analytics_pipeline.partitions import daily_partitions
 from analytics_pipeline.published_tables import (
     PUBLISHED_FRESHNESS,
     column_schema,
     warehouse_checks,
 )
 from analytics_pipeline.warehouse.checks import table_checks
+from analytics_pipeline.warehouse.previews import Preview, table_preview_markdown
 
-LEARNING_GROUP = "learning"
 # Keys <group>/<table>, like the dbt assets' (analytics_pipeline.dbt.keys).
-TOPIC_MASTERY = dg.AssetKey([LEARNING_GROUP, "topic_mastery"])
-KNOWLEDGE_GAPS = dg.AssetKey([LEARNING_GROUP, "knowledge_gaps"])
-EXAM_READINESS = dg.AssetKey([LEARNING_GROUP, "exam_readiness"])
-SUBJECT_PERCENTILES = dg.AssetKey([LEARNING_GROUP, "subject_percentiles"])
+TOPIC_MASTERY = dg.AssetKey([groups.LEARNING, "topic_mastery"])
+KNOWLEDGE_GAPS = dg.AssetKey([groups.LEARNING, "knowledge_gaps"])
+EXAM_READINESS = dg.AssetKey([groups.LEARNING, "exam_readiness"])
+SUBJECT_PERCENTILES = dg.AssetKey([groups.LEARNING, "subject_percentiles"])
 
 
 def _reads(inputs: tuple[str, ...]) -> list[dg.AssetKey]:
@@ -104,7 +103,7 @@ def _run(step, *args) -> StepResult:
 _KINDS = {"python", "pandas", "postgres"}
 _PARTITIONED = {
     "partitions_def": daily_partitions,
-    "group_name": LEARNING_GROUP,
+    "group_name": groups.LEARNING,
     "backfill_policy": dg.BackfillPolicy.multi_run(1),
 }
 

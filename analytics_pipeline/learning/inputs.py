@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 from psycopg2.extensions import connection
 
+from analytics_pipeline.learning.reviews import as_of_end
 from analytics_pipeline.warehouse.frames import read_frame
 
 
@@ -69,11 +70,6 @@ class LearningInputs:
 
     def row_counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in INPUT_TABLES}
-
-
-def as_of_end(as_of: dt.date) -> dt.datetime:
-    """The end of the as-of date: D + 1 day, 00:00 UTC (exclusive)."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def load_inputs(conn: connection, as_of: dt.date, names: tuple[str, ...] = ALL_INPUTS):

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .reviews import as_of_end
+
 DAY_NS = 86_400 * 10**9
 _US_NS = 1_000
 
@@ -158,8 +160,8 @@ def _utc_ns(values: pd.Series) -> np.ndarray:
 
 
 def as_of_end_ns(as_of: dt.date) -> int:
-    """End of the as-of date (D + 1 day, 00:00 UTC) in ns since the epoch."""
-    return pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC").value
+    """End of the as-of date (reviews.as_of_end) in ns since the epoch."""
+    return as_of_end(as_of).value
 
 
 def _batch_reviews(

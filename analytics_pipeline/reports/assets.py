@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from analytics_pipeline import warehouse
+from analytics_pipeline import groups, warehouse
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.previews import markdown_table
 from analytics_pipeline.reports.catalog import (
     UnknownReportError,
     active_definition,
@@ -28,14 +27,14 @@ from analytics_pipeline.reports.catalog import (
 from analytics_pipeline.reports.definition import FORMATS, REPORT_TYPES, ReportDefinition
 from analytics_pipeline.reports.generation import GenerationResult, generate_report
 from analytics_pipeline.reports.sources import REPORT_SOURCES
+from analytics_pipeline.warehouse.previews import markdown_table
 
-REPORT_GROUP = "reports"
-REPORT_DEFINITIONS = dg.AssetKey([REPORT_GROUP, "report_definitions"])
+REPORT_DEFINITIONS = dg.AssetKey([groups.REPORTS, "report_definitions"])
 _KINDS = {"python", "postgres"}
 
 
 def family_key(family: str) -> dg.AssetKey:
-    return dg.AssetKey([REPORT_GROUP, family])
+    return dg.AssetKey([groups.REPORTS, family])
 
 
 FAMILY_PARTITIONS = {
@@ -193,7 +192,7 @@ def _family_asset(family: str, sources: set[str]) -> dg.AssetsDefinition:
             ),
         ],
         partitions_def=FAMILY_PARTITIONS[family],
-        group_name=REPORT_GROUP,
+        group_name=groups.REPORTS,
         kinds=_KINDS,
         description=f"The {family} reports: one partition per report definition of type "
         f"{family}. Renders its formats into $ANALYTICS_HOME/reports/<id>/, records each "
@@ -207,7 +206,7 @@ def _family_asset(family: str, sources: set[str]) -> dg.AssetsDefinition:
 
 @dg.asset(
     key=REPORT_DEFINITIONS,
-    group_name=REPORT_GROUP,
+    group_name=groups.REPORTS,
     kinds=_KINDS,
     description="Report definitions: the reports/*.yml files synced into "
     "control.report_definitions (all or nothing), and each active definition "

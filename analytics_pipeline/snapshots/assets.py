@@ -7,39 +7,23 @@ import datetime as dt
 import dagster as dg
 from psycopg2 import sql
 
-from analytics_pipeline import warehouse
+from analytics_pipeline import groups, warehouse
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.previews import PREVIEW_ROWS, markdown_table
+from analytics_pipeline.partitions import period_partitions
 from analytics_pipeline.published_tables import (
     PUBLISHED_FRESHNESS,
     column_schema,
     warehouse_checks,
 )
-from analytics_pipeline.settings import get_settings
 from analytics_pipeline.snapshots.kpis import COLUMNS, DDL, GRAIN, TABLE, period_query
 from analytics_pipeline.warehouse.checks import table_checks
 from analytics_pipeline.warehouse.columns import columns_of
+from analytics_pipeline.warehouse.previews import PREVIEW_ROWS, markdown_table
 
-SNAPSHOTS_GROUP = "snapshots"
 SNAPSHOT_TAG = "data_snapshots"
 HOURLY_METRICS = table_asset_key("analytics", "hourly_metrics")
 DAILY_METRICS = table_asset_key("analytics", "daily_metrics")
 ACTIVITY_DAYS = table_asset_key("intermediate", "int_user_activity_days")
-
-
-def _partitions(snapshot_type: str) -> dg.TimeWindowPartitionsDefinition:
-    start = get_settings().partition_start
-    if snapshot_type == "hourly":
-        return dg.HourlyPartitionsDefinition(start_date=f"{start}-00:00", timezone="UTC")
-    if snapshot_type == "daily":
-        return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC")
-    if snapshot_type == "weekly":  # ISO weeks: from the Monday of the first day's week
-        first = dt.date.fromisoformat(start)
-        monday = first - dt.timedelta(days=first.weekday())
-        return dg.WeeklyPartitionsDefinition(
-            start_date=monday.isoformat(), day_offset=1, timezone="UTC"
-        )
-    return dg.MonthlyPartitionsDefinition(start_date=start[:8] + "01", timezone="UTC")
 
 
 _UPSTREAM = {
@@ -52,9 +36,9 @@ _UPSTREAM = {
 
 def _build(snapshot_type: str) -> dg.AssetsDefinition:
     @dg.asset(
-        key=[SNAPSHOTS_GROUP, f"data_snapshots_{snapshot_type}"],
-        group_name=SNAPSHOTS_GROUP,
-        partitions_def=_partitions(snapshot_type),
+        key=[groups.SNAPSHOTS, f"data_snapshots_{snapshot_type}"],
+        group_name=groups.SNAPSHOTS,
+        partitions_def=period_partitions(snapshot_type),
         deps=_UPSTREAM[snapshot_type],
         kinds={"postgres", "python"},
         backfill_policy=dg.BackfillPolicy.single_run(),

@@ -1,14 +1,8 @@
-"""Dagster definitions of the periodic data snapshots."""
+"""Dagster definitions of the periodic data snapshots (their schedules:
+orchestration.data_snapshot_schedules)."""
 
 import dagster as dg
 
 from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS, SNAPSHOT_CHECKS
-from analytics_pipeline.snapshots.schedules import build_snapshot_schedules
 
-jobs, schedules = build_snapshot_schedules()
-defs = dg.Definitions(
-    assets=list(SNAPSHOT_ASSETS.values()),
-    asset_checks=SNAPSHOT_CHECKS,
-    jobs=jobs,
-    schedules=schedules,
-)
+defs = dg.Definitions(assets=list(SNAPSHOT_ASSETS.values()), asset_checks=SNAPSHOT_CHECKS)

@@ -6,7 +6,8 @@
       min_date, max_date  'YYYY-MM-DD', the inclusive partition window
                           (ANALYTICS_WINDOW_MIN_DATE, ANALYTICS_WINDOW_MAX_DATE);
       lookback_days       days before min_date recomputed too, for late data
-                          (ANALYTICS_LOOKBACK_DAYS; default 3).
+                          (ANALYTICS_LOOKBACK_DAYS; default: the project var
+                          default_lookback_days).
     Dagster passes its partition window in the environment: dbt parses the
     whole project again whenever --vars change, while a value read at
     execution keeps the saved parse state valid (6 s less per run).
@@ -47,7 +48,7 @@
 {% macro lookback_days() -%}
     {%- set text = _window_setting('lookback_days', 'ANALYTICS_LOOKBACK_DAYS') -%}
     {%- if text == '' -%}
-        {{ return(3) }}
+        {{ return(var('default_lookback_days') | int) }}
     {%- endif -%}
     {%- if not modules.re.match('^[0-9]+$', text) -%}
         {{ exceptions.raise_compiler_error("lookback_days must be a whole number of days, got " ~ text) }}

@@ -9,7 +9,7 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.cli import main as cli_main
-from analytics_pipeline.dbt.docs import docs_dir
+from analytics_pipeline.commands.docs import docs_dir
 from analytics_pipeline.ingest.schema import ensure_raw_schema
 from analytics_pipeline.reports.catalog import documented_definitions
 from analytics_pipeline.reports.control import (

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
-from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
 from tests.reference import activity, learning
 from tests.reference.oracle import (

@@ -6,7 +6,7 @@ import decimal
 
 import pytest
 
-from analytics_pipeline.dbt.previews import format_cell, format_number, markdown_table
+from analytics_pipeline.warehouse.previews import format_cell, format_number, markdown_table
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from analytics_pipeline.dbt.partitions import window_environment
 from analytics_pipeline.dbt.project import (
     KEPT_INVOCATION_FOLDERS,
     KEPT_PARSE_STATES,
     environment_set,
     prune_target_folder,
 )
+from analytics_pipeline.dbt.window import window_environment
 
 
 def _age(path: Path, hours: float) -> None:

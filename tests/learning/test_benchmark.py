@@ -9,7 +9,7 @@ import os
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.benchmarks import BENCH_DB, bench_learning
+from analytics_pipeline.commands.benchmarks import BENCH_DB, bench_learning
 from analytics_pipeline.learning.benchmark import DBT_MODELS
 
 

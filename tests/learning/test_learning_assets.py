@@ -15,12 +15,12 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.commands.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.previews import PREVIEW_ROWS, format_number
-from analytics_pipeline.demo import UNPARTITIONED, event_day_range
-from analytics_pipeline.materialize import materialize
 from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.warehouse.previews import PREVIEW_ROWS, format_number
 from tests.reference.oracle import preview_frame, significant_digits, warehouse_table
 from tests.reference.raw_files import load_dataset
 

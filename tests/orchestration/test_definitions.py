@@ -72,7 +72,7 @@ def test_every_schedule_has_an_explicit_timezone(defs):
 def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
     import datetime as dt
 
-    from analytics_pipeline.dbt.schedules import _day_key
+    from analytics_pipeline.orchestration.schedules import _day_key
 
     moment = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
     assert _day_key(moment, days_back=1) == "2026-02-28"

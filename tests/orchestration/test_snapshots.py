@@ -7,8 +7,8 @@ import datetime as dt
 import json
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
-from analytics_pipeline.materialize import materialize
 
 UTC = dt.UTC
 

@@ -155,9 +155,9 @@ def build() -> None:
     code: sample, first day recorded, landing), then raw, staging and
     intermediate models and the daily partitions of daily_metrics, in runs
     tagged as the demo's."""
+    from analytics_pipeline.commands.demo import DemoOptions, land_sample
+    from analytics_pipeline.commands.materialize import materialize
     from analytics_pipeline.dagster_instance import prepare_dagster_home
-    from analytics_pipeline.demo import DemoOptions, land_sample
-    from analytics_pipeline.materialize import materialize
 
     prepare_dagster_home()
     land_sample(DemoOptions(workspaces=1, users=20, days=DAYS, bad_rows=0.0, end_date=END_DATE))

@@ -21,14 +21,14 @@ import pypdf
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.demo import (
+from analytics_pipeline.commands.demo import (
     UNPARTITIONED,
     DemoOptions,
     materialize_reports,
     report_moment,
 )
-from analytics_pipeline.materialize import materialize
+from analytics_pipeline.commands.materialize import materialize
+from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.reports.definition import load_definition_file
 from analytics_pipeline.reports.generation import generate_report
 from analytics_pipeline.sample_data import generate_sample

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.commands.reports import run_report
 from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
 from analytics_pipeline.reports.assets import FAMILY_PARTITIONS
-from analytics_pipeline.reports.commands import run_report
 from analytics_pipeline.reports.definition import parse_definition
 from analytics_pipeline.reports.generation import describe_filter, reference_date
 from analytics_pipeline.reports.sensors import due_runs, evaluate_report_schedules

@@ -1,19 +1,10 @@
-"""Time partitions of the daily aggregates and marts, and how a partition
-window reaches dbt."""
+"""How a partition window reaches dbt."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import dagster as dg
-
 from analytics_pipeline.settings import get_settings
-
-# end_offset=1: today's (still filling) partition exists, so the hourly schedule
-# can refresh it; the daily schedule materializes yesterday's.
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=get_settings().partition_start, timezone="UTC", end_offset=1
-)
 
 
 def window_environment(start: dt.datetime, end: dt.datetime) -> dict[str, str]:

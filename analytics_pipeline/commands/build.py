@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.materialize import (
+from analytics_pipeline.commands.materialize import (
     SelectionError,
     all_asset_keys,
     failure_details,
@@ -284,8 +284,8 @@ def materialize_reports(
 ) -> bool:
     """Sync the definitions and render every report (of `families`, default
     all) for its latest scheduled time up to `moment`."""
+    from analytics_pipeline.commands.reports import run_latest_scheduled, sync_reports
     from analytics_pipeline.reports.assets import REPORT_DEFINITIONS
-    from analytics_pipeline.reports.commands import run_latest_scheduled, sync_reports
 
     synced, message = sync_reports(tags)
     say(f"  {message}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from analytics_pipeline.data_gate import skip_until_data_reaches
+from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
 from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS
 
 # minute, hour, day of week, day of month after the period closed; the daily

@@ -86,8 +86,9 @@ def materialize(
     keys = resolve_selection(selection)  # whole multi-assets: Dagster cannot run a part
     graph = defs.resolve_asset_graph()
     partitioned = sorted(k.to_user_string() for k in keys if graph.get(k).is_partitioned)
-    as_of = as_of or partition_key
-    if partitioned and not as_of:
+    # The partition of the run: a day (as_of) or another partition's key.
+    last_partition = partition_key or as_of
+    if partitioned and not last_partition:
         raise SelectionError(
             "the selection holds daily-partitioned assets; give --as-of YYYY-MM-DD: "
             + ", ".join(partitioned[:5])
@@ -98,19 +99,19 @@ def materialize(
             "(e.g. 'tag:daily' and 'not tag:daily')"
         )
     run_tags = {"analytics/launched_by": "cli", **(tags or {})}
-    partition_key = None
-    if partitioned and first_day and first_day != as_of:
+    single_partition = None
+    if partitioned and first_day and first_day != last_partition:
         run_tags["dagster/asset_partition_range_start"] = first_day
-        run_tags["dagster/asset_partition_range_end"] = as_of
+        run_tags["dagster/asset_partition_range_end"] = last_partition
     elif partitioned:
-        partition_key = as_of
+        single_partition = last_partition
     # The asset checks go in too: the checks of the selected assets run after them.
     return dg.materialize(
         [*(defs.assets or []), *(defs.asset_checks or [])],
         instance=get_instance(),
         resources=defs.resources,
         selection=dg.AssetSelection.assets(*keys),
-        partition_key=partition_key,
+        partition_key=single_partition,
         raise_on_error=False,
         tags=run_tags,
         run_config={

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from dagster import AssetKey
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.commands.materialize import failure_summary, materialize
 from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
-from analytics_pipeline.materialize import failure_summary, materialize
 from analytics_pipeline.reports.assets import (
     REPORT_DEFINITIONS,
     family_key,

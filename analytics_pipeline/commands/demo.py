@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.build import (  # noqa: F401 (re-exported: the tests build as the demo)
+from analytics_pipeline.commands.build import (  # noqa: F401 (re-exported: the tests build as the demo)
     LEARNING_HISTORY_DAYS,
     UNPARTITIONED,
     build,

@@ -1,4 +1,4 @@
-"""Schedules of the dbt layer, each with an explicit timezone.
+"""The daily and hourly runs and the dbt snapshots, each with an explicit timezone.
 
 - daily, 02:00 UTC: yesterday's partition of every daily-partitioned model
   and what follows it: the learning assets (group `learning`, Python) and
@@ -22,15 +22,15 @@ import datetime as dt
 
 import dagster as dg
 
-from analytics_pipeline.data_gate import skip_until_data_reaches
+from analytics_pipeline import groups
 from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history, dbt_snapshots
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.dbt.partitions import daily_partitions
+from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
+from analytics_pipeline.partitions import daily_partitions
 
 SCHEDULE_TIMEZONE = "UTC"
 DEFAULT_STATUS = dg.DefaultScheduleStatus.RUNNING
 HOURLY_AGGREGATES = table_asset_key("analytics", "hourly_metrics")
-LEARNING_GROUP = "learning"
 
 
 def _day_key(moment: dt.datetime, days_back: int) -> str:
@@ -47,7 +47,7 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
         daily_job = dg.define_asset_job(
             "daily_analytics_job",
             selection=dg.AssetSelection.assets(dbt_daily_models)
-            | dg.AssetSelection.groups(LEARNING_GROUP)
+            | dg.AssetSelection.groups(groups.LEARNING)
             | dg.AssetSelection.assets(*[a for a in (dbt_mastery_history,) if a is not None]),
             partitions_def=daily_partitions,
             description="Daily-partitioned aggregates and marts for one day (with lookback), "

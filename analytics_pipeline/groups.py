@@ -1,0 +1,15 @@
+"""The Dagster groups: one per layer, and the first part of every asset key
+(`<group>/<table>`). Every module names a group through these constants."""
+
+RAW = "raw"
+STAGING = "staging"
+INTERMEDIATE = "intermediate"
+AGGREGATES = "aggregates"
+MARTS = "marts"
+LEARNING = "learning"
+SNAPSHOTS = "snapshots"
+REPORTS = "reports"
+
+# The dbt groups whose tables are published (schema analytics), with previews
+# and the published freshness policy.
+PUBLISHED_DBT_GROUPS = (AGGREGATES, MARTS)
