@@ -26,3 +26,14 @@ def test_the_daily_run_is_the_daily_job_and_the_data_snapshots():
         "data_snapshots",
         "learning",
     }
+
+
+def test_reports_are_rendered_for_noon_after_the_data_but_never_for_a_time_to_come():
+    import datetime as dt
+
+    from analytics_pipeline.commands.build import report_moment
+
+    now = dt.datetime(2026, 12, 1, 1, 47, tzinfo=dt.UTC)
+    noon = dt.datetime(2026, 10, 1, 12, tzinfo=dt.UTC)
+    assert report_moment("2026-09-30", now=now) == noon  # data ended weeks ago
+    assert report_moment("2026-11-30", now=now) == now  # data ended yesterday

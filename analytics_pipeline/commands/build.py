@@ -269,11 +269,14 @@ def _quiet(say: Say) -> Say:
     return lambda message: None if message.startswith("[") else say(message)
 
 
-def report_moment(last_day: str) -> dt.datetime:
-    """Reports are rendered as if it were noon (UTC) after the last data day."""
-    return dt.datetime.combine(
+def report_moment(last_day: str, now: dt.datetime | None = None) -> dt.datetime:
+    """Reports are rendered as if it were noon (UTC) after the last data day, or
+    now if that is earlier: a report is never rendered for a time still to come
+    (the report sensor would then find the one due now not rendered)."""
+    noon_after = dt.datetime.combine(
         dt.date.fromisoformat(last_day) + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
     )
+    return min(noon_after, now or dt.datetime.now(dt.UTC))
 
 
 def materialize_reports(
