@@ -32,6 +32,10 @@ from analytics_pipeline.partitions import daily_partitions
 DBT_PROJECT = dbt_project()
 MANIFEST = ensure_manifest(DBT_PROJECT)
 DAILY_SELECTOR = "tag:daily"
+# `dbt build` with the data tests (asset checks) but without dbt's unit tests:
+# they test the models' SQL on fixed inputs, not the data, so they run in the
+# test suite (tests/dbt/test_unit_tests.py), not in every scheduled run.
+BUILD = ["build", "--exclude-resource-type", "unit_test"]
 MASTERY_HISTORY_SELECTOR = "tag:mastery_history"
 
 
@@ -55,7 +59,7 @@ def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     prepare_dbt_invocation()
-    yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
+    yield from with_table_metadata(dbt.cli(BUILD, context=context).stream(), context)
 
 
 def _build_daily_models() -> dg.AssetsDefinition:
@@ -74,7 +78,7 @@ def _build_daily_models() -> dg.AssetsDefinition:
         environment = window_environment(window.start, window.end)
         context.log.info(f"partition window for dbt: {environment}")
         with environment_set(environment):  # dbt starts within cli(), with a copy
-            invocation = dbt.cli(["build"], context=context)
+            invocation = dbt.cli(BUILD, context=context)
         yield from with_table_metadata(invocation.stream(), context)
 
     return dbt_daily_models
@@ -108,7 +112,7 @@ def _build_mastery_history() -> dg.AssetsDefinition:
     )
     def dbt_mastery_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         prepare_dbt_invocation()
-        yield from with_table_metadata(dbt.cli(["build"], context=context).stream(), context)
+        yield from with_table_metadata(dbt.cli(BUILD, context=context).stream(), context)
 
     return dbt_mastery_history
 
