@@ -6,9 +6,12 @@
 (`configuration.filters[1].operator: 'drop' is not one of =, !=, ...`). Nothing
 is half-applied: either the whole definition is valid or none of it is used.
 
-The checks here are structural (types, enums, shapes, time zones, cron, e-mail
-syntax). Whether columns exist and fit the operators is checked against the
-warehouse catalog when the query is built (`reports.query`).
+The written form is described by the pydantic models `DefinitionSpec` and the
+`*Spec` models it nests; `definition_json_schema()` is their JSON Schema
+(published as docs/report_definition.schema.json). The checks are structural
+(types, enums, shapes, time zones, cron, e-mail syntax). Whether columns exist
+and fit the operators is checked against the warehouse catalog when the query
+is built (`reports.query`), which also re-checks definitions built in code.
 
 Shape of a definition (YAML)::
 
@@ -58,12 +61,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 import yaml
 from croniter import CroniterBadDateError, croniter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 
@@ -110,16 +130,17 @@ MAX_VALUE_LENGTH = 1_000  # characters of one text filter value
 Scalar = str | int | float | bool
 FilterValue = Scalar | tuple[Scalar, ...] | None
 
-_SLUG = re.compile(r"[a-z][a-z0-9_]{0,62}")
-_COLUMN = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_SLUG = r"[a-z][a-z0-9_]{0,62}"
+_COLUMN = r"[a-z_][a-z0-9_]{0,62}"
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")  # 00:00-23:59, hour may be 1 digit
 # Pragmatic address syntax: dot-atom local part, dotted domain of DNS labels.
-_EMAIL = re.compile(
+_EMAIL = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _NO_VALUE_OPERATORS = ("is_null", "is_not_null")
 _LIST_OPERATORS = ("in", "not_in")
+_DEFAULT_FORMATS = ("csv",)
 # Columns of control.report_definitions that the table maintains itself.
 _TABLE_MANAGED_FIELDS = ("created_at", "updated_at")
 
@@ -224,7 +245,7 @@ class ReportSchedule:
     day_of_month: int | None = None  # 1 .. 31
     cron: str | None = None
     recipients: tuple[str, ...] = ()
-    formats: tuple[str, ...] = ("csv",)
+    formats: tuple[str, ...] = _DEFAULT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -242,437 +263,340 @@ class ReportDefinition:
     is_active: bool = True
 
 
-# -- parsing -----------------------------------------------------------------
+# -- the written form: pydantic models -------------------------------------------
+#
+# The *Spec models describe a definition as written and check it; `build()`
+# makes the frozen objects above (which stay plain dataclasses: code may build
+# them directly, unchecked, and the query builder checks those again). Every
+# check raises its message in this module's words; `_message` rewords the few
+# errors pydantic raises itself (missing key, not a mapping).
+
+_Location = tuple[str | int, ...]
 
 
-class _Problems:
-    """Collects (field path, message) pairs while a definition is checked."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append((field, message))
+def _problem(message: str) -> PydanticCustomError:
+    """A problem of the value being checked (pydantic adds its path)."""
+    return PydanticCustomError("definition", message)
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+def _problems_at(*problems: tuple[_Location, str]) -> ValidationError:
+    """Problems below the value being checked, at paths relative to it.
+
+    pydantic nests a ValidationError raised in a validator under the
+    validator's own path, so one check can name several fields.
+    """
+    return ValidationError.from_exception_data(
+        "report definition",
+        [
+            InitErrorDetails(type=_problem(message), loc=location, input=None)
+            for location, message in problems
+        ],
+    )
 
 
-def _fields(
-    value: Any,
-    path: str,
-    problems: _Problems,
-    *,
-    allowed: tuple[str, ...],
-    required: tuple[str, ...] = (),
-    ignored: tuple[str, ...] = (),
-) -> dict[str, Any] | None:
-    """Check a mapping's keys: every required one present, none unknown."""
-    if not isinstance(value, Mapping):
-        problems.add(path, f"expected a mapping, got {_describe(value)}")
-        return None
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or key not in allowed + ignored:
-            problems.add(_join(path, str(key)), f"unknown field (expected {', '.join(allowed)})")
-        elif key not in ignored:
-            result[key] = item
-    for key in required:
-        if key not in value:
-            problems.add(_join(path, key), "required")
-    return result
+def _message(error: ErrorDetails) -> str:
+    if error["type"] == "missing":
+        return "required"
+    if error["type"] in ("model_type", "dict_type"):
+        return f"expected a mapping, got {_describe(error['input'])}"
+    return error["msg"]
+
+
+def _field_path(location: _Location) -> str:
+    """('configuration', 'filters', 1, 'operator') -> configuration.filters[1].operator"""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)[1:]
 
 
 def _describe(value: Any) -> str:
     return "null" if value is None else f"{type(value).__name__} {value!r}"
 
 
-def _text(value: Any, path: str, problems: _Problems, *, max_length: int = 200) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        problems.add(path, f"expected non-empty text, got {_describe(value)}")
-        return None
-    if len(value) > max_length:
-        problems.add(path, f"longer than {max_length} characters")
-        return None
-    return value
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else _describe(value)
 
 
-def _choice(value: Any, path: str, problems: _Problems, choices: tuple[str, ...]) -> str | None:
-    if not isinstance(value, str) or value not in choices:
-        shown = repr(value) if isinstance(value, str) else _describe(value)
-        problems.add(path, f"{shown} is not one of {', '.join(choices)}")
-        return None
-    return value
+# Field types: a `BeforeValidator` checks the input strictly with this module's
+# message (pydantic alone would coerce "yes" to True or "10" to 10); the type and
+# constraints around it give the JSON Schema.
 
 
-def _whole_number(value: Any, path: str, problems: _Problems, low: int, high: int) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.add(path, f"expected a whole number, got {_describe(value)}")
-        return None
-    if not low <= value <= high:
-        problems.add(path, f"{value} is not between {low} and {high}")
-        return None
-    return value
+def _choice(
+    choices: tuple[str, ...],
+    *,
+    any_case: bool = False,
+    complaint: str = "is not one of {choices}",
+) -> Any:
+    def check(value: Any) -> str:
+        if any_case and isinstance(value, str):
+            value = value.lower()
+        if not isinstance(value, str) or value not in choices:
+            raise _problem(f"{_shown(value)} {complaint.format(choices=', '.join(choices))}")
+        return value
+
+    return Annotated[Literal[choices], BeforeValidator(check)]
 
 
-def _list(value: Any, path: str, problems: _Problems) -> list[Any] | None:
-    if not isinstance(value, list | tuple):
-        problems.add(path, f"expected a list, got {_describe(value)}")
-        return None
-    return list(value)
+def _matching(pattern: str, complaint: str, *, max_length: int | None = None) -> Any:
+    """Text that `pattern` matches whole."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> str:
+        too_long = isinstance(value, str) and max_length is not None and len(value) > max_length
+        if not isinstance(value, str) or too_long or not compiled.fullmatch(value):
+            raise _problem(f"{_shown(value)} {complaint}")
+        return value
+
+    return Annotated[
+        str, Field(pattern=f"^(?:{pattern})$", max_length=max_length), BeforeValidator(check)
+    ]
 
 
-def _items(
-    value: Any, path: str, problems: _Problems, parse_item: Callable[[Any, str, _Problems], Any]
-) -> tuple[Any, ...]:
-    """Parse each element of an optional list (null = empty) with `parse_item`."""
-    if value is None:
-        return ()
-    items = _list(value, path, problems)
-    if items is None:
-        return ()
-    return tuple(parse_item(item, f"{path}[{i}]", problems) for i, item in enumerate(items))
+def _text(max_length: int) -> Any:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise _problem(f"expected non-empty text, got {_describe(value)}")
+        if len(value) > max_length:
+            raise _problem(f"longer than {max_length} characters")
+        return value
+
+    return Annotated[str, Field(max_length=max_length, pattern=r"\S"), BeforeValidator(check)]
 
 
-def _column(value: Any, path: str, problems: _Problems) -> str | None:
-    if not isinstance(value, str) or not _COLUMN.fullmatch(value):
-        shown = repr(value) if isinstance(value, str) else _describe(value)
-        problems.add(path, f"{shown} is not a column name (lowercase letters, digits and _)")
-        return None
-    return value
+def _whole_number(low: int, high: int) -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _problem(f"expected a whole number, got {_describe(value)}")
+        if not low <= value <= high:
+            raise _problem(f"{value} is not between {low} and {high}")
+        return value
+
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(check)]
 
 
-def _reject_duplicates(values: tuple[Any, ...], path: str, problems: _Problems) -> None:
-    seen: set[Any] = set()
-    for i, value in enumerate(values):
+def _list_of(item: Any, *, distinct: Callable[[Any], Any] | None = None) -> Any:
+    """A list (null = empty), kept as a tuple; `distinct` gives what must not repeat."""
+
+    def check(value: Any) -> Any:
         if value is None:
-            continue
-        key = value.lower() if isinstance(value, str) else value
-        if key in seen:
-            problems.add(f"{path}[{i}]", f"duplicate {value!r}")
-        seen.add(key)
+            return ()
+        if not isinstance(value, list | tuple):
+            raise _problem(f"expected a list, got {_describe(value)}")
+        return value
+
+    def reject_repeats(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        seen: set[Any] = set()
+        repeated = []
+        for i, key in enumerate(map(distinct, items)):
+            folded = key.lower() if isinstance(key, str) else key  # A@x.org repeats a@x.org
+            if folded in seen:
+                repeated.append(((i,), f"duplicate {key!r}"))
+            seen.add(folded)
+        if repeated:
+            raise _problems_at(*repeated)
+        return items
+
+    list_type = Annotated[tuple[item, ...], BeforeValidator(check)]
+    return list_type if distinct is None else Annotated[list_type, AfterValidator(reject_repeats)]
 
 
-def parse_definition(data: Mapping[str, Any]) -> ReportDefinition:
-    """Validate a definition mapping and build it; raise DefinitionError naming every bad field.
+def _or_bare(spec: type[BaseModel], key: str, bare: Any) -> Any:
+    """`spec`, or a bare text standing for {key: text} (checked as `bare` where it stands)."""
+    bare_adapter = TypeAdapter(bare)
 
-    `created_at` / `updated_at` (maintained by the table) are accepted and ignored.
-    """
-    problems = _Problems()
-    fields = _fields(
-        data,
-        "",
-        problems,
-        allowed=(
-            "id",
-            "name",
-            "description",
-            "report_type",
-            "configuration",
-            "schedule",
-            "workspace_id",
-            "created_by",
-            "is_active",
-        ),
-        required=("id", "name", "report_type", "configuration", "workspace_id"),
-        ignored=_TABLE_MANAGED_FIELDS,
-    )
-    if fields is None:
-        raise DefinitionError(problems.items)
+    def expand(value: Any) -> Any:
+        return {key: bare_adapter.validate_python(value)} if isinstance(value, str) else value
 
-    report_id = fields.get("id")
-    if "id" in fields and (not isinstance(report_id, str) or not _SLUG.fullmatch(report_id)):
-        problems.add("id", f"{report_id!r} is not a slug (lowercase letter, then a-z, 0-9, _)")
-    name = _text(fields.get("name"), "name", problems) if "name" in fields else None
-    description = fields.get("description")
-    if description is None:
-        description = ""
-    elif not isinstance(description, str):
-        problems.add("description", f"expected text, got {_describe(description)}")
-    report_type = (
-        _choice(fields["report_type"], "report_type", problems, REPORT_TYPES)
-        if "report_type" in fields
-        else None
-    )
-    workspace_id = fields.get("workspace_id")
-    if workspace_id is not None:
-        workspace_id = _text(workspace_id, "workspace_id", problems)
-    created_by = fields.get("created_by")
-    if created_by is not None:
-        created_by = _text(created_by, "created_by", problems)
-    is_active = fields.get("is_active", True)
-    if not isinstance(is_active, bool):
-        problems.add("is_active", f"expected true or false, got {_describe(is_active)}")
-
-    configuration = (
-        _parse_configuration(fields["configuration"], "configuration", problems, report_type)
-        if "configuration" in fields
-        else None
-    )
-    schedule = (
-        _parse_schedule(fields["schedule"], "schedule", problems)
-        if fields.get("schedule") is not None
-        else None
-    )
-
-    if problems.items:
-        raise DefinitionError(problems.items)
-    return ReportDefinition(
-        id=report_id,
-        name=name,
-        description=description,
-        report_type=report_type,
-        configuration=configuration,
-        schedule=schedule,
-        workspace_id=workspace_id,
-        created_by=created_by,
-        is_active=is_active,
-    )
+    return Annotated[spec, BeforeValidator(expand, json_schema_input_type=spec | bare)]
 
 
-def _parse_configuration(
-    value: Any, path: str, problems: _Problems, report_type: str | None
-) -> ReportConfiguration | None:
-    count_before = len(problems.items)
-    fields = _fields(
-        value,
-        path,
-        problems,
-        allowed=(
-            "data_source",
-            "columns",
-            "filters",
-            "grouping",
-            "aggregations",
-            "sorting",
-            "limit",
-            "chart_type",
-            "chart_x",
-            "chart_y",
-            "date_range",
-        ),
-        required=("data_source",),
-    )
-    if fields is None:
-        return None
-
-    data_source = fields.get("data_source")
-    if "data_source" in fields and (
-        not isinstance(data_source, str) or data_source not in REPORT_SOURCES
-    ):
-        problems.add(
-            _join(path, "data_source"),
-            f"{data_source!r} is not a published report source "
-            f"(one of {', '.join(REPORT_SOURCES)})",
-        )
-    column_items = _items(
-        fields.get("columns"), _join(path, "columns"), problems, _parse_column_item
-    )
-    columns = tuple(None if item is None else item[0] for item in column_items)
-    column_labels = tuple(item for item in column_items if item is not None and item[1])
-    grouping = _items(fields.get("grouping"), _join(path, "grouping"), problems, _column)
-    aggregations = _items(
-        fields.get("aggregations"), _join(path, "aggregations"), problems, _parse_aggregation
-    )
-    filters = _items(fields.get("filters"), _join(path, "filters"), problems, _parse_filter)
-    sorting = _items(fields.get("sorting"), _join(path, "sorting"), problems, _parse_sort)
-    limit = fields.get("limit")
-    if limit is not None:
-        limit = _whole_number(limit, _join(path, "limit"), problems, 1, MAX_ROW_LIMIT)
-    chart_type = fields.get("chart_type")
-    if chart_type is not None:
-        chart_type = _choice(chart_type, _join(path, "chart_type"), problems, CHART_TYPES)
-    elif report_type == "chart":
-        problems.add(_join(path, "chart_type"), "required for chart reports")
-    chart_x = fields.get("chart_x")
-    if chart_x is not None:
-        chart_x = _column(chart_x, _join(path, "chart_x"), problems)
-    chart_y = _items(fields.get("chart_y"), _join(path, "chart_y"), problems, _column)
-    date_range = fields.get("date_range")
-    if date_range is not None:
-        date_range = _parse_date_range(date_range, _join(path, "date_range"), problems)
-
-    _reject_duplicates(columns, _join(path, "columns"), problems)
-    _reject_duplicates(grouping, _join(path, "grouping"), problems)
-    if grouping or aggregations:
-        if columns:
-            problems.add(
-                _join(path, "columns"),
-                "not allowed with grouping/aggregations: the result is the grouping columns "
-                "and the aggregates",
-            )
-        aliases = tuple(a.alias if a is not None else None for a in aggregations)
-        _reject_duplicates(aliases, _join(path, "aggregations"), problems)
-        for i, alias in enumerate(aliases):
-            if alias is not None and alias in grouping:
-                problems.add(
-                    f"{_join(path, 'aggregations')}[{i}]",
-                    f"output name {alias!r} is also a grouping column",
-                )
-        outputs = tuple(c for c in grouping + aliases if c is not None)
-    else:
-        if fields.get("columns") is None:
-            problems.add(
-                _join(path, "columns"), "required (or give grouping and aggregations instead)"
-            )
-        elif isinstance(fields["columns"], list | tuple) and not columns:
-            problems.add(_join(path, "columns"), "must list at least one column")
-        outputs = tuple(c for c in columns if c is not None)
-    for i, sort in enumerate(sorting):
-        if sort is not None and outputs and sort.column not in outputs:
-            problems.add(
-                f"{_join(path, 'sorting')}[{i}].column",
-                f"{sort.column!r} is not a result column (one of {', '.join(outputs)})",
-            )
-    _reject_duplicates(
-        tuple(s.column if s is not None else None for s in sorting),
-        _join(path, "sorting"),
-        problems,
-    )
-    _check_chart(fields, path, problems, chart_x, chart_y, outputs)
-    if len(problems.items) > count_before:
-        return None
-    return ReportConfiguration(
-        data_source=data_source,
-        columns=columns,
-        filters=filters,
-        grouping=grouping,
-        aggregations=aggregations,
-        sorting=sorting,
-        limit=limit,
-        chart_type=chart_type,
-        chart_x=chart_x,
-        chart_y=chart_y,
-        date_range=date_range,
-        column_labels=column_labels,
-    )
-
-
-def _label(value: Any, path: str, problems: _Problems) -> str | None:
+def _definite_text(value: Any) -> str:
     if value is None:
-        return None
-    return _text(value, path, problems, max_length=80)
+        return ""
+    if not isinstance(value, str):
+        raise _problem(f"expected text, got {_describe(value)}")
+    return value
 
 
-def _parse_column_item(value: Any, path: str, problems: _Problems) -> tuple[str, str | None] | None:
-    """A `columns` item: a column name, or {column, label}."""
+def _true_or_false(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _problem(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
     if isinstance(value, str):
-        column = _column(value, path, problems)
-        return None if column is None else (column, None)
-    fields = _fields(value, path, problems, allowed=("column", "label"), required=("column",))
-    if fields is None or "column" not in fields:
-        return None
-    column = _column(fields["column"], _join(path, "column"), problems)
-    label = _label(fields.get("label"), _join(path, "label"), problems)
-    return None if column is None else (column, label)
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _problem(f"expected a date YYYY-MM-DD, got {_describe(value)}")
 
 
-def _check_chart(
-    fields: dict[str, Any],
-    path: str,
-    problems: _Problems,
-    chart_x: str | None,
-    chart_y: tuple[str | None, ...],
-    outputs: tuple[str, ...],
-) -> None:
-    """chart_x / chart_y go with chart_type and name result columns."""
-    chart_type = fields.get("chart_type")
-    if chart_type is None:
-        for key in ("chart_x", "chart_y"):
-            if fields.get(key) is not None:
-                problems.add(_join(path, key), "only with chart_type")
-        return
-    if not chart_y and not isinstance(fields.get("chart_y"), str):
-        problems.add(_join(path, "chart_y"), "required with chart_type: the columns to plot")
-    if chart_type == "pie" and fields.get("chart_x") is None:
-        problems.add(_join(path, "chart_x"), "required for pie charts: the label column")
-    named = [("chart_x", chart_x)] + [(f"chart_y[{i}]", c) for i, c in enumerate(chart_y)]
-    for key, column in named:
-        if column is not None and outputs and column not in outputs:
-            problems.add(
-                _join(path, key),
-                f"{column!r} is not a result column (one of {', '.join(outputs)})",
-            )
-    _reject_duplicates(chart_y, _join(path, "chart_y"), problems)
+def _clock(value: Any) -> time_of_day:
+    match = _TIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise _problem(f"expected a time HH:MM (00:00-23:59) as text, got {_describe(value)}")
+    return time_of_day(int(match[1]), int(match[2]))
 
 
-def _parse_aggregation(value: Any, path: str, problems: _Problems) -> Aggregation | None:
-    fields = _fields(
-        value, path, problems, allowed=("function", "column", "label"), required=("function",)
-    )
-    if fields is None or "function" not in fields:
-        return None
-    label = _label(fields.get("label"), _join(path, "label"), problems)
-    function = _choice(fields["function"], _join(path, "function"), problems, AGGREGATE_FUNCTIONS)
-    column = fields.get("column")
-    if column is None:
-        if function not in (None, "count"):
-            problems.add(_join(path, "column"), f"required for {function}")
-            return None
-    else:
-        column = _column(column, _join(path, "column"), problems)
-        if column is None:
-            return None
-    return Aggregation(function, column, label) if function is not None else None
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones() | {"UTC"})
 
 
-def _parse_sort(value: Any, path: str, problems: _Problems) -> Sort | None:
-    if isinstance(value, str):
-        column = _column(value, path, problems)
-        return Sort(column) if column is not None else None
-    fields = _fields(value, path, problems, allowed=("column", "direction"), required=("column",))
-    if fields is None or "column" not in fields:
-        return None
-    column = _column(fields["column"], _join(path, "column"), problems)
-    direction = fields.get("direction", "asc")
-    if isinstance(direction, str):
-        direction = direction.lower()
-    direction = _choice(direction, _join(path, "direction"), problems, SORT_DIRECTIONS)
-    if column is None or direction is None:
-        return None
-    return Sort(column, direction)
+def _timezone(value: Any) -> str:
+    if not isinstance(value, str) or value not in _known_timezones():
+        raise _problem(f"{value!r} is not an IANA time zone name")
+    return value
 
 
-def _parse_filter(value: Any, path: str, problems: _Problems) -> Filter | None:
-    fields = _fields(
-        value,
-        path,
-        problems,
-        allowed=("column", "operator", "value"),
-        required=("column", "operator"),
-    )
-    if fields is None or "column" not in fields or "operator" not in fields:
-        return None
-    count_before = len(problems.items)
-    column = _column(fields["column"], _join(path, "column"), problems)
-    operator = _choice(fields["operator"], _join(path, "operator"), problems, OPERATORS)
-    value_path = _join(path, "value")
-    parsed_value: FilterValue = None
-    if operator in _NO_VALUE_OPERATORS:
-        if "value" in fields:
-            problems.add(value_path, f"{operator} takes no value")
-    elif operator is not None:
-        if "value" not in fields:
-            problems.add(value_path, f"required for {operator}")
-        elif operator == "between":
-            parsed_value = _scalar_list(fields["value"], value_path, problems, exact=2)
-        elif operator in _LIST_OPERATORS:
-            parsed_value = _scalar_list(fields["value"], value_path, problems)
-        elif operator == "like":
-            text = fields["value"]
-            if not isinstance(text, str):
-                problems.add(value_path, f"like needs a text pattern, got {_describe(text)}")
-            else:
-                parsed_value = _scalar(text, value_path, problems)
-        else:
-            parsed_value = _scalar(fields["value"], value_path, problems)
-    if len(problems.items) > count_before:
-        return None
-    return Filter(column, operator, parsed_value)
+def _cron(value: Any) -> str:
+    """The expression with single spaces."""
+    if not isinstance(value, str):
+        raise _problem(f"expected a cron expression as text, got {_describe(value)}")
+    expression = " ".join(value.split())
+    if len(expression.split(" ")) != 5:
+        raise _problem(
+            f"{value!r} is not a 5-field cron expression (minute hour day-of-month month "
+            "day-of-week)"
+        )
+    if not croniter.is_valid(expression):
+        raise _problem(f"{value!r} is not a valid cron expression")
+    try:
+        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        raise _problem(f"{value!r} never matches a date") from None
+    return expression
 
 
-def _scalar(value: Any, path: str, problems: _Problems) -> Scalar | None:
+Slug = _matching(_SLUG, "is not a slug (lowercase letter, then a-z, 0-9, _)")
+Column = _matching(_COLUMN, "is not a column name (lowercase letters, digits and _)")
+Email = _matching(_EMAIL, "is not an e-mail address", max_length=254)
+Text = _text(200)
+Label = _text(80)
+Description = Annotated[str, BeforeValidator(_definite_text)]
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]
+Day = Annotated[date, BeforeValidator(_iso_date)]
+Clock = Annotated[
+    time_of_day,
+    BeforeValidator(
+        _clock, json_schema_input_type=Annotated[str, Field(pattern=f"^{_TIME.pattern}$")]
+    ),
+]
+TimeZone = Annotated[str, BeforeValidator(_timezone)]
+Cron = Annotated[str, BeforeValidator(_cron)]
+ReportType = _choice(REPORT_TYPES)
+DataSource = _choice(
+    tuple(REPORT_SOURCES), complaint="is not a published report source (one of {choices})"
+)
+Operator = _choice(OPERATORS)
+AggregateFunction = _choice(AGGREGATE_FUNCTIONS)
+SortDirection = _choice(SORT_DIRECTIONS, any_case=True)
+ChartType = _choice(CHART_TYPES)
+RelativeRange = _choice(RELATIVE_RANGES)
+Frequency = _choice(FREQUENCIES)
+Weekday = _choice(WEEKDAYS, any_case=True)
+Format = _choice(FORMATS)
+ColumnNames = _list_of(Column, distinct=lambda name: name)
+Recipients = _list_of(Email, distinct=lambda address: address)
+Formats = _list_of(Format, distinct=lambda name: name)
+DayOfMonth = _whole_number(1, 31)
+
+_SCALAR_SCHEMA = {"type": ["string", "number", "boolean"]}
+_SCALARS_SCHEMA = {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}
+# Checked against the operator by FilterSpec; the schema gives the shapes.
+FilterValueInput = Annotated[Any, WithJsonSchema({"anyOf": [_SCALAR_SCHEMA, _SCALARS_SCHEMA]})]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _unknown_fields_name_the_known_ones(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler
+    ) -> Any:
+        # pydantic's extra="forbid" error does not say which fields are allowed;
+        # the known fields are still checked, so every problem is reported at once.
+        known = cls.model_fields
+        if not isinstance(data, Mapping) or data.keys() <= known.keys():
+            return handler(data)
+        problems = [
+            ((str(key),), f"unknown field (expected {', '.join(known)})")
+            for key in data
+            if key not in known
+        ]
+        try:
+            handler({key: value for key, value in data.items() if key in known})
+        except ValidationError as error:
+            problems += [(e["loc"], _message(e)) for e in error.errors()]
+        raise _problems_at(*problems)
+
+
+class ColumnSpec(_Spec):
+    """A result column with the header readers see."""
+
+    column: Column
+    label: Label | None = None
+
+
+class AggregationSpec(_Spec):
+    """An aggregate of a column; its result column is <function>_<column>, or row_count."""
+
+    function: AggregateFunction
+    column: Column | None = None
+    """Only `count` may omit it: the count of rows."""
+    label: Label | None = None
+    """The header PDF and XLSX show."""
+
+    @model_validator(mode="after")
+    def _column_unless_counting_rows(self) -> AggregationSpec:
+        if self.column is None and self.function != "count":
+            raise _problems_at((("column",), f"required for {self.function}"))
+        return self
+
+    def build(self) -> Aggregation:
+        return Aggregation(self.function, self.column, self.label)
+
+
+class FilterSpec(_Spec):
+    column: Column
+    operator: Operator
+    value: FilterValueInput = Field(None, json_schema_extra=lambda schema: schema.pop("default"))
+    """A text, number or true/false (a list for in / not_in, [low, high] for between;
+    none for is_null / is_not_null)."""
+
+    @field_validator("value")
+    @classmethod
+    def _value_fits_the_operator(cls, value: Any, info: ValidationInfo) -> FilterValue:
+        operator = info.data.get("operator")  # absent if invalid: nothing to fit
+        if operator == "between":
+            return _scalar_list(value, exact=2)
+        if operator in _LIST_OPERATORS:
+            return _scalar_list(value)
+        if operator == "like" and not isinstance(value, str):
+            raise _problem(f"like needs a text pattern, got {_describe(value)}")
+        if operator is None or operator in _NO_VALUE_OPERATORS:
+            return value
+        return _scalar(value)
+
+    @model_validator(mode="after")
+    def _value_given_when_needed(self) -> FilterSpec:
+        # A given null counts: `value: null` with `=` is a mistake, not "no value".
+        given = "value" in self.model_fields_set
+        if self.operator in _NO_VALUE_OPERATORS and given:
+            raise _problems_at((("value",), f"{self.operator} takes no value"))
+        if self.operator not in _NO_VALUE_OPERATORS and not given:
+            raise _problems_at((("value",), f"required for {self.operator}"))
+        return self
+
+    def build(self) -> Filter:
+        return Filter(self.column, self.operator, self.value)
+
+
+def _scalar(value: Any) -> Scalar:
     """A filter value as a JSON scalar: dates and timestamps become ISO text."""
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -681,211 +605,331 @@ def _scalar(value: Any, path: str, problems: _Problems) -> Scalar | None:
     if isinstance(value, float):
         if math.isfinite(value):
             return value
-        problems.add(path, f"{value!r} is not a finite number")
-        return None
+        raise _problem(f"{value!r} is not a finite number")
     if isinstance(value, str):
         if len(value) > MAX_VALUE_LENGTH:
-            problems.add(path, f"longer than {MAX_VALUE_LENGTH} characters")
-            return None
+            raise _problem(f"longer than {MAX_VALUE_LENGTH} characters")
         return value
-    problems.add(path, f"expected text, a number, true/false or a date, got {_describe(value)}")
-    return None
+    raise _problem(f"expected text, a number, true/false or a date, got {_describe(value)}")
 
 
-def _scalar_list(
-    value: Any, path: str, problems: _Problems, *, exact: int | None = None
-) -> tuple[Scalar, ...] | None:
-    items = _list(value, path, problems)
-    if items is None:
-        return None
-    if exact is not None and len(items) != exact:
-        problems.add(path, f"between needs exactly {exact} values [low, high], got {len(items)}")
-        return None
-    if not items:
-        problems.add(path, "needs a non-empty list of values")
-        return None
-    if len(items) > MAX_LIST_VALUES:
-        problems.add(path, f"more than {MAX_LIST_VALUES} values")
-        return None
-    count_before = len(problems.items)
-    parsed = tuple(_scalar(item, f"{path}[{i}]", problems) for i, item in enumerate(items))
-    return parsed if len(problems.items) == count_before else None
-
-
-def _parse_date_range(value: Any, path: str, problems: _Problems) -> DateRange | None:
-    if isinstance(value, str):
-        relative = _choice(value, path, problems, RELATIVE_RANGES)
-        return DateRange(relative=relative) if relative is not None else None
-    if isinstance(value, Mapping) and "relative" in value:
-        fields = _fields(value, path, problems, allowed=("relative",))
-        if fields is None:
-            return None
-        relative = _choice(fields["relative"], _join(path, "relative"), problems, RELATIVE_RANGES)
-        return DateRange(relative=relative) if relative is not None else None
-    fields = _fields(
-        value, path, problems, allowed=("relative", "start", "end"), required=("start", "end")
-    )
-    if fields is None or "start" not in fields or "end" not in fields:
-        return None
-    start = _date(fields["start"], _join(path, "start"), problems)
-    end = _date(fields["end"], _join(path, "end"), problems)
-    if start is None or end is None:
-        return None
-    if start > end:
-        problems.add(_join(path, "end"), f"{end} is before start {start}")
-        return None
-    return DateRange(start=start, end=end)
-
-
-def _date(value: Any, path: str, problems: _Problems) -> date | None:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+def _scalar_list(value: Any, *, exact: int | None = None) -> tuple[Scalar, ...]:
+    if not isinstance(value, list | tuple):
+        raise _problem(f"expected a list, got {_describe(value)}")
+    if exact is not None and len(value) != exact:
+        raise _problem(f"between needs exactly {exact} values [low, high], got {len(value)}")
+    if not value:
+        raise _problem("needs a non-empty list of values")
+    if len(value) > MAX_LIST_VALUES:
+        raise _problem(f"more than {MAX_LIST_VALUES} values")
+    scalars, problems = [], []
+    for i, item in enumerate(value):
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    problems.add(path, f"expected a date YYYY-MM-DD, got {_describe(value)}")
-    return None
+            scalars.append(_scalar(item))
+        except PydanticCustomError as error:
+            problems.append(((i,), error.message()))
+    if problems:
+        raise _problems_at(*problems)
+    return tuple(scalars)
 
 
-def _parse_schedule(value: Any, path: str, problems: _Problems) -> ReportSchedule | None:
-    count_before = len(problems.items)
-    fields = _fields(
-        value,
-        path,
-        problems,
-        allowed=(
-            "frequency",
-            "time",
-            "timezone",
-            "day_of_week",
-            "day_of_month",
-            "cron",
-            "recipients",
-            "formats",
-        ),
-        required=("timezone",),
+class SortSpec(_Spec):
+    column: Column
+    direction: SortDirection = "asc"
+
+    def build(self) -> Sort:
+        return Sort(self.column, self.direction)
+
+
+class DateRangeSpec(_Spec):
+    """A relative range, or an absolute inclusive range from start to end."""
+
+    model_config = ConfigDict(
+        # exactly one of the two shapes (additionalProperties is false)
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["relative"], "maxProperties": 1},
+                {"required": ["start", "end"], "not": {"required": ["relative"]}},
+            ]
+        }
     )
-    if fields is None:
-        return None
-    timezone = fields.get("timezone")
-    if "timezone" in fields and (
-        not isinstance(timezone, str) or timezone not in _known_timezones()
-    ):
-        problems.add(_join(path, "timezone"), f"{timezone!r} is not an IANA time zone name")
 
-    frequency = fields.get("frequency")
-    cron = fields.get("cron")
-    clock = day_of_week = day_of_month = None
-    if frequency is None and cron is None:
-        problems.add(path, "give either frequency (with time) or cron")
-    elif frequency is not None and cron is not None:
-        problems.add(_join(path, "cron"), "not allowed together with frequency")
-    elif cron is not None:
-        for key in ("time", "day_of_week", "day_of_month"):
-            if fields.get(key) is not None:
-                problems.add(_join(path, key), "not used with cron (the expression sets it)")
-        cron = _cron(cron, _join(path, "cron"), problems)
-    else:
-        frequency = _choice(frequency, _join(path, "frequency"), problems, FREQUENCIES)
-        if fields.get("time") is None:
-            problems.add(_join(path, "time"), "required (HH:MM)")
+    relative: RelativeRange | None = None
+    start: Day | None = None
+    end: Day | None = None
+
+    @model_validator(mode="after")
+    def _relative_or_start_and_end(self) -> DateRangeSpec:
+        absolute = (("start", self.start), ("end", self.end))
+        if self.relative is not None:
+            problems = [
+                ((key,), "not allowed together with relative")
+                for key, day in absolute
+                if day is not None
+            ]
         else:
-            clock = _clock(fields["time"], _join(path, "time"), problems)
-        needs_weekday = frequency == "weekly"
-        needs_monthday = frequency in ("monthly", "quarterly")
-        if fields.get("day_of_week") is not None and not needs_weekday:
-            problems.add(_join(path, "day_of_week"), "only for weekly schedules")
-        elif needs_weekday:
-            day_of_week = _weekday(fields.get("day_of_week"), _join(path, "day_of_week"), problems)
-        if fields.get("day_of_month") is not None and not needs_monthday:
-            problems.add(_join(path, "day_of_month"), "only for monthly and quarterly schedules")
-        elif needs_monthday:
-            if fields.get("day_of_month") is None:
-                problems.add(_join(path, "day_of_month"), f"required for {frequency} schedules")
-            else:
-                day_of_month = _whole_number(
-                    fields["day_of_month"], _join(path, "day_of_month"), problems, 1, 31
+            problems = [((key,), "required") for key, day in absolute if day is None]
+            if not problems and self.start > self.end:
+                problems = [(("end",), f"{self.end} is before start {self.start}")]
+        if problems:
+            raise _problems_at(*problems)
+        return self
+
+    def build(self) -> DateRange:
+        return DateRange(self.relative, self.start, self.end)
+
+
+ColumnItems = _list_of(_or_bare(ColumnSpec, "column", Column), distinct=attrgetter("column"))
+Filters = _list_of(FilterSpec)
+Aggregations = _list_of(AggregationSpec, distinct=lambda aggregation: aggregation.build().alias)
+Sorting = _list_of(_or_bare(SortSpec, "column", Column), distinct=attrgetter("column"))
+RowLimit = _whole_number(1, MAX_ROW_LIMIT)
+DateRangeItem = _or_bare(DateRangeSpec, "relative", RelativeRange)
+
+
+def _result_column_problems_at(
+    location: _Location, column: str, outputs: tuple[str, ...]
+) -> list[tuple[_Location, str]]:
+    if outputs and column not in outputs:
+        return [(location, f"{column!r} is not a result column (one of {', '.join(outputs)})")]
+    return []
+
+
+class ConfigurationSpec(_Spec):
+    data_source: DataSource
+    columns: ColumnItems | None = None
+    """The result columns (or give grouping and aggregations instead)."""
+    filters: Filters = ()
+    grouping: ColumnNames = ()
+    aggregations: Aggregations = ()
+    sorting: Sorting = ()
+    limit: RowLimit | None = None
+    chart_type: ChartType | None = None
+    """Required for chart reports."""
+    chart_x: Column | None = None
+    """The x axis, or the labels of a pie (else the row number)."""
+    chart_y: ColumnNames | None = None
+    """The result columns to plot (required with chart_type)."""
+    date_range: DateRangeItem | None = None
+
+    @model_validator(mode="after")
+    def _parts_fit_together(self) -> ConfigurationSpec:
+        configuration = self.build()
+        outputs = configuration.output_columns
+        problems = self._result_shape_problems_at(configuration)
+        for i, sort in enumerate(self.sorting):
+            problems += _result_column_problems_at(("sorting", i, "column"), sort.column, outputs)
+        problems += self._chart_problems_at(outputs)
+        if problems:
+            raise _problems_at(*problems)
+        return self
+
+    def _result_shape_problems_at(
+        self, configuration: ReportConfiguration
+    ) -> list[tuple[_Location, str]]:
+        if not configuration.is_aggregated:
+            if self.columns is None:
+                return [(("columns",), "required (or give grouping and aggregations instead)")]
+            if not self.columns:
+                return [(("columns",), "must list at least one column")]
+            return []
+        problems = []
+        if self.columns:
+            problems.append(
+                (
+                    ("columns",),
+                    "not allowed with grouping/aggregations: the result is the grouping columns "
+                    "and the aggregates",
                 )
+            )
+        for i, aggregation in enumerate(configuration.aggregations):
+            if aggregation.alias in self.grouping:
+                problems.append(
+                    (
+                        ("aggregations", i),
+                        f"output name {aggregation.alias!r} is also a grouping column",
+                    )
+                )
+        return problems
 
-    recipients = _items(fields.get("recipients"), _join(path, "recipients"), problems, _email)
-    _reject_duplicates(recipients, _join(path, "recipients"), problems)
-    formats: tuple[str | None, ...] = ("csv",)
-    if fields.get("formats") is not None:
-        formats = _items(
-            fields["formats"],
-            _join(path, "formats"),
-            problems,
-            lambda v, p, pr: _choice(v, p, pr, FORMATS),
+    def _chart_problems_at(self, outputs: tuple[str, ...]) -> list[tuple[_Location, str]]:
+        """chart_x / chart_y go with chart_type and name result columns."""
+        if self.chart_type is None:
+            return [
+                ((key,), "only with chart_type")
+                for key in ("chart_x", "chart_y")
+                if getattr(self, key) is not None
+            ]
+        problems = []
+        if not self.chart_y:
+            problems.append((("chart_y",), "required with chart_type: the columns to plot"))
+        if self.chart_type == "pie" and self.chart_x is None:
+            problems.append((("chart_x",), "required for pie charts: the label column"))
+        if self.chart_x is not None:
+            problems += _result_column_problems_at(("chart_x",), self.chart_x, outputs)
+        for i, column in enumerate(self.chart_y or ()):
+            problems += _result_column_problems_at(("chart_y", i), column, outputs)
+        return problems
+
+    def build(self) -> ReportConfiguration:
+        columns = self.columns or ()
+        return ReportConfiguration(
+            data_source=self.data_source,
+            columns=tuple(item.column for item in columns),
+            filters=tuple(item.build() for item in self.filters),
+            grouping=self.grouping,
+            aggregations=tuple(item.build() for item in self.aggregations),
+            sorting=tuple(item.build() for item in self.sorting),
+            limit=self.limit,
+            chart_type=self.chart_type,
+            chart_x=self.chart_x,
+            chart_y=self.chart_y or (),
+            date_range=self.date_range.build() if self.date_range else None,
+            column_labels=tuple((item.column, item.label) for item in columns if item.label),
         )
-        if not formats and isinstance(fields["formats"], list):
-            problems.add(_join(path, "formats"), f"name at least one of {', '.join(FORMATS)}")
-        _reject_duplicates(formats, _join(path, "formats"), problems)
-
-    if len(problems.items) > count_before:
-        return None
-    return ReportSchedule(
-        timezone=timezone,
-        frequency=frequency,
-        time=clock,
-        day_of_week=day_of_week,
-        day_of_month=day_of_month,
-        cron=cron,
-        recipients=recipients,
-        formats=formats,
-    )
 
 
-@lru_cache(maxsize=1)
-def _known_timezones() -> frozenset[str]:
-    return frozenset(available_timezones() | {"UTC"})
+class ScheduleSpec(_Spec):
+    """When a report runs and who receives it: frequency and time, or cron."""
 
+    frequency: Frequency | None = None
+    time: Clock | None = None
+    """Local time HH:MM (00:00-23:59)."""
+    timezone: TimeZone
+    """An IANA time zone name, e.g. Europe/Berlin."""
+    day_of_week: Weekday | None = None
+    """Weekly schedules only."""
+    day_of_month: DayOfMonth | None = None
+    """Monthly and quarterly schedules only."""
+    cron: Cron | None = None
+    """Five fields: minute hour day-of-month month day-of-week (instead of frequency)."""
+    recipients: Recipients = ()
+    formats: Formats = _DEFAULT_FORMATS
 
-def _clock(value: Any, path: str, problems: _Problems) -> time_of_day | None:
-    match = _TIME.fullmatch(value) if isinstance(value, str) else None
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        problems.add(path, f"expected a time HH:MM (00:00-23:59) as text, got {_describe(value)}")
-        return None
-    return time_of_day(int(match[1]), int(match[2]))
+    @field_validator("formats", mode="before")
+    @classmethod
+    def _null_formats_mean_the_default(cls, value: Any) -> Any:
+        return _DEFAULT_FORMATS if value is None else value
 
+    @field_validator("formats")
+    @classmethod
+    def _at_least_one_format(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise _problem(f"name at least one of {', '.join(FORMATS)}")
+        return value
 
-def _weekday(value: Any, path: str, problems: _Problems) -> str | None:
-    if value is None:
-        problems.add(path, "required for weekly schedules")
-        return None
-    return _choice(value.lower() if isinstance(value, str) else value, path, problems, WEEKDAYS)
+    @model_validator(mode="after")
+    def _frequency_or_cron(self) -> ScheduleSpec:
+        if self.frequency is None and self.cron is None:
+            problems = [((), "give either frequency (with time) or cron")]
+        elif self.frequency is not None and self.cron is not None:
+            problems = [(("cron",), "not allowed together with frequency")]
+        elif self.cron is not None:
+            problems = [
+                ((key,), "not used with cron (the expression sets it)")
+                for key in ("time", "day_of_week", "day_of_month")
+                if getattr(self, key) is not None
+            ]
+        else:
+            problems = self._frequency_problems_at()
+        if problems:
+            raise _problems_at(*problems)
+        return self
 
+    def _frequency_problems_at(self) -> list[tuple[_Location, str]]:
+        problems = [(("time",), "required (HH:MM)")] if self.time is None else []
+        weekly = self.frequency == "weekly"
+        monthly = self.frequency in ("monthly", "quarterly")
+        if self.day_of_week is not None and not weekly:
+            problems.append((("day_of_week",), "only for weekly schedules"))
+        if self.day_of_week is None and weekly:
+            problems.append((("day_of_week",), "required for weekly schedules"))
+        if self.day_of_month is not None and not monthly:
+            problems.append((("day_of_month",), "only for monthly and quarterly schedules"))
+        if self.day_of_month is None and monthly:
+            problems.append((("day_of_month",), f"required for {self.frequency} schedules"))
+        return problems
 
-def _cron(value: Any, path: str, problems: _Problems) -> str | None:
-    if not isinstance(value, str):
-        problems.add(path, f"expected a cron expression as text, got {_describe(value)}")
-        return None
-    expression = " ".join(value.split())
-    if len(expression.split(" ")) != 5:
-        problems.add(
-            path,
-            f"{value!r} is not a 5-field cron expression (minute hour day-of-month month "
-            "day-of-week)",
+    def build(self) -> ReportSchedule:
+        return ReportSchedule(
+            timezone=self.timezone,
+            frequency=self.frequency,
+            time=self.time,
+            day_of_week=self.day_of_week,
+            day_of_month=self.day_of_month,
+            cron=self.cron,
+            recipients=self.recipients,
+            formats=self.formats,
         )
-        return None
-    if not croniter.is_valid(expression):
-        problems.add(path, f"{value!r} is not a valid cron expression")
-        return None
+
+
+class DefinitionSpec(_Spec):
+    """A report definition as written: reports/<id>.yml or a control.report_definitions row."""
+
+    model_config = ConfigDict(title="Report definition")
+
+    id: Slug
+    """Equals the file name: reports/<id>.yml."""
+    name: Text
+    description: Description = ""
+    report_type: ReportType
+    configuration: ConfigurationSpec
+    schedule: ScheduleSpec | None = None
+    """Without one the report runs by hand only."""
+    workspace_id: Text | None
+    """Required; null = all workspaces (the source's all-workspaces rows, or every
+    workspace's rows)."""
+    created_by: Text | None = None
+    is_active: Flag = True
+
+    @model_validator(mode="after")
+    def _chart_reports_have_a_chart_type(self) -> DefinitionSpec:
+        if self.report_type == "chart" and self.configuration.chart_type is None:
+            raise _problems_at((("configuration", "chart_type"), "required for chart reports"))
+        return self
+
+    def build(self) -> ReportDefinition:
+        return ReportDefinition(
+            id=self.id,
+            name=self.name,
+            report_type=self.report_type,
+            configuration=self.configuration.build(),
+            workspace_id=self.workspace_id,
+            description=self.description,
+            schedule=self.schedule.build() if self.schedule else None,
+            created_by=self.created_by,
+            is_active=self.is_active,
+        )
+
+
+def parse_definition(data: Mapping[str, Any]) -> ReportDefinition:
+    """Validate a definition mapping and build it; raise DefinitionError naming every bad field.
+
+    `created_at` / `updated_at` (maintained by the table) are accepted and ignored.
+    """
+    if isinstance(data, Mapping):
+        data = {key: value for key, value in data.items() if key not in _TABLE_MANAGED_FIELDS}
     try:
-        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
-    except CroniterBadDateError:
-        problems.add(path, f"{value!r} never matches a date")
-        return None
-    return expression
+        return DefinitionSpec.model_validate(data).build()
+    except ValidationError as error:
+        raise DefinitionError(
+            (_field_path(e["loc"]), _message(e)) for e in error.errors(include_url=False)
+        ) from None
 
 
-def _email(value: Any, path: str, problems: _Problems) -> str | None:
-    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.fullmatch(value):
-        shown = repr(value) if isinstance(value, str) else _describe(value)
-        problems.add(path, f"{shown} is not an e-mail address")
-        return None
-    return value
+class _WithoutFieldTitles(GenerateJsonSchema):
+    """pydantic titles every field after its name ("Chart Type"): noise in an editor."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def definition_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a definition as written (docs/report_definition.schema.json)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **DefinitionSpec.model_json_schema(schema_generator=_WithoutFieldTitles),
+    }
 
 
 # -- records -----------------------------------------------------------------
