@@ -163,7 +163,10 @@ def build(
                 return outcome
     if stages["reports"]:
         moment = report_moment(last)
-        step(f"syncing the report definitions and rendering the reports due by {moment} ...")
+        step(
+            "syncing the report definitions and rendering the reports due by "
+            f"{moment:%Y-%m-%d %H:%M} UTC ..."
+        )
         outcome.success = materialize_reports(moment, tags, say, families=stages["reports"])
         outcome.runs += 1
         if outcome.success:

@@ -13,7 +13,8 @@ and checked again on every tick, and the tick log says what it waits for. A
 run whose data has not arrived WAIT_FOR_DATA after its scheduled time is
 dropped with an error in the tick log (no execution, no file); render it by
 hand (`analytics-pipeline report run ID --scheduled-for TIME`) when the data
-comes later."""
+comes later. A due run already rendered in every format (by `materialize`, the
+demo or `report run`) is not requested again."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from analytics_pipeline.reports.assets import (
     missing_partitions,
 )
 from analytics_pipeline.reports.catalog import active_definitions, files_digest, sync_repository
+from analytics_pipeline.reports.control import EXECUTIONS_TABLE
 from analytics_pipeline.reports.date_ranges import resolve_date_range
 from analytics_pipeline.reports.definition import DefinitionError, ReportDefinition
 from analytics_pipeline.reports.executions import fail_stuck_executions
@@ -85,6 +87,27 @@ def due_runs(
         if times:
             runs.append(DueRun(definition, times[-1]))
     return runs
+
+
+def already_rendered(conn: psycopg2.extensions.connection, runs: Sequence[DueRun]) -> set[str]:
+    """Run keys of `runs` whose every format already has a completed execution
+    for that scheduled time (rendered by `materialize`, the demo or `report run`):
+    no new work for the sensor."""
+    if not runs:
+        return set()
+    with conn.cursor() as cur:
+        cur.execute(
+            f"select report_id, scheduled_for, array_agg(distinct format) from {EXECUTIONS_TABLE} "
+            "where status = 'completed' and report_id = any(%s) group by 1, 2",
+            ([run.definition.id for run in runs],),
+        )
+        completed = {(report_id, moment): set(formats) for report_id, moment, formats in cur}
+    return {
+        run.run_key
+        for run in runs
+        if set(run.definition.schedule.formats)
+        <= completed.get((run.definition.id, run.scheduled_for), set())
+    }
 
 
 def data_through(conn: psycopg2.extensions.connection, data_source: str) -> date | None:
@@ -212,9 +235,10 @@ def evaluate_report_schedules(context: dg.SensorEvaluationContext, now: datetime
         if stuck:
             context.log.warning(f"marked stuck executions failed: {stuck}")
         valid, invalid = active_definitions(conn)
-        ready, waiting = _ready_runs(
-            context, conn, _waiting_runs(state, valid), due_runs(valid, last_tick, now), now
-        )
+        due = due_runs(valid, last_tick, now)
+        done = already_rendered(conn, due)
+        due = [run for run in due if run.run_key not in done]
+        ready, waiting = _ready_runs(context, conn, _waiting_runs(state, valid), due, now)
     for row in invalid:
         context.log.error(f"report {row.id!r} is invalid and does not run: {row.error}")
 

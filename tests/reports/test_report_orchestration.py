@@ -211,6 +211,21 @@ def test_sensor_syncs_files_registers_partitions_and_requests_due_runs(reports_e
     ] == [("report_chart", ["kpi_copy"])]
 
 
+def test_a_due_run_rendered_already_is_not_requested_again(reports_env: Path):
+    """The demo (or `report run`) rendered the report for its due time before the
+    sensor's first tick: starting the UI must not render it again."""
+    _apply_partitions(_tick(None, datetime(2026, 3, 9, 5, 0, tzinfo=UTC)))
+    due = "2026-03-09T07:00:00+01:00"  # kpi_daily, 06:00 UTC
+    assert run_report("kpi_daily", scheduled_for=due).success
+    first_tick_after = _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))
+    assert first_tick_after.run_requests == []
+    # One format missing (e.g. added to the schedule since): the run is requested.
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("delete from control.report_executions where format = 'json'")
+    again = _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))
+    assert [r.run_key for r in again.run_requests] == ["kpi_daily|2026-03-09T06:00:00+00:00"]
+
+
 def test_sensor_marks_stuck_executions_failed(reports_env: Path):
     _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))  # creates the tables
     with _connect() as conn, conn.cursor() as cur:
