@@ -109,10 +109,14 @@ _PARTITIONED = {
 
 
 def _published(key: dg.AssetKey) -> dict[str, Any]:
-    """Spec attributes of a published learning table: column schema and freshness."""
+    """Spec attributes of a published learning table: where it is, column schema
+    and freshness."""
     name = key.path[-1]
     return {
-        "metadata": {"dagster/column_schema": column_schema(SCHEMA, name, columns(name))},
+        "metadata": {
+            "table": f"{SCHEMA}.{name}",
+            "dagster/column_schema": column_schema(SCHEMA, name, columns(name)),
+        },
         "freshness_policy": PUBLISHED_FRESHNESS,
     }
 

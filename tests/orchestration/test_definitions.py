@@ -82,6 +82,19 @@ def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
     assert _day_key(dt.datetime(2026, 3, 1, 21, 30, tzinfo=eastern), days_back=0) == "2026-03-02"
 
 
+def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_they_are(graph):
+    layers = {"raw", "staging", "intermediate", "aggregates", "marts", "learning", "snapshots"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert key.path[0] == node.group_name and len(key.path) == 2, key
+        if node.group_name in {"aggregates", "marts", "learning"}:
+            # All published in schema analytics: the key names the layer, the
+            # metadata the table.
+            assert node.metadata["table"] == f"analytics.{key.path[1]}", key
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups == layers | {"reports"}
+
+
 def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):
     def parents(*path):
         return {k.to_user_string() for k in graph.get(dg.AssetKey(list(path))).parent_keys}
