@@ -8,8 +8,5 @@ from analytics_pipeline.ingest.definitions import defs as ingest_defs
 from analytics_pipeline.learning.definitions import defs as learning_defs
 from analytics_pipeline.orchestration.definitions import defs as orchestration_defs
 from analytics_pipeline.reports.definitions import defs as report_defs
-from analytics_pipeline.snapshots.definitions import defs as snapshot_defs
 
-defs = dg.Definitions.merge(
-    ingest_defs, dbt_defs, snapshot_defs, learning_defs, report_defs, orchestration_defs
-)
+defs = dg.Definitions.merge(ingest_defs, dbt_defs, learning_defs, report_defs, orchestration_defs)

@@ -9,7 +9,3 @@ MARTS = "marts"
 LEARNING = "learning"
 SNAPSHOTS = "snapshots"
 REPORTS = "reports"
-
-# The dbt groups whose tables are published (schema analytics), with previews
-# and the published freshness policy.
-PUBLISHED_DBT_GROUPS = (AGGREGATES, MARTS)

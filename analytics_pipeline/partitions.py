@@ -17,6 +17,10 @@ daily_partitions = dg.DailyPartitionsDefinition(
 )
 
 
+# The data snapshots' period types.
+SNAPSHOT_PERIODS = ("hourly", "daily", "weekly", "monthly")
+
+
 def period_partitions(period: str) -> dg.TimeWindowPartitionsDefinition:
     """The partitions of one data-snapshot period type (hourly, daily, weekly, monthly)."""
     start = get_settings().partition_start
@@ -33,3 +37,20 @@ def period_partitions(period: str) -> dg.TimeWindowPartitionsDefinition:
     if period == "monthly":
         return dg.MonthlyPartitionsDefinition(start_date=start[:8] + "01", timezone="UTC")
     raise ValueError(f"unknown period {period!r}")
+
+
+def whole_period_key_range(
+    partitions: dg.TimeWindowPartitionsDefinition, first_day: dt.date, last_day: dt.date
+) -> tuple[str, str] | None:
+    """First and last partition keys of the periods that overlap
+    first_day..last_day and have ended by then (None when none has)."""
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    # Widen by the longest period so a period that began before first_day counts.
+    search = dg.TimeWindow(start - dt.timedelta(days=31), end)
+    keys = [
+        key
+        for key in partitions.get_partition_keys_in_time_window(search)
+        if start < partitions.time_window_for_partition_key(key).end <= end
+    ]
+    return (keys[0], keys[-1]) if keys else None

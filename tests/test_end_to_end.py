@@ -310,10 +310,17 @@ def test_data_snapshot_previews_are_markdown_tables_newest_first(built):
 
 
 def test_data_snapshot_checks_ran_and_passed(built):
+    """The dbt tests of each period model (grain unique, key not null) ran as
+    asset checks of its materialization and passed."""
     storage = get_instance().event_log_storage
     for kind in ("hourly", "daily", "weekly", "monthly"):
-        for check in ("primary_key_unique", "primary_key_not_null"):
-            key = dg.AssetCheckKey(dg.AssetKey(["snapshots", f"data_snapshots_{kind}"]), check)
+        model = f"data_snapshots_{kind}"
+        for check in (
+            f"{model}_grain_unique",
+            f"not_null_{model}_snapshot_date",
+            f"accepted_values_{model}_snapshot_type__{kind}",
+        ):
+            key = dg.AssetCheckKey(dg.AssetKey(["snapshots", model]), check)
             (record,) = storage.get_asset_check_execution_history(key, limit=1)
             assert record.status.value == "SUCCEEDED", key
 
@@ -355,3 +362,40 @@ def test_time_based_schedules_wait_for_their_periods_data(built):
         requested, reason = _tick(name, later)
         assert requested == [] and reason.startswith("waiting for data from"), (name, reason)
         assert f"the newest event is at {newest.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in reason
+
+
+def test_a_data_snapshot_run_rebuilds_only_its_partitions_periods(built):
+    """An hourly run deletes and rebuilds the rows of its hour (from the
+    aggregates) and leaves every other frozen period as it was; its preview
+    shows that hour's rows."""
+    table = "analytics.data_snapshots_hourly"
+    hours = sorted(_query_df(f"select distinct snapshot_date from {table}").snapshot_date)
+    hour = hours[len(hours) // 2]
+    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
+        cur.execute(f"update {table} set data = data || '{{\"frozen\": true}}'")
+    try:
+        key = f"{hour.tz_convert('UTC'):%Y-%m-%d-%H:%M}"
+        assert materialize(
+            "key:snapshots/data_snapshots_hourly", partition_key=key, log_level="WARNING"
+        ).success
+        rows = _query_df(f"select snapshot_date, data from {table}")
+        marked = rows.data.map(lambda d: "frozen" in d)
+        assert not marked[rows.snapshot_date == hour].any()  # rebuilt
+        assert marked[rows.snapshot_date != hour].all()  # untouched
+        assert len(rows) == len(_query_df(f"select 1 from {table}"))
+    finally:
+        with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
+            cur.execute(f"update {table} set data = data - 'frozen'")
+    event = get_instance().get_latest_materialization_event(
+        dg.AssetKey(["snapshots", "data_snapshots_hourly"])
+    )
+    frame = preview_frame(event.asset_materialization.metadata["preview"].value)
+    assert len(frame) > 0
+    assert (pd.to_datetime(frame["snapshot_date"], utc=True) == hour).all()
+
+    # The view publishes the rebuilt hour's rows.
+    def count(relation: str, condition: str = "") -> int:
+        where = f"snapshot_date = '{hour.isoformat()}'{condition}"
+        return int(_query_df(f"select count(*) as n from {relation} where {where}").n.iloc[0])
+
+    assert count("analytics.data_snapshots", " and snapshot_type = 'hourly'") == count(table) > 0

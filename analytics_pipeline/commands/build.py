@@ -5,7 +5,8 @@ A Dagster run covers assets of one partitioning, so a build is a sequence of
 runs, each over the selected assets of one stage:
 
 1. raw: ingest the landing files;
-2. the unpartitioned assets (staging, intermediate, dbt snapshots);
+2. the unpartitioned assets (staging, intermediate, dbt snapshots, the
+   data_snapshots view);
 3. the daily aggregates and marts, every day of the window in one run;
 4. the data snapshots, each period type over its whole periods in the window;
 5. learning and the mastery history, one run per as-of date, in order;
@@ -236,13 +237,14 @@ def _check_partition_day(day: str, option: str) -> None:
 
 
 def _data_snapshots(keys: set[dg.AssetKey], first_day: str, last_day: str, run) -> bool:
-    from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS, partition_key_range
+    from analytics_pipeline.dbt.assets import DATA_SNAPSHOT_ASSETS
+    from analytics_pipeline.partitions import whole_period_key_range
 
-    for asset in SNAPSHOT_ASSETS.values():
+    for asset in DATA_SNAPSHOT_ASSETS.values():
         if asset.key not in keys:
             continue
-        window = partition_key_range(
-            asset, dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
+        window = whole_period_key_range(
+            asset.partitions_def, dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
         )
         if window is None:
             continue  # no whole period in the window yet

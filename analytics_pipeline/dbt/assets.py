@@ -6,7 +6,11 @@
 - `dbt_snapshots`: `dbt snapshot` (type-2 history of mutable entities);
 - `dbt_mastery_history`: the snapshot of the Python asset topic_mastery and
   the mastery_progression mart over it (tag `mastery_history`), partitioned
-  like the learning assets so that a daily run records each as-of date.
+  like the learning assets so that a daily run records each as-of date;
+- `dbt_data_snapshots_<period>`: the data snapshots (tag `data_snapshots`),
+  one incremental model per period type, each partitioned by its periods
+  (hourly, daily, weekly, monthly), the window in the environment as for the
+  daily models (the view data_snapshots over them is one of `dbt_models`).
 
 Each runs `dbt build` (or `snapshot`), so dbt tests run as asset checks, and
 reports row counts (and previews of published tables).
@@ -16,7 +20,7 @@ reports row counts (and previews of published tables).
 import json
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from analytics_pipeline.dbt.metadata import with_table_metadata
 from analytics_pipeline.dbt.project import (
@@ -27,7 +31,7 @@ from analytics_pipeline.dbt.project import (
 )
 from analytics_pipeline.dbt.translator import AnalyticsDbtTranslator
 from analytics_pipeline.dbt.window import window_environment
-from analytics_pipeline.partitions import daily_partitions
+from analytics_pipeline.partitions import SNAPSHOT_PERIODS, daily_partitions, period_partitions
 
 DBT_PROJECT = dbt_project()
 MANIFEST = ensure_manifest(DBT_PROJECT)
@@ -37,13 +41,17 @@ DAILY_SELECTOR = "tag:daily"
 # test suite (tests/dbt/test_unit_tests.py), not in every scheduled run.
 BUILD = ["build", "--exclude-resource-type", "unit_test"]
 MASTERY_HISTORY_SELECTOR = "tag:mastery_history"
+DATA_SNAPSHOTS_SELECTOR = "tag:data_snapshots"
 
 
-def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
+def _has_nodes(
+    selector_tag: str | None, resource_type: str | None = None, name: str | None = None
+) -> bool:
     nodes = json.loads(MANIFEST.read_text())["nodes"].values()
     return any(
         (resource_type is None or n["resource_type"] == resource_type)
         and (selector_tag is None or selector_tag in n.get("tags", []))
+        and (name is None or n["name"] == name)
         for n in nodes
     )
 
@@ -53,13 +61,28 @@ def _has_nodes(selector_tag: str, resource_type: str | None = None) -> bool:
     project=DBT_PROJECT,
     dagster_dbt_translator=AnalyticsDbtTranslator(),
     select="fqn:*",
-    exclude=f"{DAILY_SELECTOR} resource_type:snapshot {MASTERY_HISTORY_SELECTOR}",
+    exclude=(
+        f"{DAILY_SELECTOR} resource_type:snapshot {MASTERY_HISTORY_SELECTOR} "
+        f"{DATA_SNAPSHOTS_SELECTOR}"
+    ),
     name="dbt_models",
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     prepare_dbt_invocation()
     yield from with_table_metadata(dbt.cli(BUILD, context=context).stream(), context)
+
+
+def _build_partitioned_run(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource
+) -> DbtCliInvocation:
+    """`dbt build` of the run's models with its partition window in the environment."""
+    prepare_dbt_invocation()
+    window = context.partition_time_window
+    environment = window_environment(window.start, window.end)
+    context.log.info(f"partition window for dbt: {environment}")
+    with environment_set(environment):  # dbt starts within cli(), with a copy
+        return dbt.cli(BUILD, context=context)
 
 
 def _build_daily_models() -> dg.AssetsDefinition:
@@ -73,15 +96,30 @@ def _build_daily_models() -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
     def dbt_daily_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        prepare_dbt_invocation()
-        window = context.partition_time_window
-        environment = window_environment(window.start, window.end)
-        context.log.info(f"partition window for dbt: {environment}")
-        with environment_set(environment):  # dbt starts within cli(), with a copy
-            invocation = dbt.cli(BUILD, context=context)
+        invocation = _build_partitioned_run(context, dbt)
         yield from with_table_metadata(invocation.stream(), context)
 
     return dbt_daily_models
+
+
+def _build_data_snapshots(period: str) -> dg.AssetsDefinition:
+    """The data snapshot model of one period type, partitioned by its periods:
+    a run (or a backfill, in one run) rebuilds the periods of its window."""
+
+    @dbt_assets(
+        manifest=MANIFEST,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=AnalyticsDbtTranslator(),
+        select=f"{DATA_SNAPSHOTS_SELECTOR},data_snapshots_{period}",
+        name=f"dbt_data_snapshots_{period}",
+        partitions_def=period_partitions(period),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def dbt_data_snapshots(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        invocation = _build_partitioned_run(context, dbt)
+        yield from with_table_metadata(invocation.stream(), context)
+
+    return dbt_data_snapshots
 
 
 def _build_snapshots() -> dg.AssetsDefinition:
@@ -122,6 +160,12 @@ def _build_mastery_history() -> dg.AssetsDefinition:
 dbt_daily_models = _build_daily_models() if _has_nodes("daily") else None
 dbt_snapshots = _build_snapshots() if _has_nodes(None, "snapshot") else None
 dbt_mastery_history = _build_mastery_history() if _has_nodes("mastery_history") else None
+# period -> its data snapshot asset definition (key snapshots/data_snapshots_<period>).
+DATA_SNAPSHOT_ASSETS = {
+    period: _build_data_snapshots(period)
+    for period in SNAPSHOT_PERIODS
+    if _has_nodes("data_snapshots", "model", f"data_snapshots_{period}")
+}
 DBT_ASSETS = [
     a for a in (dbt_models, dbt_daily_models, dbt_snapshots, dbt_mastery_history) if a is not None
-]
+] + list(DATA_SNAPSHOT_ASSETS.values())

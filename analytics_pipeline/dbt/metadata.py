@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 
 import dagster as dg
 
-from analytics_pipeline.groups import PUBLISHED_DBT_GROUPS
 from analytics_pipeline.warehouse.previews import Preview, table_preview_markdown, table_row_count
+from analytics_pipeline.warehouse.provision import PUBLISHED_SCHEMA
 
 
 def partition_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date] | None:
@@ -17,26 +17,32 @@ def partition_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]
     if context.assets_def.partitions_def is None:
         return None
     window = context.partition_time_window
-    return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+    return window.start.date(), (window.end - dt.timedelta(microseconds=1)).date()
 
 
 def dbt_preview(context: dg.AssetExecutionContext, key: dg.AssetKey) -> Preview:
     """The rows of a dbt model the run built: its partition column (translator
-    metadata) within the run's partition days."""
+    metadata) within the run's partition days, or within its exact partition
+    time window (`partition_time_window`, e.g. the hours of an hourly run)."""
     metadata = context.assets_def.specs_by_key[key].metadata
     schema, table = metadata["table"].split(".")
+    partitioned = context.assets_def.partitions_def is not None
+    exact = partitioned and bool(metadata.get("partition_time_window"))
+    window = context.partition_time_window if exact else None
     return Preview(
         schema,
         table,
         date_column=metadata.get("partition_column"),
         end_column=metadata.get("partition_end_column"),
-        days=partition_days(context),
+        days=None if exact else partition_days(context),
+        window=(window.start, window.end) if window else None,
+        json_column=metadata.get("preview_json_column"),
     )
 
 
 def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> Iterator:
     """Pass dbt events through, adding the table's row count to every output and
-    a preview to outputs of published tables.
+    a preview to outputs of published tables (schema analytics).
 
     The row count is read through the warehouse connection from the `table`
     metadata (schema.table, set by the translator): dagster-dbt's own count uses
@@ -49,7 +55,7 @@ def with_table_metadata(events: Iterable, context: dg.AssetExecutionContext) -> 
             table = context.assets_def.specs_by_key[key].metadata.get("table")
             if table:
                 extra = {"dagster/row_count": table_row_count(*table.split("."))}
-                if context.assets_def.group_names_by_key.get(key) in PUBLISHED_DBT_GROUPS:
+                if table.split(".")[0] == PUBLISHED_SCHEMA:
                     preview = dbt_preview(context, key)
                     extra["preview"] = dg.MetadataValue.md(table_preview_markdown(preview))
                 event = event.with_metadata({**event.metadata, **extra})

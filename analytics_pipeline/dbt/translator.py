@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from analytics_pipeline import groups
+from analytics_pipeline.warehouse.provision import PUBLISHED_SCHEMA
 
 # Aggregates and marts are rebuilt by the 02:00 UTC daily schedule: a table not
 # materialized for longer than a day and a bit shows as stale in the UI.
@@ -19,9 +20,17 @@ PUBLISHED_FRESHNESS = dg.FreshnessPolicy.time_window(
 
 # A partitioned model names the date column of its rows in its config
 # (`meta={'partition_column': ...}`, plus `partition_end_column` when a row
-# covers a period [start, end] of days); the spec carries them as metadata so
-# previews select the rows of the partition just built.
-PARTITION_COLUMNS = ("partition_column", "partition_end_column")
+# covers a period [start, end] of days, or `partition_time_window: true` when
+# the column is a timestamp within the partition's exact time window, e.g. an
+# hour); `preview_json_column` names a json column whose keys the preview shows
+# as columns. The spec carries them as metadata so previews select the rows of
+# the partition just built.
+PARTITION_COLUMNS = (
+    "partition_column",
+    "partition_end_column",
+    "partition_time_window",
+    "preview_json_column",
+)
 
 # dagster-dbt puts the DbtProject object into every spec's metadata; the UI
 # shows it as "[DbtProject] (unserializable)". Without it, runs use the
@@ -35,7 +44,17 @@ _LAYER_GROUPS = {
     "intermediate": groups.INTERMEDIATE,
     "aggregates": groups.AGGREGATES,
     "marts": groups.MARTS,
+    "data_snapshots": groups.SNAPSHOTS,  # beside the dbt (type-2) snapshots
 }
+
+
+def is_published(dbt_resource_props: Mapping[str, Any]) -> bool:
+    """A model of the published schema (analytics): an aggregate, a mart, a
+    data snapshot; analysts and reports read these."""
+    return (
+        dbt_resource_props.get("resource_type") == "model"
+        and dbt_resource_props.get("schema") == PUBLISHED_SCHEMA
+    )
 
 
 class AnalyticsDbtTranslator(DagsterDbtTranslator):
@@ -58,7 +77,9 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         metadata = {k: v for k, v in spec.metadata.items() if k not in _DROPPED_METADATA}
         spec = spec.replace_attributes(metadata=metadata)
-        if spec.group_name in groups.PUBLISHED_DBT_GROUPS:
+        props = manifest["nodes"].get(unique_id, {})
+        # A view holds no rows of its own: its tables carry the freshness.
+        if is_published(props) and props.get("config", {}).get("materialized") != "view":
             spec = spec.replace_attributes(freshness_policy=PUBLISHED_FRESHNESS)
         return spec
 

@@ -1,12 +1,12 @@
-"""Each data_snapshots asset runs once its period has ended (UTC) and its data
-has arrived (`data_gate`)."""
+"""Each data snapshot asset (dbt model data_snapshots_<period>) runs once its
+period has ended (UTC) and its data has arrived (`data_gate`)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from analytics_pipeline.dbt.assets import DATA_SNAPSHOT_ASSETS
 from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
-from analytics_pipeline.snapshots.assets import SNAPSHOT_ASSETS
 
 # minute, hour, day of week, day of month after the period closed; the daily
 # aggregates land at 02:00 UTC, so day-based snapshots run after them.
@@ -20,7 +20,7 @@ _TIMING = {
 
 def build_snapshot_schedules() -> tuple[list, list]:
     jobs, schedules = [], []
-    for kind, asset in SNAPSHOT_ASSETS.items():
+    for kind, asset in DATA_SNAPSHOT_ASSETS.items():
         job = dg.define_asset_job(
             f"data_snapshots_{kind}_job",
             selection=dg.AssetSelection.assets(asset),

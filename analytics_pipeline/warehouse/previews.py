@@ -2,7 +2,8 @@
 
 Every preview is a Markdown table of at most PREVIEW_ROWS rows. A partitioned
 table shows the rows of the partition just built (its date column within the
-partition's days, newest first). Numbers that are not integers show
+partition's days, or its exact time window, newest first); a json column
+can be shown as one column per key. Numbers that are not integers show
 SIGNIFICANT_DIGITS significant digits, never fewer than their integer digits
 and without exponent (0.123456 -> 0.1235, 1234.5678 -> 1235, 0.00012345 ->
 0.0001235); json cells are compact json; cells are cut to 60 characters.
@@ -33,7 +34,10 @@ class Preview:
 
     `date_column`: the rows' date (newest first); with `days` (first, last,
     inclusive) only rows of those days, or, with `end_column` too, rows whose
-    period [date_column, end_column] overlaps them. `order_by` breaks ties.
+    period [date_column, end_column] overlaps them; with `window` (start, end:
+    timestamps, end exclusive) only rows whose date_column lies within it.
+    `order_by` breaks ties. `json_column`: a json object column shown as one
+    column per key (the keys of the rows shown, in their order).
     """
 
     schema: str
@@ -42,6 +46,8 @@ class Preview:
     end_column: str | None = None
     days: tuple[dt.date, dt.date] | None = None
     order_by: Sequence[str] = ()
+    window: tuple[dt.datetime, dt.datetime] | None = None
+    json_column: str | None = None
 
     def query(self, rows: int = PREVIEW_ROWS) -> tuple[sql.Composed, dict[str, Any]]:
         """The select statement and its parameters."""
@@ -54,6 +60,11 @@ class Preview:
             where = sql.SQL(
                 " where {start}::date <= %(last_day)s and {end}::date >= %(first_day)s"
             ).format(start=start, end=end)
+        elif self.date_column and self.window:
+            params |= {"window_start": self.window[0], "window_end": self.window[1]}
+            where = sql.SQL(
+                " where {column} >= %(window_start)s and {column} < %(window_end)s"
+            ).format(column=sql.Identifier(self.date_column))
         order = [sql.SQL("{} desc").format(sql.Identifier(self.date_column))] * bool(
             self.date_column
         )
@@ -72,7 +83,21 @@ def table_preview_markdown(preview: Preview, rows: int = PREVIEW_ROWS) -> str:
         cur.execute(query, params)
         names = [d.name for d in cur.description]
         body = cur.fetchall()
+    if preview.json_column in names:
+        names, body = _expand_json(names, body, names.index(preview.json_column))
     return markdown_table(names, body)
+
+
+def _expand_json(names: list[str], rows: list[tuple], index: int) -> tuple[list[str], list[tuple]]:
+    """The json object column at `index` replaced by one column per key."""
+    objects = [row[index] or {} for row in rows]
+    keys = list(dict.fromkeys(key for value in objects for key in value))
+    others = [n for i, n in enumerate(names) if i != index]
+    expanded = [
+        (*(v for i, v in enumerate(row) if i != index), *(value.get(k) for k in keys))
+        for row, value in zip(rows, objects, strict=True)
+    ]
+    return [*others, *keys], expanded
 
 
 def format_number(value: float | decimal.Decimal) -> str:

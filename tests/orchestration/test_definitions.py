@@ -253,13 +253,9 @@ def _documented_columns(path: str) -> dict[str, dict[str, str]]:
 
 
 _LEARNING_SOURCES = "dbt_project/models/marts/learning/_learning_assets__sources.yml"
-_SNAPSHOT_SOURCES = "dbt_project/models/marts/activity/_data_snapshots__sources.yml"
 _PYTHON_TABLES = {
     f"learning/{table}": (_LEARNING_SOURCES, table)
     for table in ("topic_mastery", "knowledge_gaps", "exam_readiness", "subject_percentiles")
-} | {
-    f"snapshots/data_snapshots_{kind}": (_SNAPSHOT_SOURCES, "data_snapshots")
-    for kind in ("hourly", "daily", "weekly", "monthly")
 }
 
 
@@ -282,3 +278,72 @@ def test_python_tables_have_freshness_policies_and_warehouse_checks(graph, key):
     assert {"primary_key_unique", "primary_key_not_null"} <= checks
     if "mastery" in key:
         assert "mastery_in_range" in checks
+
+
+_PERIODS = ("hourly", "daily", "weekly", "monthly")
+_DATA_SNAPSHOT_MODELS = "dbt_project/models/data_snapshots/_data_snapshots__models.yml"
+
+
+def _model_columns(path: str) -> dict[str, dict[str, str]]:
+    """model -> column -> description, read from a dbt models YAML (doc blocks resolved)."""
+    docs = {
+        name: text.strip()
+        for md in (REPO_DIR / "dbt_project" / "models").rglob("*.md")
+        for name, text in _DOC_BLOCK.findall(md.read_text())
+    }
+    result = {}
+    for model in yaml.safe_load((REPO_DIR / path).read_text())["models"]:
+        result[model["name"]] = {
+            column["name"]: (
+                docs[ref.group(1)]
+                if (ref := _DOC_REF.match(column["description"]))
+                else column["description"]
+            )
+            for column in model["columns"]
+        }
+    return result
+
+
+@pytest.mark.parametrize("period", _PERIODS)
+def test_data_snapshots_are_dbt_models_partitioned_by_their_period(graph, period):
+    """Each period type is a dbt model: its period partitions, tag data_snapshots,
+    the published freshness policy, the columns in the dbt docs' words, and
+    dbt tests of its grain, not-null columns and snapshot_type as checks."""
+    from analytics_pipeline.dbt.translator import PUBLISHED_FRESHNESS
+    from analytics_pipeline.partitions import period_partitions
+
+    key = dg.AssetKey(["snapshots", f"data_snapshots_{period}"])
+    node = graph.get(key)
+    assert node.group_name == "snapshots"
+    assert "data_snapshots" in node.tags
+    assert node.metadata["dagster_dbt/unique_id"] == (
+        f"model.analytics_pipeline.data_snapshots_{period}"
+    )
+    assert node.metadata["table"] == f"analytics.data_snapshots_{period}"
+    assert node.partitions_def == period_partitions(period)
+    assert node.freshness_policy == PUBLISHED_FRESHNESS
+    described = {c.name: c.description for c in node.metadata["dagster/column_schema"].columns}
+    assert described == _model_columns(_DATA_SNAPSHOT_MODELS)[f"data_snapshots_{period}"]
+    checks = {c.name for c in graph.asset_check_keys if c.asset_key == key}
+    model = f"data_snapshots_{period}"
+    assert {
+        f"{model}_grain_unique",
+        f"not_null_{model}_snapshot_date",
+        f"not_null_{model}_snapshot_type",
+        f"accepted_values_{model}_snapshot_type__{period}",
+    } <= checks
+    # The tables its SQL reads, as the Python snapshots read them.
+    reads = {
+        "hourly": {"aggregates/hourly_metrics"},
+        "daily": {"aggregates/daily_metrics"},
+    }.get(period, {"aggregates/daily_metrics", "intermediate/int_user_activity_days"})
+    assert {k.to_user_string() for k in node.parent_keys} == reads
+
+
+def test_data_snapshots_view_publishes_the_four_periods(graph):
+    node = graph.get(dg.AssetKey(["snapshots", "data_snapshots"]))
+    assert node.metadata["table"] == "analytics.data_snapshots"
+    assert {k.to_user_string() for k in node.parent_keys} == {
+        f"snapshots/data_snapshots_{period}" for period in _PERIODS
+    }
+    assert node.partitions_def is None

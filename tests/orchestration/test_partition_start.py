@@ -64,11 +64,11 @@ def test_a_bad_value_names_where_it_comes_from(home: Path, monkeypatch: pytest.M
 def test_every_snapshot_period_holding_the_first_day_is_a_partition(
     home, monkeypatch, start, hourly, daily, weekly, monthly
 ):
-    from analytics_pipeline.snapshots.assets import _partitions
+    from analytics_pipeline.partitions import period_partitions
 
     monkeypatch.setenv("ANALYTICS_PARTITION_START", start)
     firsts = {
-        kind: _partitions(kind).get_first_partition_key()
+        kind: period_partitions(kind).get_first_partition_key()
         for kind in ("hourly", "daily", "weekly", "monthly")
     }
     assert firsts == {"hourly": hourly, "daily": daily, "weekly": weekly, "monthly": monthly}

@@ -42,9 +42,9 @@ def test_snapshots_keep_both_versions_with_validity(empty_database, tmp_path):
     }
     ingest_files("workspaces", [_write(tmp_path / "w1.jsonl", [workspace])])
     ingest_files("users", [_write(tmp_path / "u1.jsonl", [user])])
-    selection = (
-        "group:staging or (group:snapshots and not tag:mastery_history and not tag:data_snapshots)"
-    )
+    # The type-2 snapshots of the entities (not topic_mastery_history, nor the
+    # partitioned data snapshots of the same group).
+    selection = "group:staging or key:snapshots/*_snapshot"
     assert materialize(selection, log_level="WARNING").success
 
     ingest_files(

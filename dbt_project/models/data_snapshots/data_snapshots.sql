@@ -1,0 +1,19 @@
+{{
+    config(
+        materialized='view',
+        meta={'partition_column': 'snapshot_date', 'preview_json_column': 'data'},
+    )
+}}
+
+{#-
+    The published union of the four period tables (only those that exist
+    when the view is built; the period models recreate it as they build,
+    macros/data_snapshots.sql).
+-#}
+
+{{ data_snapshots_union(existing_relations([
+    ref('data_snapshots_hourly'),
+    ref('data_snapshots_daily'),
+    ref('data_snapshots_weekly'),
+    ref('data_snapshots_monthly'),
+])) }}
