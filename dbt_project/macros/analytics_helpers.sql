@@ -203,3 +203,18 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#-
+    `cross join lateral` giving each row twice, as scope.workspace_id: once
+    its own workspace (`workspace_column`), once null for the all-workspaces
+    row. Grouping by scope.workspace_id gives what grouping sets
+    ((..., workspace_id), (...)) give (workspace ids are never null) while the
+    grouping stays plain, so that a reader's filter on a grouped day column
+    reaches the rows before they are grouped: PostgreSQL pushes no filter
+    through grouping sets, and the per-concept daily views would group all
+    history on every incremental run.
+-#}
+{% macro with_all_workspaces_row(workspace_column) -%}
+    cross join lateral (values ({{ workspace_column }}), (null::text)) as scope (workspace_id)
+{%- endmacro %}

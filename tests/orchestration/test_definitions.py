@@ -101,7 +101,9 @@ def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):
 
     assert "raw/user_activity" in parents("staging", "stg_user_activity")
     assert "staging/stg_user_activity" in parents("intermediate", "int_sessions")
-    assert "intermediate/int_sessions" in parents("aggregates", "daily_metrics")
+    # daily_metrics joins the per-concept daily views, one of them over the sessions.
+    assert "intermediate/int_sessions__daily" in parents("aggregates", "daily_metrics")
+    assert "intermediate/int_sessions" in parents("intermediate", "int_sessions__daily")
     assert parents("snapshots", "data_snapshots_weekly") >= {
         "aggregates/daily_metrics",
         "intermediate/int_user_activity_days",

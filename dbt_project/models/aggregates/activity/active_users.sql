@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'metric_date'},
         pre_hook="{{ delete_recomputed('metric_date', reach_days=29) }}",
         post_hook="{{ refresh_total_users('metric_date') }}",

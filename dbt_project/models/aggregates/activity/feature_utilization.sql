@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'metric_date'},
         pre_hook="{{ delete_recomputed('metric_date') }}",
         indexes=[{'columns': ['metric_date']}],

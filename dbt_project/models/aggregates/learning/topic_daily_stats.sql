@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'stat_date'},
         pre_hook="{{ delete_learning_recomputed('stat_date', per_user=false) }}",
         indexes=[{'columns': ['stat_date']}],

@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'week_start', 'partition_end_column': 'week_end'},
         pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end', reach_days=7) }}",
         indexes=[{'columns': ['week_start']}],

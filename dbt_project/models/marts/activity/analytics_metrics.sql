@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'period_start', 'partition_end_column': 'period_end'},
         pre_hook="{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end') }}",
         indexes=[{'columns': ['period_start']}],
@@ -110,14 +107,16 @@ daily_metrics as (
 
 ),
 
-sessions as (
+-- Sessions per day, with their all-workspaces row: sum each row kind.
+daily_sessions as (
 
     select
-        session_date,
+        metric_date,
         workspace_id,
-        is_bounce
-    from {{ ref('int_sessions') }}
-    where session_date between (select first_day from bounds) and (select last_day from bounds)
+        sessions,
+        bounces
+    from {{ ref('int_sessions__daily') }}
+    where metric_date between (select first_day from bounds) and (select last_day from bounds)
 
 ),
 
@@ -170,15 +169,12 @@ session_counts as (
     select
         periods.period_type,
         periods.period_start,
-        sessions.workspace_id,
-        count(*) as sessions,
-        count(*) filter (where sessions.is_bounce) as bounces
-    from sessions
-    {{ periods_containing('sessions.session_date') }}
-    group by grouping sets (
-        (periods.period_type, periods.period_start, sessions.workspace_id),
-        (periods.period_type, periods.period_start)
-    )
+        daily_sessions.workspace_id,
+        sum(daily_sessions.sessions)::bigint as sessions,
+        sum(daily_sessions.bounces)::bigint as bounces
+    from daily_sessions
+    {{ periods_containing('daily_sessions.metric_date') }}
+    group by periods.period_type, periods.period_start, daily_sessions.workspace_id
 
 ),
 

@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'as_of_date'},
         pre_hook="{{ delete_recomputed('as_of_date', reach_days=none) }}",
         indexes=[{'columns': ['as_of_date']}],
@@ -25,85 +22,19 @@ as_of_dates as (
 
 ),
 
-first_activity as (
-
-    select
-        user_id,
-        workspace_id,
-        first_activity_date
-    from {{ ref('int_user_first_activity') }}
-
-),
-
-activity_days as (
-
-    select
-        user_id,
-        workspace_id,
-        activity_date
-    from {{ ref('int_user_activity_days') }}
-
-),
-
-first_activity_overall as (
-
-    select
-        user_id,
-        null::text as workspace_id,
-        min(first_activity_date) as first_activity_date
-    from first_activity
-    group by user_id
-
-),
-
-activity_days_overall as (
-
-    select distinct
-        user_id,
-        null::text as workspace_id,
-        activity_date
-    from activity_days
-
-),
-
-members as (
-
-    select user_id, workspace_id, first_activity_date from first_activity
-    union all
-    select user_id, workspace_id, first_activity_date from first_activity_overall
-
-),
-
-member_activity as (
-
-    select user_id, workspace_id, activity_date from activity_days
-    union all
-    select user_id, workspace_id, activity_date from activity_days_overall
-
-),
-
--- One row per member: was the user active on first day + N?
+-- One row per member (user in a workspace, or anywhere): was the user active
+-- on first day + N?
 returns as (
 
     select
-        members.user_id,
-        members.workspace_id,
-        members.first_activity_date,
-        {%- for n in [1, 7, 14, 30] %}
-        coalesce(bool_or(member_activity.activity_date = members.first_activity_date + {{ n }}), false)
-            as active_day_{{ n }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from members
-    left join member_activity
-        on member_activity.user_id = members.user_id
-        and {{ workspace_key('member_activity.workspace_id') }} = {{ workspace_key('members.workspace_id') }}
-        and member_activity.activity_date in (
-            members.first_activity_date + 1,
-            members.first_activity_date + 7,
-            members.first_activity_date + 14,
-            members.first_activity_date + 30
-        )
-    group by members.user_id, members.workspace_id, members.first_activity_date
+        user_id,
+        workspace_id,
+        first_activity_date,
+        active_day_1,
+        active_day_7,
+        active_day_14,
+        active_day_30
+    from {{ ref('int_cohort_members__returns') }}
 
 ),
 

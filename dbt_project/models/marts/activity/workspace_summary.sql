@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'as_of_date'},
         pre_hook="{{ delete_recomputed('as_of_date', reach_days=none) }}",
         post_hook="{{ refresh_total_users('as_of_date') }}",
@@ -109,22 +106,12 @@ last_active_days as (
 latest_times as (
 
     select
+        activity_date,
         workspace_id,
-        event_date as activity_date,
-        max(occurred_at) as last_activity_at
-    from {{ ref('int_activity_events') }}
-    where event_date in (select last_active_date from last_active_days)
-    group by workspace_id, event_date
-
-    union all
-
-    select
-        workspace_id,
-        run_date,
-        max(started_at)
-    from {{ ref('int_agent_runs') }}
-    where run_date in (select last_active_date from last_active_days)
-    group by workspace_id, run_date
+        last_activity_at
+    from {{ ref('int_workspace_activity__daily') }}
+    where activity_date between (select min(last_active_date) from last_active_days)
+        and (select max(last_active_date) from last_active_days)
 
 ),
 
@@ -133,12 +120,11 @@ last_activity as (
     select
         last_active_days.as_of_date,
         last_active_days.workspace_id,
-        max(latest_times.last_activity_at) as last_activity_at
+        latest_times.last_activity_at
     from last_active_days
     inner join latest_times
         on latest_times.workspace_id = last_active_days.workspace_id
         and latest_times.activity_date = last_active_days.last_active_date
-    group by last_active_days.as_of_date, last_active_days.workspace_id
 
 ),
 

@@ -1,8 +1,5 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['daily'],
         meta={'partition_column': 'as_of_date'},
         pre_hook="{{ delete_recomputed('as_of_date', reach_days=29) }}",
         indexes=[{'columns': ['as_of_date']}],

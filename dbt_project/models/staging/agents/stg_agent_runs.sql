@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='run_id',
-        on_schema_change='fail',
         pre_hook="{{ claim_source_batches('agent_runs') }}",
         indexes=[
             {'columns': ['run_id'], 'unique': true},

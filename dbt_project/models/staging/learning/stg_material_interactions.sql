@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='interaction_id',
-        on_schema_change='fail',
         pre_hook="{{ claim_source_batches('material_interactions') }}",
         indexes=[
             {'columns': ['interaction_id'], 'unique': true},

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='attempt_id',
-        on_schema_change='fail',
         pre_hook="{{ claim_source_batches('question_attempts') }}",
         indexes=[
             {'columns': ['attempt_id'], 'unique': true},

@@ -1,9 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key='event_id',
-        on_schema_change='fail',
         pre_hook="{{ claim_source_batches('user_activity') }}",
         indexes=[
             {'columns': ['event_id'], 'unique': true},
