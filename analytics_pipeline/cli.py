@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true", help="serve it on 127.0.0.1")
     docs.add_argument("--port", type=_positive, default=8080)
 
+    lint = sub.add_parser(
+        "lint", help="check the dbt project: dbt-score (metadata), sqlfluff (models' SQL)"
+    )
+    lint.add_argument(
+        "--only",
+        dest="checks",
+        action="append",
+        choices=["score", "sql"],
+        default=[],
+        help="run only this check (repeatable; default: both; sql starts the warehouse)",
+    )
+
     bench = sub.add_parser("bench", help="benchmarks")
     bench.add_argument("what", choices=["ingest", "learning", "reports"])
     bench.add_argument(
@@ -171,6 +183,7 @@ _COMMANDS = {
         "ui",
         "docs",
         "bench",
+        "lint",
     )
 }
 

@@ -270,3 +270,9 @@ def bench_command(args) -> int:
     else:
         bench_ingest(args.rows)
     return 0
+
+
+def lint_command(args) -> int:
+    from analytics_pipeline.commands.lint import CHECKS, run_lint
+
+    return run_lint(args.checks or CHECKS)
