@@ -2,13 +2,16 @@
     config(
         materialized='view',
         meta={'partition_column': 'snapshot_date', 'preview_json_column': 'data'},
+        pre_hook='drop view if exists {{ this }}',
     )
 }}
 
 {#-
     The published union of the four period tables (only those that exist
     when the view is built; the period models recreate it as they build,
-    macros/data_snapshots.sql).
+    macros/data_snapshots.sql). The pre_hook drops the view a period model
+    of the same dbt invocation created: dbt does not know of it and would
+    fail renaming its new view onto it.
 -#}
 
 {{ data_snapshots_union(existing_relations([
