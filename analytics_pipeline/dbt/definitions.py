@@ -2,12 +2,14 @@
 schedules that run them: orchestration)."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from analytics_pipeline.dbt.assets import DBT_ASSETS, DBT_PROJECT
 from analytics_pipeline.dbt.project import dbt_executable
+from analytics_pipeline.dbt.resource import AnalyticsDbtCliResource
 
 defs = dg.Definitions(
     assets=DBT_ASSETS,
-    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
+    resources={
+        "dbt": AnalyticsDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    },
 )

@@ -280,3 +280,27 @@ where {{ in_snapshot_window('snapshot_date') }}
     create or replace view {{ view }} with (security_invoker = true) as
     {{ data_snapshots_union(existing_relations(periods, present=this)) }}
 {%- endmacro %}
+
+
+{#-
+    pre_hook of the data_snapshots view: drops `relation` if it is a view (one
+    a period model of the same dbt invocation made, which dbt does not know of
+    and would fail to replace). A table of that name (from an older version)
+    is left to dbt's view materialization, which replaces it.
+-#}
+{% macro drop_view_made_elsewhere(relation) -%}
+    do $$
+    begin
+        if exists (
+            select 1
+            from pg_catalog.pg_class as c
+            inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+            where n.nspname = '{{ relation.schema }}'
+                and c.relname = '{{ relation.identifier }}'
+                and c.relkind = 'v'
+        ) then
+            execute 'drop view {{ relation }}';
+        end if;
+    end
+    $$
+{%- endmacro %}

@@ -2,7 +2,7 @@
     config(
         materialized='view',
         meta={'partition_column': 'snapshot_date', 'preview_json_column': 'data'},
-        pre_hook='drop view if exists {{ this }}',
+        pre_hook='{{ drop_view_made_elsewhere(this) }}',
     )
 }}
 
