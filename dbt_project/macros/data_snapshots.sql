@@ -283,12 +283,17 @@ where {{ in_snapshot_window('snapshot_date') }}
 
 
 {#-
-    pre_hook of the data_snapshots view: drops `relation` if it is a view (one
-    a period model of the same dbt invocation made, which dbt does not know of
-    and would fail to replace). A table of that name (from an older version)
-    is left to dbt's view materialization, which replaces it.
+    pre_hook of the data_snapshots view: drops `relation` if it is a view that
+    dbt does not know of (one a period model of the same dbt invocation made
+    in its post_hook; dbt's view materialization would fail creating its own).
+    A relation dbt listed when the run began (the view of an earlier run, or
+    an older version's table) is left to the materialization, which replaces
+    it.
 -#}
 {% macro drop_view_made_elsewhere(relation) -%}
+    {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none -%}
+        select 1
+    {%- else -%}
     do $$
     begin
         if exists (
@@ -303,4 +308,5 @@ where {{ in_snapshot_window('snapshot_date') }}
         end if;
     end
     $$
+    {%- endif -%}
 {%- endmacro %}
