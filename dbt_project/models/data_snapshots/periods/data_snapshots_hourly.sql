@@ -1,15 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        tags=['data_snapshots'],
-        meta={'partition_column': 'snapshot_date', 'partition_time_window': true, 'preview_json_column': 'data'},
-        pre_hook="{{ delete_snapshot_periods() }}",
-        post_hook="{{ publish_data_snapshots() }}",
-        indexes=[{'columns': ['snapshot_date']}],
-    )
-}}
-
 {#- Each hour's row of hourly_metrics, frozen. -#}
 
 with

@@ -1,0 +1,3 @@
+{#- The weeks' KPIs from the days of daily_metrics and the users' activity days (macros/data_snapshots.sql). -#}
+
+{{ period_snapshot('weekly', 'week', '1 week') }}
