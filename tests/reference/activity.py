@@ -343,10 +343,12 @@ def _join(parts: list[pd.DataFrame | pd.Series], keys: Sequence[str]) -> pd.Data
     return out
 
 
-def _apply(frame: pd.DataFrame, keys: Sequence[str], column: str, fn: Callable, name: str):
+def _percentile(frame: pd.DataFrame, keys: Sequence[str], column: str, q: float, name: str):
+    """percentile_cont(q) of `column` per bucket (pandas' linear quantile, nulls skipped)."""
     if frame.empty:
-        return pd.Series(dtype=object, name=name)
-    return frame.groupby(list(keys))[column].apply(fn).rename(name)
+        return pd.Series(dtype=float, name=name)
+    values = frame[list(keys)].assign(_v=frame[column].astype(float))
+    return values.groupby(list(keys))["_v"].quantile(q).rename(name)
 
 
 COUNT_COLUMNS = (
@@ -381,11 +383,7 @@ def bucket_metrics(
         g["_feat"].sum().rename("feature_uses"),
     ]
     latency = ev[ev["_api"] & ev["duration_ms"].notna()]
-    parts.append(
-        _apply(
-            latency, keys, "duration_ms", lambda s: percentile_cont(s, 0.95), "api_latency_p95_ms"
-        )
-    )
+    parts.append(_percentile(latency, keys, "duration_ms", 0.95, "api_latency_p95_ms"))
     who = list(dict.fromkeys([*keys, "user_id"]))
     active = pd.concat([events[who], runs[who]]).assign(_user=lambda f: f["user_id"])
     parts.append(active.groupby(keys)["_user"].nunique().rename("active_users"))
@@ -420,8 +418,10 @@ def bucket_metrics(
         rg["agent_id"].nunique().rename("unique_agents"),
         rg["user_id"].nunique().rename("unique_run_users"),
         rg["user_rating"].count().rename("rating_count"),
-        rg["user_rating"]
-        .apply(lambda s: s.dropna().astype(float).mean())
+        rn[keys]
+        .assign(_rating=rn["user_rating"].astype(float))
+        .groupby(keys)["_rating"]
+        .mean()
         .rename("avg_user_rating"),
     ]
     finished = rn[rn["status"].isin(FINISHED) & rn["runtime_seconds"].notna()]
@@ -433,13 +433,7 @@ def bucket_metrics(
     ]
     for q in (50, 75, 95, 99):
         parts.append(
-            _apply(
-                finished,
-                keys,
-                "runtime_seconds",
-                lambda s, q=q: percentile_cont(s, q / 100),
-                f"p{q}_runtime_seconds",
-            )
+            _percentile(finished, keys, "runtime_seconds", q / 100, f"p{q}_runtime_seconds")
         )
     by_model = rn.groupby([*keys, "_model"])["_credits"].sum()
     parts.append(_nested_dict(by_model, keys, "credits_by_model"))
@@ -725,31 +719,35 @@ TOP_AGENTS_COLUMNS = [
 
 def top_agents(inp: Inputs, dates: Iterable[date] | None = None) -> pd.DataFrame:
     """analytics.top_agents: per as-of date and workspace, the 10 agents with most runs
-    started in the 30-day window ending at the date (ties: agent_id asc)."""
+    started in the 30-day window ending at the date (ties: agent_id asc). Each run is
+    counted in the window of every as-of date d with d-29 <= its day <= d."""
     names = agent_names(inp)
-    keys = ["workspace_id", "agent_id"]
-    frames = []
-    for d in as_of_dates(inp) if dates is None else dates:
-        start = d - timedelta(days=WINDOW_DAYS - 1)
-        runs = inp.runs[(inp.runs["metric_date"] >= start) & (inp.runs["metric_date"] <= d)]
-        if runs.empty:
-            continue
-        no_events = inp.events.iloc[0:0].assign(agent_id=pd.Series(dtype=object))
-        no_sessions = inp.sessions.iloc[0:0].assign(agent_id=pd.Series(dtype=object))
-        stats = bucket_metrics(no_events, runs, no_sessions, keys)
-        stats = stats.sort_values(
-            ["workspace_id", "total_runs", "agent_id"], ascending=[True, False, True]
-        )
-        stats["rank"] = stats.groupby("workspace_id").cumcount() + 1
-        stats = stats[stats["rank"] <= TOP_AGENTS]
-        stats["as_of_date"] = d
-        stats["agent_name"] = [names.get(a) for a in stats["agent_id"]]
-        stats = stats.rename(columns={"unique_run_users": "unique_users"})
-        frames.append(stats)
-    out = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TOP_AGENTS_COLUMNS)
+    wanted = set(as_of_dates(inp) if dates is None else dates)
+    keys = ["as_of_date", "workspace_id", "agent_id"]
+    windows = inp.runs.merge(pd.DataFrame({"_offset": range(WINDOW_DAYS)}), how="cross")
+    windows["as_of_date"] = [
+        day + timedelta(days=int(offset))
+        for day, offset in zip(windows["metric_date"], windows["_offset"], strict=True)
+    ]
+    windows = windows[windows["as_of_date"].isin(wanted)]
+    if windows.empty:
+        return finish(pd.DataFrame(columns=TOP_AGENTS_COLUMNS), TOP_AGENTS_COLUMNS, keys[:2])
+    no_events = inp.events.iloc[0:0].assign(
+        as_of_date=pd.Series(dtype=object), agent_id=pd.Series(dtype=object)
     )
-    return finish(out, TOP_AGENTS_COLUMNS, ["as_of_date", "workspace_id", "rank"])
+    no_sessions = inp.sessions.iloc[0:0].assign(
+        as_of_date=pd.Series(dtype=object), agent_id=pd.Series(dtype=object)
+    )
+    stats = bucket_metrics(no_events, windows, no_sessions, keys)
+    stats = stats.sort_values(
+        ["as_of_date", "workspace_id", "total_runs", "agent_id"],
+        ascending=[True, True, False, True],
+    )
+    stats["rank"] = stats.groupby(["as_of_date", "workspace_id"]).cumcount() + 1
+    stats = stats[stats["rank"] <= TOP_AGENTS].copy()
+    stats["agent_name"] = [names.get(a) for a in stats["agent_id"]]
+    stats = stats.rename(columns={"unique_run_users": "unique_users"})
+    return finish(stats, TOP_AGENTS_COLUMNS, ["as_of_date", "workspace_id", "rank"])
 
 
 WORKSPACE_SUMMARY = [

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -674,3 +675,16 @@ def test_every_table_builds_on_degenerate_inputs(tmp_path, shape):
         assert not table.duplicated(A.GRAINS[name]).any(), name
     assert len(tables["daily_metrics"]) == (0 if shape == "nothing" else 2)
     assert len(tables["workspace_summary"]) == (0 if shape == "nothing" else 2)
+
+
+def test_bucket_percentiles_equal_percentile_cont_per_bucket():
+    frame = pd.DataFrame(
+        {
+            "k": ["a", "a", "a", "b", "b", "c"],
+            "v": [Decimal("4"), Decimal("2"), Decimal("10.5"), Decimal("7"), Decimal("1"), None],
+        }
+    ).dropna()
+    for q in (0.5, 0.75, 0.95, 0.99):
+        by_bucket = A._percentile(frame, ["k"], "v", q, "p")
+        for key, values in frame.groupby("k")["v"]:
+            assert by_bucket[key] == pytest.approx(A.percentile_cont(values, q), abs=1e-12)
