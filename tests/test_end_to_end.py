@@ -1,6 +1,8 @@
-"""A generated sample with bad rows, landed, ingested and materialized through
-the persistent (PostgreSQL-backed) Dagster instance; then checked against
-independent computations over the files and the raw tables."""
+"""A generated sample with bad rows, landed, then built by `analytics-pipeline
+materialize` (a process of its own, as a user runs it) through the persistent
+(PostgreSQL-backed) Dagster instance; then checked against independent
+computations over the files and the raw tables, and the command's output and
+its daily run of a day."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import csv
 import datetime as dt
 import gzip
 import ipaddress
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -17,31 +21,45 @@ import pytest
 from dagster_postgres import PostgresRunStorage
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.commands.build import build
 from analytics_pipeline.commands.demo import event_day_range
-from analytics_pipeline.commands.materialize import materialize
+from analytics_pipeline.commands.materialize import all_asset_keys, materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import ensure_landing_folders
+from analytics_pipeline.learning.assets import SUBJECT_PERCENTILES, TOPIC_MASTERY
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.sample_data.summary import GenerationSummary
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
+from tests.command_line import assert_readable, materialized_since, run_cli
 from tests.reference.oracle import preview_frame, significant_digits
+
+DAILY_METRICS = dg.AssetKey(["aggregates", "daily_metrics"])
+DAILY_SNAPSHOTS = dg.AssetKey(["snapshots", "data_snapshots_daily"])
+
+
+@dataclass(frozen=True)
+class CliBuild:
+    """`analytics-pipeline materialize` of everything, as a user runs it."""
+
+    result: subprocess.CompletedProcess
+    started: float
 
 
 @pytest.fixture(scope="module")
-def built(fresh_database):
+def cli_build(fresh_database) -> tuple[GenerationSummary, CliBuild]:
     landing = ensure_landing_folders()
     summary = generate_sample(landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02)
-    build_everything()
+    started = dt.datetime.now(dt.UTC).timestamp()
+    return summary, CliBuild(run_cli("materialize"), started)
+
+
+@pytest.fixture(scope="module")
+def built(cli_build) -> GenerationSummary:
+    summary, build = cli_build
+    assert build.result.returncode == 0, build.result.stdout + build.result.stderr
     return summary
-
-
-def build_everything() -> None:
-    """Materialize every asset as `analytics-pipeline materialize` and the demo do
-    (mastery for the last day only)."""
-    assert build(history_days=1, say=lambda _: None).success
 
 
 def _query_df(sql: str) -> pd.DataFrame:
@@ -399,3 +417,44 @@ def test_a_data_snapshot_run_rebuilds_only_its_partitions_periods(built):
         return int(_query_df(f"select count(*) as n from {relation} where {where}").n.iloc[0])
 
     assert count("analytics.data_snapshots", " and snapshot_type = 'hourly'") == count(table) > 0
+
+
+# Last in this module: it rebuilds learning as of the first day.
+def test_materialize_builds_everything_then_the_daily_run_of_a_day(cli_build, built):
+    _, build = cli_build
+    started, result = build.started, build.result
+    log = assert_readable(result)
+    text = log.read_text()
+    assert "Running with dbt=" in text and "Completed successfully" in text
+    steps = [x for x in result.stdout.splitlines() if x.startswith("[")]
+    assert len(steps) >= 6 and "done:" in steps[-1], result.stdout
+    assert len(result.stdout.splitlines()) < 60, result.stdout
+    for key in all_asset_keys():
+        assert materialized_since(key, started), key
+    first_day, last_day = event_day_range()
+    assert materialized_since(TOPIC_MASTERY, started, last_day)
+    assert not materialized_since(TOPIC_MASTERY, started, first_day)  # history: last days
+
+    # --as-of D: what the daily schedules build for D, D's learning included.
+    started = dt.datetime.now(dt.UTC).timestamp()
+    result = run_cli("materialize", "--as-of", first_day)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_readable(result)
+    for key in (TOPIC_MASTERY, DAILY_METRICS, DAILY_SNAPSHOTS):
+        assert materialized_since(key, started, first_day), key
+    assert not materialized_since(dg.AssetKey(["staging", "stg_users"]), started)
+
+    # A part of a multi-asset: expanded, said in one line (topic_mastery is
+    # as of first_day now, and readiness reads it).
+    started = dt.datetime.now(dt.UTC).timestamp()
+    result = run_cli("materialize", "--select", "key:learning/exam_readiness", "--as-of", first_day)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sum("note:" in x for x in result.stdout.splitlines()) == 1
+    assert materialized_since(SUBJECT_PERCENTILES, started, first_day)
+
+    # Selections the user got wrong: one line each, exit 2.
+    for selection in ("key:no/such_asset", "key:(", "group:nothing"):
+        result = run_cli("materialize", "--select", selection)
+        assert result.returncode == 2, (selection, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert selection in result.stderr
