@@ -54,7 +54,9 @@ class Validated:
 
 
 def _show(value) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    text = (
+        value if isinstance(value, str) else str(value) if type(value) is Decimal else repr(value)
+    )
     return text if len(text) <= 40 else text[:37] + "..."
 
 
