@@ -140,9 +140,11 @@ def ingest_command(args) -> int:
 
 
 def generate_command(args) -> int:
+    from analytics_pipeline.ingest.contract import PACKS
     from analytics_pipeline.sample_data import generate_sample
 
     options = {} if args.end_date is None else {"end_date": args.end_date}
+    packs = PACKS if args.packs is None else tuple(p for p in args.packs if p != "none")
     summary = generate_sample(
         args.out,
         workspaces=args.workspaces,
@@ -150,6 +152,7 @@ def generate_command(args) -> int:
         days=args.days,
         seed=args.seed,
         bad_rows=args.bad_rows,
+        packs=packs,
         progress=print,
         **options,
     )

@@ -134,8 +134,8 @@ def generate_sample(
     `days` days ending `end_date` under `out_dir/<source>/`, plus
     `out_dir/_manifest.json`. Same arguments, same bytes. `bad_rows` is the fraction
     of invalid rows added per source (at least one of each applicable kind when > 0)."""
-    packs = tuple(pack for pack in PACKS if pack in packs)  # contract order, no repeats
     _validate(workspaces, users, days, bad_rows, packs)
+    packs = tuple(pack for pack in PACKS if pack in packs)  # contract order, no repeats
     say = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     period = Period.ending(end_date, days)

@@ -133,12 +133,12 @@ def simulate_notifications(
             for u in tenants.users_of(report.org, ("LEADER",))[:2]:
                 sends.append((report.completed_ms + 5_000, "QUARTERLY_UPDATE", u))
     for o in range(len(tenants.orgs)):
-        for d in range(int(rng.integers(0, 14)), period.days, 14):
+        for d in range(int(rng.integers(0, 30)), period.days, 30):
             at = work_moment(rng, int(period.day_ms(d)))
             for u in tenants.users_of(o):
                 sends.append((at, "SYSTEM_ALERT", u))
     for u, user in enumerate(tenants.users):
-        for d in np.flatnonzero(rng.random(period.days) < 0.04 * user.engagement).tolist():
+        for d in np.flatnonzero(rng.random(period.days) < 0.02 * user.engagement).tolist():
             sends.append((work_moment(rng, int(period.day_ms(d))), "USER_MENTION", u))
     sends.sort()
     payloads: list[dict] = []

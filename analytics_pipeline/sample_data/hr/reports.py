@@ -71,7 +71,7 @@ def _requests(rng: np.random.Generator, tenants: Tenants, work: Workforce, perio
     out = []
     for u, user in enumerate(tenants.users):
         staff = by_org.get(user.org, [])
-        rate = 0.5 if user.role == "MANAGER" else 0.3
+        rate = 0.3 if user.role == "MANAGER" else 0.2
         for d in range(period.days):
             day_ms = int(period.day_ms(d))
             if day_ms < user.created_ms or day_ms >= user.gone_ms:

@@ -85,7 +85,7 @@ def simulate_usage(rng: np.random.Generator, tenants: Tenants, period: Period) -
             session = uuids(rng, 1)[0]
             kinds = ["LOGIN"] + [
                 EVENTS[k][0]
-                for k in rng.choice(len(EVENTS), 2 + int(rng.poisson(6 * user.engagement)),
+                for k in rng.choice(len(EVENTS), 2 + int(rng.poisson(4 * user.engagement)),
                                     p=weights[user.role]).tolist()
             ]  # fmt: skip
             if rng.random() < 0.6:
