@@ -21,6 +21,7 @@ from analytics_pipeline.cli import main as cli_main
 from analytics_pipeline.commands.build import event_day_range
 from analytics_pipeline.commands.materialize import all_asset_keys, resolve_selection
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.learning.assets import EXAM_READINESS, SUBJECT_PERCENTILES, TOPIC_MASTERY
 from analytics_pipeline.sample_data import generate_sample
 
@@ -76,7 +77,7 @@ def landed(fresh_database, tmp_path_factory):
     landing = tmp_path_factory.mktemp("landing")
     previous = os.environ.get("ANALYTICS_LANDING_DIR")
     os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
-    generate_sample(landing, workspaces=1, users=30, days=8, seed=5, bad_rows=0.0)
+    generate_sample(landing, workspaces=1, users=30, days=8, seed=5, bad_rows=0.0, packs=PACKS)
     yield landing
     if previous is None:
         os.environ.pop("ANALYTICS_LANDING_DIR", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import json
 import ipaddress
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.ingest.contract import SOURCES, pack_sources
+from analytics_pipeline.ingest.contract import PACKS, SOURCES, pack_sources
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import generate_sample
@@ -33,7 +34,9 @@ from tests.reference.oracle import preview_frame, significant_digits
 @pytest.fixture(scope="module")
 def built(fresh_database):
     landing = ensure_landing_folders()
-    summary = generate_sample(landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02)
+    summary = generate_sample(
+        landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02, packs=PACKS
+    )
     build_everything()
     return summary
 
@@ -60,7 +63,10 @@ def _rows_in_file(path: Path) -> int:
     with opener(path, "rt", encoding="utf-8", newline="") as handle:
         if ".csv" in name:
             return sum(1 for _ in csv.reader(handle)) - 1  # minus the header
-        return sum(1 for line in handle if line.strip())
+        text = handle.read()
+        if ".json" in name and text.lstrip().startswith("["):  # mongoexport --jsonArray
+            return len(json.loads(text))
+        return sum(1 for line in text.splitlines() if line.strip())
 
 
 def test_every_asset_materialized_in_the_persistent_instance(built):
