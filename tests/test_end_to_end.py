@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
-import json
 import ipaddress
+import json
 from pathlib import Path
 
 import dagster as dg
