@@ -5,7 +5,10 @@ reason by a real ingest), and the shapes the HR metrics are computed from."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -68,6 +71,20 @@ def test_same_arguments_same_bytes_and_the_core_is_untouched(tmp_path: Path, bad
     assert {k for k in with_hr if not k.startswith("hr_")} == set(core)
     assert all(with_hr[k] == v for k, v in core.items() if k != MANIFEST)
     assert json.loads(with_hr[MANIFEST])["parameters"]["packs"] == ["hr"]
+
+
+def test_same_bytes_in_another_process(tmp_path: Path) -> None:
+    """No dependence on hash randomization or anything else process-specific."""
+    tiny = dict(workspaces=1, users=24, days=7, end_date=date(2026, 3, 15), bad_rows=0.05)
+    generate_sample(tmp_path / "here", packs=("hr",), **tiny)
+    code = (
+        "import sys, datetime, pathlib; from analytics_pipeline.sample_data import generate_sample;"
+        "generate_sample(pathlib.Path(sys.argv[1]), packs=('hr',), workspaces=1, users=24,"
+        "days=7, end_date=datetime.date(2026, 3, 15), bad_rows=0.05)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    assert _tree(tmp_path / "here") == _tree(tmp_path / "there")
 
 
 def test_layout_and_mongoexport_forms(clean) -> None:
