@@ -87,21 +87,13 @@ def test_every_asset_materialized_in_the_persistent_instance(built):
 
 def test_nothing_is_lost(built):
     """Per file: rows in the file = rows landed from it + rows quarantined from it."""
-    landed = _query_df("""
-        select source_file, count(*) as n from (
-            select _source_file as source_file from raw.user_activity
-            union all select _source_file from raw.study_events
-            union all select _source_file from raw.question_attempts
-            union all select _source_file from raw.material_interactions
-            union all select _source_file from raw.agent_runs
-            union all select _source_file from raw.agents
-            union all select _source_file from raw.users
-            union all select _source_file from raw.workspaces
-            union all select _source_file from raw.topics
-            union all select _source_file from raw.topic_relationships
-            union all select _source_file from raw.materials
-            union all select source_file from raw._quarantine
-        ) rows group by 1""").set_index("source_file")["n"]
+    every_table = "".join(
+        f"select _source_file as source_file from raw.{name} union all " for name in SOURCES
+    )
+    landed = _query_df(
+        f"select source_file, count(*) as n from ({every_table}"
+        "select source_file from raw._quarantine) rows group by 1"
+    ).set_index("source_file")["n"]
     files = [p for paths in built.files.values() for p in paths]
     assert len(files) == len(landed)
     for path in files:
