@@ -55,11 +55,6 @@ def _validate(
         raise ValueError("bad_rows is a fraction in [0, 1)")
 
 
-def _bad_rows_kind(source: str, label: str) -> str:
-    """The file kind bad rows are made for; a MongoDB export's is its form."""
-    return file_format(source, label).kind
-
-
 def _add_bad_rows(
     rng: np.random.Generator, source: str, batch: RowBatch, fraction: float, period: Period
 ) -> dict[str, int]:
@@ -68,7 +63,7 @@ def _add_bad_rows(
     labels = sorted(set(batch.labels))
     if not labels:
         return {}
-    file_kind = _bad_rows_kind(source, labels[0])
+    file_kind = file_format(source, labels[0]).kind
     counts = allocate(
         rng, applicable_kinds(SOURCES[source], file_kind), fraction, len(batch), len(labels)
     )
