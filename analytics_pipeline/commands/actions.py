@@ -156,10 +156,11 @@ def generate_command(args) -> int:
         progress=print,
         **options,
     )
+    width = max(map(len, summary.files))
     for source, paths in sorted(summary.files.items()):
         bad = sum(summary.bad_rows.get(source, {}).values())
         print(
-            f"{source:<24} {len(paths):>4} files {summary.rows_written[source]:>10,} rows"
+            f"{source:<{width}} {len(paths):>4} files {summary.rows_written[source]:>10,} rows"
             f" ({bad:,} invalid)"
         )
     print(f"written to {args.out}")
