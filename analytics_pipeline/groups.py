@@ -9,3 +9,5 @@ MARTS = "marts"
 LEARNING = "learning"
 SNAPSHOTS = "snapshots"
 REPORTS = "reports"
+# A domain pack: every layer of the HR platform pack, as one group.
+HR = "hr"

@@ -45,6 +45,7 @@ _LAYER_GROUPS = {
     "aggregates": groups.AGGREGATES,
     "marts": groups.MARTS,
     "data_snapshots": groups.SNAPSHOTS,  # beside the dbt (type-2) snapshots
+    "hr": groups.HR,  # the HR platform pack, all its layers: keys `hr/<model>`
 }
 
 
@@ -105,6 +106,8 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:
         # Staging follows newly landed raw data; later layers run on schedules.
-        if self.get_group_name(dbt_resource_props) == groups.STAGING:
+        fqn = dbt_resource_props.get("fqn", [])
+        pack_staging = len(fqn) > 2 and fqn[1] == groups.HR and fqn[2] == "staging"
+        if self.get_group_name(dbt_resource_props) == groups.STAGING or pack_staging:
             return dg.AutomationCondition.eager()
         return None

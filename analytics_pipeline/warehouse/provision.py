@@ -28,7 +28,11 @@ SECURITY_SCHEMA = "security"
 # for every workspace (the all-workspaces rows included).
 WORKSPACE_SETTING = "app.workspace_id"
 ALL_WORKSPACES = "*"
-SCOPE_COLUMN = "workspace_id"
+# The tenant column of a published table, the first of these it has: the core
+# tables' workspace, or the HR pack's organization (an HR organization is the
+# tenant of its rows, scoped by the same `app.workspace_id` setting).
+SCOPE_COLUMNS = ("workspace_id", "organization_id")
+SCOPE_COLUMN = SCOPE_COLUMNS[0]
 READER_POLICY = "workspace_scope"
 WRITER_POLICY = "pipeline_writes"
 
@@ -46,15 +50,21 @@ create or replace function {SECURITY_SCHEMA}.isolate_workspaces(target regclass)
 returns boolean language plpgsql as $fn$
 declare
     rel record;
+    scope_column text;
 begin
     select c.relkind, c.relrowsecurity, c.relforcerowsecurity,
            coalesce(c.reloptions, '{{}}') as options
       into rel
       from pg_class c
      where c.oid = target;
-    if not exists (select 1 from pg_attribute
-                    where attrelid = target and attname = '{SCOPE_COLUMN}'
-                      and attnum > 0 and not attisdropped) then
+    select scope.name into scope_column
+      from unnest(array[{", ".join(f"'{c}'" for c in SCOPE_COLUMNS)}]) with ordinality as scope (name, rank)
+     where exists (select 1 from pg_attribute
+                    where attrelid = target and attname = scope.name
+                      and attnum > 0 and not attisdropped)
+     order by scope.rank
+     limit 1;
+    if scope_column is null then
         return false;
     end if;
     if rel.relkind = 'v' then
@@ -76,9 +86,9 @@ begin
                     where polrelid = target and polname = '{READER_POLICY}') then
         execute format(
             'create policy {READER_POLICY} on %s for select to {_READER} using ('
-            '{SCOPE_COLUMN}::text = current_setting(%L, true) '
+            '%I::text = current_setting(%L, true) '
             'or current_setting(%L, true) = %L)',
-            target, '{WORKSPACE_SETTING}', '{WORKSPACE_SETTING}', '{ALL_WORKSPACES}');
+            target, scope_column, '{WORKSPACE_SETTING}', '{WORKSPACE_SETTING}', '{ALL_WORKSPACES}');
     end if;
     if not exists (select 1 from pg_policy
                     where polrelid = target and polname = '{WRITER_POLICY}') then

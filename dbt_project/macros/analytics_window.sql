@@ -63,6 +63,11 @@
     {%- if max_date is not none -%}
         {{ return(max_date) }}
     {%- endif -%}
+    {#- The HR pack's models (folder models/hr) take the last day with any
+        HR activity (int_hr_activity_days) instead. -#}
+    {%- if model is defined and model is not none and (model.fqn | default([]))[1:2] == ['hr'] -%}
+        {{ return(_hr_as_of_date_value()) }}
+    {%- endif -%}
     {#- Rendered before the `execute` test so that dbt records the refs as
         dependencies at parse time (parse and run see the same vars). -#}
     {%- set activity = ref('stg_user_activity') -%}
@@ -82,6 +87,21 @@
             (select max(occurred_at) from {{ activity }}),
             (select max(started_at) from {{ runs }})
         ) at time zone 'UTC')::date::text
+    {%- endset -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {{ return(modules.datetime.date.fromisoformat(value) if value else none) }}
+{%- endmacro %}
+
+
+{#- The as-of date of an HR model without max_date: the last day of an HR
+    event (int_hr_activity_days), none without any. -#}
+{% macro _hr_as_of_date_value() -%}
+    {%- set days = ref('int_hr_activity_days') -%}
+    {%- if not execute or adapter.get_relation(days.database, days.schema, days.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        select max(activity_date)::text from {{ days }} where source = 'event'
     {%- endset -%}
     {%- set value = run_query(query).columns[0].values()[0] -%}
     {{ return(modules.datetime.date.fromisoformat(value) if value else none) }}
@@ -132,10 +152,15 @@
     days (rows whose data reach back that far, e.g. 29 for a 30-day window);
     reach_days=none reaches to the as-of date (rows depending on all history).
 -#}
+{#- `extra_days` (optional): a select of one date column, more days a
+    bounded run rebuilds, where `__start__` and `__end__` stand for the
+    window's first and last day (e.g. the days of the reports whose accesses
+    fall in the window). -#}
 {% macro recompute_days(
     reach_days=0,
     days_model='int_user_activity_days',
-    deleted_days_model='int_deleted_user_activity_days'
+    deleted_days_model='int_deleted_user_activity_days',
+    extra_days=none
 ) -%}
     {%- set activity_days = ref(days_model) -%}
     {#- Referenced before any branch so that parsing records the dependency. -#}
@@ -163,6 +188,12 @@
             {%- endif %}
             union
             {{ claimed_dirty_days(reach_days, end) }}
+            {%- if extra_days is not none %}
+            union
+            select extra.day::date
+            from ({{ extra_days | replace('__start__', start) | replace('__end__', end) }}) as extra (day)
+            where extra.day <= {{ end }}
+            {%- endif %}
         ) as candidate
         where candidate.day >= (select min(activity_date) from {{ activity_days }})
     {%- endif -%}
@@ -194,7 +225,8 @@
     period_end_column=none,
     days_model='int_user_activity_days',
     deleted_days_model='int_deleted_user_activity_days',
-    per_user=false
+    per_user=false,
+    extra_days=none
 ) -%}
     {%- if this is none -%}
         select 1
@@ -205,7 +237,7 @@
         {{ _claim_dirty_days_of_run() }}
         delete from {{ this }}
     {%- else -%}
-        {%- set days = recompute_days(reach_days, days_model, deleted_days_model) -%}
+        {%- set days = recompute_days(reach_days, days_model, deleted_days_model, extra_days) -%}
         {{ _claim_dirty_days_of_run() }}
         delete from {{ this }} as target
         where

@@ -1,0 +1,79 @@
+{#- Shared SQL of the HR platform pack's models (models/hr). -#}
+
+
+{#- Condition: the row's `user_column` is no deleted platform user (the
+    newest hr_users version has deleted_at). A null user or a user absent
+    from hr_users counts normally (docs/metrics.md, "HR platform pack"). -#}
+{% macro hr_not_deleted(user_column) -%}
+    not exists (
+        select 1
+        from {{ ref('stg_hr_users') }} as deleted_user
+        where deleted_user.is_deleted
+            and deleted_user.user_id = {{ user_column }}
+    )
+{%- endmacro %}
+
+
+{#- The instant a day ends (d + 1 day, 00:00 UTC), exclusive: "before the
+    end of d" is `< hr_end_of(d)`. -#}
+{% macro hr_end_of(day) -%}
+    (({{ day }}) + 1)::timestamp at time zone 'UTC'
+{%- endmacro %}
+
+
+{#- Condition: `ts` falls in the `days` days ending `day` inclusive
+    (d - days + 1 .. d, UTC). -#}
+{% macro hr_in_trailing(ts, day, days) -%}
+    ({{ ts }} >= {{ hr_end_of('(' ~ day ~ ') - ' ~ days) }} and {{ ts }} < {{ hr_end_of(day) }})
+{%- endmacro %}
+
+
+{#- A JSON object {key: value} over the rows of a group, keys sorted. -#}
+{% macro hr_jsonb_counts(key_column, value_column) -%}
+    coalesce(
+        jsonb_object_agg({{ key_column }}, {{ value_column }} order by {{ key_column }})
+            filter (where {{ key_column }} is not null),
+        '{}'::jsonb
+    )
+{%- endmacro %}
+
+
+{#- The subscription in effect at the end of `day_column`, joined to rows
+    with `organization_column`: left join lateral of the one version with
+    valid_from < end of day <= valid_to (int_hr_organization_versions). -#}
+{% macro hr_subscription_at_end_of(day_column, organization_column, alias='subscription') -%}
+    left join {{ ref('int_hr_organization_versions') }} as {{ alias }}
+        on {{ alias }}.organization_id = {{ organization_column }}
+        and {{ alias }}.valid_from < {{ hr_end_of(day_column) }}
+        and ({{ alias }}.valid_to is null or {{ alias }}.valid_to >= {{ hr_end_of(day_column) }})
+{%- endmacro %}
+
+
+{#- The days an HR daily model rebuilds (recompute_days over
+    int_hr_activity_days: the window, the dirty days HR batches recorded,
+    each followed by `reach_days` days, none = to the as-of date). -#}
+{% macro hr_recompute_days(reach_days=0, extra_days=none) -%}
+    {{ return(recompute_days(reach_days, 'int_hr_activity_days', none, extra_days)) }}
+{%- endmacro %}
+
+
+{#- pre_hook of an HR daily model: delete the days hr_recompute_days
+    rebuilds (delete_recomputed, keyed by metric_date). -#}
+{% macro hr_delete_recomputed(reach_days=0, extra_days=none) -%}
+    {{ return(delete_recomputed('metric_date', reach_days, none, 'int_hr_activity_days', none, false, extra_days)) }}
+{%- endmacro %}
+
+
+{#- extra_days of report_generation_stats: the request days of the reports
+    accessed in the window (a row counts its reports' accesses so far). -#}
+{% macro hr_accessed_report_days() -%}
+    {%- set sql -%}
+        select generation.metric_date
+        from {{ ref('int_hr_report_generations') }} as generation
+        where generation.report_id in (
+            select access.report_id from {{ ref('int_hr_report_accesses') }} as access
+            where access.metric_date between __start__ and __end__
+        )
+    {%- endset -%}
+    {{ return(sql) }}
+{%- endmacro %}
