@@ -58,11 +58,15 @@ def finish(frame: pd.DataFrame, columns: Sequence[str], grain: Sequence[str]) ->
     org = frame["organization_id"].astype(object)
     frame["organization_id"] = org.where(org != ALL, None)
     for column in frame.columns:
-        if frame[column].dtype == object:  # text: None for null
-            values = frame[column]
-            frame[column] = values.where(values.notna(), None)
+        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.StringDtype):
+            values = [None if _missing(v) else v for v in frame[column]]  # text: None for null
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
     frame = frame.sort_values(list(grain), na_position="first", kind="stable")
     return frame[list(columns)].reset_index(drop=True)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def window(ts: pd.Series, day: date, days: int) -> pd.Series:
