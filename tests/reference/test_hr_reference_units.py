@@ -894,3 +894,55 @@ def test_empty_pack_gives_empty_tables(tmp_path):
         assert frame.empty, name
         assert list(frame.columns)[0] == "organization_id"
         assert set(hr.GRAINS[name]) <= set(frame.columns)
+
+
+# -- a generated sample of the pack: the reader agrees with the generator --------------
+
+
+@pytest.fixture(scope="module")
+def hr_sample(tmp_path_factory):
+    from analytics_pipeline.sample_data import generate_sample
+
+    out = tmp_path_factory.mktemp("hr_sample")
+    try:
+        return generate_sample(out, workspaces=1, users=10, days=21, seed=3, bad_rows=0.03,
+                               packs=("hr",))  # fmt: skip
+    except (TypeError, ValueError) as exc:  # a generator without the pack
+        pytest.skip(f"the sample generator has no HR pack: {exc}")
+
+
+def test_reference_reads_the_hr_sample_as_the_generator_wrote_it(hr_sample):
+    from .raw_files import SPECS
+
+    for source in (s for s in SPECS if s.startswith("hr_")):
+        loaded = load_source(source, hr_sample.files[source])
+        assert loaded.rows_read == hr_sample.rows_written[source], source
+        assert len(loaded.rejected) == sum(hr_sample.bad_rows[source].values()), source
+        if source in hr_sample.duplicate_rows and not SPECS[source].version:
+            assert len(loaded.frame) == loaded.valid_rows - hr_sample.duplicate_rows[source]
+
+
+def test_hr_tables_of_the_sample_add_up(hr_sample):
+    files, as_of = hr_sample.files, date(2026, 9, 30)
+    out = reference_tables(files, as_of, list(hr.TABLES))
+    data = load_dataset(files, sources=hr.SOURCES, versions=hr.VERSIONED)
+    inp = hr.prepare(data, as_of)
+    for name, frame in out.items():
+        assert not frame.empty, name
+        assert not frame.duplicated(hr.GRAINS[name]).any(), name
+    engagement = out["hr_user_engagement_metrics"]
+    assert engagement["login_count"].sum() == (inp.activity["event_type"] == "LOGIN").sum()
+    for name, column in (("notification_delivery_metrics", "sent"),
+                         ("dashboard_performance", "interactions")):  # fmt: skip
+        frame = out[name]
+        every = frame["organization_id"].isna()
+        assert frame.loc[every, column].sum() == frame.loc[~every, column].sum(), name
+    adoption = out["platform_adoption_metrics"]
+    last = adoption[adoption["metric_date"] == as_of]
+    assert last["total_organizations"].iloc[0] == len(last) - 1
+    impact = out["business_impact_metrics"]
+    on_d = impact[impact["metric_date"] == as_of]
+    every = on_d["organization_id"].isna()
+    assert on_d.loc[every, "mrr"].iloc[0] == pytest.approx(on_d.loc[~every, "mrr"].sum())
+    risk = on_d.loc[~every, "churn_risk_score"]
+    assert ((risk >= 0) & (risk <= 1)).all()
