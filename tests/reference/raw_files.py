@@ -1,11 +1,14 @@
 """Raw contract files -> one valid, deduplicated DataFrame per source.
 
-An independent reading of shared/CONTRACT.md with plain json / csv / pyarrow: every
-line is parsed, checked against the contract rules (a row that breaks one is
-dropped, as the loader quarantines it), and the contract's dedupe keeps one row per
-key: the newest `updated_at` for mutable sources, then the latest ingest (the later
-file in the ingest order given by the caller), then the highest line number.
-Timestamps come out as UTC pandas timestamps, `metadata` / `properties` as dicts.
+An independent reading of shared/CONTRACT.md (and docs/contract.md for the HR
+pack) with plain json / csv / pyarrow: every line (or mongoexport document, mapped
+to the contract's columns by `mongo_files`) is parsed, checked against the contract
+rules (a row that breaks one is dropped, as the loader quarantines it), and the
+contract's dedupe keeps one row per key: the newest `updated_at` for mutable
+sources, then the latest ingest (the later file in the ingest order given by the
+caller), then the highest line number. Timestamps come out as UTC pandas
+timestamps, `metadata` / `properties` as dicts, `hr_chat_sessions.messages` as a
+list of dicts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .mongo_files import Malformed, map_document, read_documents
+
 MAX_TEXT = 10_000
 MIN_YEAR, MAX_YEAR = 1970, 2100
 
@@ -36,7 +41,7 @@ MIN_YEAR, MAX_YEAR = 1970, 2100
 @dataclass(frozen=True)
 class Col:
     name: str
-    type: str  # text, int, numeric, bool, ts, json
+    type: str  # text, int, numeric, bool, ts, json (an object), jsonarray (of objects)
     required: bool = False
     enum: tuple[str, ...] | None = None
     lo: float | None = None
@@ -49,6 +54,11 @@ class Spec:
     key: tuple[str, ...]
     version: str | None = None  # mutable sources: the newest version wins
     order: tuple[tuple[str, str], ...] = ()  # (later, earlier): later >= earlier
+    # (column, other column, its value, lo, hi): column in lo..hi when other = value
+    range_when: tuple[tuple[str, str, str, float, float], ...] = ()
+    # mongoexport files: (column, dotted path); an array column's element keys
+    mongo: tuple[tuple[str, str], ...] = ()
+    mongo_elements: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -229,6 +239,465 @@ SPECS: dict[str, Spec] = {
 }
 
 
+# The HR platform pack (docs/contract.md, "HR platform pack").
+HR_ROLES = ("OWNER", "LEADER", "MANAGER")
+HR_MESSAGE_KEYS = {  # key of each hr_chat_sessions.messages element: (rule, required)
+    "message_id": ("text", True),
+    "sender": ("sender", True),
+    "token_count": ("number>=0", False),
+    "query_type": ("text", False),
+    "sent_at": ("ts", False),
+}
+HR_SENDERS = ("USER", "ASSISTANT", "SYSTEM")
+
+
+def _pairs(*mappings: str) -> tuple[tuple[str, str], ...]:
+    """("column <- path", ...) as (column, path) pairs."""
+    return tuple(tuple(m.split(" <- ")) for m in mappings)  # type: ignore[misc]
+
+
+SPECS.update(
+    {
+        "hr_organizations": Spec(
+            _cols(
+                ("organization_id", "text", True),
+                ("name", "text"),
+                ("subscription_status", "text", True, ("ACTIVE", "TRIAL", "EXPIRED", "CANCELLED")),
+                ("subscription_tier", "text", False, ("STARTER", "PROFESSIONAL", "ENTERPRISE")),
+                ("monthly_price", "numeric", False, None, 0),
+                ("trial_ends_at", "ts"),
+                ("current_period_end", "ts"),
+                ("created_at", "ts", True),
+                ("updated_at", "ts", True),
+            ),
+            key=("organization_id",),
+            version="updated_at",
+        ),
+        "hr_departments": Spec(
+            _cols(
+                ("department_id", "text", True),
+                ("organization_id", "text", True),
+                ("name", "text"),
+                ("created_at", "ts", True),
+                ("updated_at", "ts", True),
+                ("deleted_at", "ts"),
+            ),
+            key=("department_id",),
+            version="updated_at",
+        ),
+        "hr_branches": Spec(
+            _cols(
+                ("branch_id", "text", True),
+                ("organization_id", "text", True),
+                ("name", "text"),
+                ("city", "text"),
+                ("country", "text"),
+                ("created_at", "ts", True),
+                ("updated_at", "ts", True),
+                ("deleted_at", "ts"),
+            ),
+            key=("branch_id",),
+            version="updated_at",
+        ),
+        "hr_employees": Spec(
+            _cols(
+                ("employee_id", "text", True),
+                ("organization_id", "text", True),
+                ("department_id", "text"),
+                ("branch_id", "text"),
+                ("job_role", "text"),
+                ("status", "text", True, ("CANDIDATE", "REJECTED", "ACTIVE", "TERMINATED")),
+                ("applied_at", "ts"),
+                ("hired_at", "ts"),
+                ("rejected_at", "ts"),
+                ("terminated_at", "ts"),
+                ("created_at", "ts", True),
+                ("updated_at", "ts", True),
+            ),
+            key=("employee_id",),
+            version="updated_at",
+            order=(
+                ("hired_at", "applied_at"),
+                ("rejected_at", "applied_at"),
+                ("terminated_at", "hired_at"),
+            ),
+        ),
+        "hr_users": Spec(
+            _cols(
+                ("user_id", "text", True),
+                ("organization_id", "text", True),
+                ("role", "text", True, HR_ROLES),
+                ("department_id", "text"),
+                ("created_at", "ts", True),
+                ("updated_at", "ts", True),
+                ("deleted_at", "ts"),
+            ),
+            key=("user_id",),
+            version="updated_at",
+        ),
+        "hr_report_generations": Spec(
+            _cols(
+                ("report_id", "text", True),
+                ("organization_id", "text", True),
+                (
+                    "report_type",
+                    "text",
+                    True,
+                    (
+                        "PERSONALITY_ROLE",
+                        "BEHAVIOR_COMPANY",
+                        "COMPATIBILITY_JOB",
+                        "COMPATIBILITY_DEPARTMENT",
+                        "COMPATIBILITY_COMPANY",
+                        "COMPATIBILITY_INDUSTRY",
+                        "QA_QUESTIONNAIRE",
+                        "TRAINING_DEVELOPMENT",
+                    ),
+                ),  # fmt: skip
+                ("employee_id", "text"),
+                ("requested_by_user_id", "text"),
+                ("requested_at", "ts", True),
+                ("completed_at", "ts"),
+                ("processing_time_seconds", "numeric", False, None, 0),
+                ("status", "text", True, ("SUCCESS", "FAILED", "PENDING", "PROCESSING")),
+                ("error_message", "text"),
+                ("is_auto_generated", "bool"),
+                ("is_quarterly_update", "bool"),
+                ("report_size_kb", "numeric", False, None, 0),
+                ("ai_tokens_used", "int", False, None, 0),
+                ("updated_at", "ts", True),
+            ),
+            key=("report_id",),
+            version="updated_at",
+            order=(("completed_at", "requested_at"),),
+        ),
+        "hr_report_access_logs": Spec(
+            _cols(
+                ("access_id", "text", True),
+                ("report_id", "text"),
+                ("report_type", "text"),
+                ("employee_id", "text"),
+                ("organization_id", "text", True),
+                ("department_id", "text"),
+                ("user_id", "text"),
+                ("user_role", "text", False, HR_ROLES),
+                ("access_type", "text", True, ("VIEW", "DOWNLOAD", "SHARE", "PRINT")),
+                (
+                    "access_method",
+                    "text",
+                    False,
+                    (
+                        "DIRECT_LINK",
+                        "DASHBOARD",
+                        "SEARCH",
+                        "NOTIFICATION",
+                    ),
+                ),  # fmt: skip
+                ("access_duration_seconds", "numeric", False, None, 0),
+                ("page_views", "int", False, None, 0),
+                ("device_type", "text"),
+                ("country", "text"),
+                ("city", "text"),
+                ("ip_address", "text"),
+                ("accessed_at", "ts", True),
+            ),
+            key=("access_id",),
+            mongo=_pairs(
+                "access_id <- _id",
+                "report_id <- reportId",
+                "report_type <- reportType",
+                "employee_id <- employeeId",
+                "organization_id <- organizationId",
+                "department_id <- departmentId",
+                "user_id <- accessedBy.userId",
+                "user_role <- accessedBy.userRole",
+                "access_type <- accessType",
+                "access_method <- accessMethod",
+                "access_duration_seconds <- accessDuration",
+                "page_views <- pageViews",
+                "device_type <- deviceInfo.type",
+                "country <- geolocation.country",
+                "city <- geolocation.city",
+                "ip_address <- geolocation.ipAddress",
+                "accessed_at <- timestamp",
+            ),  # fmt: skip
+        ),
+        "hr_chat_sessions": Spec(
+            _cols(
+                ("session_id", "text", True),
+                ("organization_id", "text", True),
+                ("user_id", "text"),
+                ("user_role", "text", False, HR_ROLES),
+                ("query_type", "text"),
+                ("department_id", "text"),
+                ("started_at", "ts", True),
+                ("ended_at", "ts"),
+                ("satisfaction_rating", "int", False, None, 1, 5),
+                ("was_helpful", "bool"),
+                ("feedback_submitted_at", "ts"),
+                ("messages", "jsonarray"),
+                ("updated_at", "ts", True),
+            ),
+            key=("session_id",),
+            version="updated_at",
+            order=(("ended_at", "started_at"),),
+            mongo=_pairs(
+                "session_id <- sessionId",
+                "organization_id <- organizationId",
+                "user_id <- userId",
+                "user_role <- userRole",
+                "query_type <- sessionContext.queryType",
+                "department_id <- sessionContext.departmentId",
+                "started_at <- sessionStarted",
+                "ended_at <- sessionEnded",
+                "satisfaction_rating <- satisfactionFeedback.rating",
+                "was_helpful <- satisfactionFeedback.wasHelpful",
+                "feedback_submitted_at <- satisfactionFeedback.submittedAt",
+                "messages <- messages",
+                "updated_at <- updatedAt",
+            ),  # fmt: skip
+            mongo_elements=(
+                (
+                    "messages",
+                    _pairs(
+                        "message_id <- messageId",
+                        "sender <- role",
+                        "token_count <- tokenCount",
+                        "sent_at <- timestamp",
+                        "query_type <- metadata.queryType",
+                    ),  # fmt: skip
+                ),
+            ),
+        ),
+        "hr_notification_deliveries": Spec(
+            _cols(
+                ("delivery_id", "text", True),
+                ("notification_id", "text"),
+                ("organization_id", "text", True),
+                ("user_id", "text"),
+                (
+                    "notification_type",
+                    "text",
+                    False,
+                    (
+                        "REPORT_READY",
+                        "QUARTERLY_UPDATE",
+                        "SYSTEM_ALERT",
+                        "USER_MENTION",
+                    ),
+                ),  # fmt: skip
+                ("channel", "text", True, ("IN_APP", "EMAIL", "WEBSOCKET", "SMS")),
+                (
+                    "status",
+                    "text",
+                    True,
+                    (
+                        "SENT",
+                        "DELIVERED",
+                        "READ",
+                        "DISMISSED",
+                        "CLICKED",
+                        "FAILED",
+                    ),
+                ),  # fmt: skip
+                ("sent_at", "ts", True),
+                ("delivered_at", "ts"),
+                ("read_at", "ts"),
+                ("dismissed_at", "ts"),
+                ("clicked_at", "ts"),
+                ("failed_at", "ts"),
+                ("error_message", "text"),
+                ("retry_count", "int", False, None, 0),
+                ("updated_at", "ts", True),
+            ),
+            key=("delivery_id",),
+            version="updated_at",
+            order=(
+                ("delivered_at", "sent_at"),
+                ("read_at", "delivered_at"),
+                ("dismissed_at", "delivered_at"),
+                ("clicked_at", "delivered_at"),
+                ("failed_at", "sent_at"),
+            ),
+        ),
+        "hr_dashboard_interactions": Spec(
+            _cols(
+                ("interaction_id", "text", True),
+                ("user_id", "text"),
+                ("organization_id", "text", True),
+                ("session_id", "text"),
+                (
+                    "dashboard_type",
+                    "text",
+                    True,
+                    (
+                        "OWNER_DASHBOARD",
+                        "LEADER_DASHBOARD",
+                        "MANAGER_DASHBOARD",
+                    ),
+                ),  # fmt: skip
+                (
+                    "interaction_type",
+                    "text",
+                    True,
+                    (
+                        "WIDGET_LOAD",
+                        "WIDGET_REFRESH",
+                        "WIDGET_RESIZE",
+                        "WIDGET_REORDER",
+                    ),
+                ),  # fmt: skip
+                ("widget_id", "text"),
+                (
+                    "widget_type",
+                    "text",
+                    False,
+                    (
+                        "METRICS_CARD",
+                        "CHART",
+                        "TABLE",
+                        "AI_CHAT",
+                        "NOTIFICATIONS",
+                    ),
+                ),  # fmt: skip
+                ("duration_ms", "numeric", False, None, 0),
+                ("data_loaded", "bool"),
+                ("error_occurred", "bool"),
+                ("load_time_ms", "numeric", False, None, 0),
+                ("render_time_ms", "numeric", False, None, 0),
+                ("data_fetch_time_ms", "numeric", False, None, 0),
+                ("total_time_ms", "numeric", False, None, 0),
+                ("occurred_at", "ts", True),
+            ),
+            key=("interaction_id",),
+            mongo=_pairs(
+                "interaction_id <- _id",
+                "user_id <- userId",
+                "organization_id <- organizationId",
+                "session_id <- sessionId",
+                "dashboard_type <- dashboardType",
+                "interaction_type <- interactionType",
+                "widget_id <- widgetId",
+                "widget_type <- widgetType",
+                "duration_ms <- interactionData.duration",
+                "data_loaded <- interactionData.dataLoaded",
+                "error_occurred <- interactionData.errorOccurred",
+                "load_time_ms <- performanceMetrics.loadTime",
+                "render_time_ms <- performanceMetrics.renderTime",
+                "data_fetch_time_ms <- performanceMetrics.dataFetchTime",
+                "total_time_ms <- performanceMetrics.totalTime",
+                "occurred_at <- timestamp",
+            ),  # fmt: skip
+        ),
+        "hr_activity_logs": Spec(
+            _cols(
+                ("event_id", "text", True),
+                ("user_id", "text", True),
+                ("organization_id", "text", True),
+                ("session_id", "text"),
+                (
+                    "event_type",
+                    "text",
+                    True,
+                    (
+                        "PAGE_VIEW",
+                        "BUTTON_CLICK",
+                        "REPORT_VIEW",
+                        "REPORT_DOWNLOAD",
+                        "SEARCH_PERFORMED",
+                        "FILTER_APPLIED",
+                        "AI_CHAT_MESSAGE",
+                        "EMPLOYEE_ADDED",
+                        "EMPLOYEE_UPDATED",
+                        "DASHBOARD_LOAD",
+                        "NOTIFICATION_CLICKED",
+                        "LOGIN",
+                        "LOGOUT",
+                    ),
+                ),  # fmt: skip
+                (
+                    "event_category",
+                    "text",
+                    False,
+                    (
+                        "NAVIGATION",
+                        "INTERACTION",
+                        "DATA_ACCESS",
+                        "FEATURE_USE",
+                    ),
+                ),  # fmt: skip
+                (
+                    "feature",
+                    "text",
+                    False,
+                    (
+                        "EMPLOYEE_MANAGEMENT",
+                        "REPORT_GENERATION",
+                        "AI_CONSULTATION",
+                        "DEPARTMENT_SETUP",
+                        "USER_MANAGEMENT",
+                        "ANALYTICS_VIEWING",
+                        "NOTIFICATION_INTERACTION",
+                    ),
+                ),  # fmt: skip
+                ("page", "text"),
+                ("duration_ms", "numeric", False, None, 0),
+                ("success", "bool"),
+                ("error_message", "text"),
+                ("user_role", "text", False, HR_ROLES),
+                ("department_id", "text"),
+                ("device_type", "text", False, ("desktop", "mobile", "tablet")),
+                ("os", "text"),
+                ("browser", "text"),
+                ("country", "text"),
+                ("city", "text"),
+                ("ip_address", "text"),
+                ("occurred_at", "ts", True),
+            ),
+            key=("event_id",),
+            mongo=_pairs(
+                "event_id <- _id",
+                "user_id <- userId",
+                "organization_id <- organizationId",
+                "session_id <- sessionId",
+                "event_type <- eventType",
+                "event_category <- eventCategory",
+                "feature <- eventMetadata.feature",
+                "page <- eventMetadata.page",
+                "duration_ms <- eventMetadata.duration",
+                "success <- eventMetadata.success",
+                "error_message <- eventMetadata.errorMessage",
+                "user_role <- userRole",
+                "department_id <- eventMetadata.customData.departmentId",
+                "device_type <- deviceInfo.type",
+                "os <- deviceInfo.os",
+                "browser <- deviceInfo.browser",
+                "country <- geolocation.country",
+                "city <- geolocation.city",
+                "ip_address <- geolocation.ipAddress",
+                "occurred_at <- timestamp",
+            ),  # fmt: skip
+        ),
+        "hr_survey_responses": Spec(
+            _cols(
+                ("response_id", "text", True),
+                ("organization_id", "text", True),
+                ("user_id", "text"),
+                ("survey_type", "text", True, ("NPS", "CSAT")),
+                ("score", "int", True),
+                ("comment", "text"),
+                ("responded_at", "ts", True),
+            ),
+            key=("response_id",),
+            range_when=(
+                ("score", "survey_type", "NPS", 0, 10),
+                ("score", "survey_type", "CSAT", 1, 5),
+            ),
+        ),
+    }
+)
+
+
 # -- reading files ------------------------------------------------------------------
 
 
@@ -245,6 +714,7 @@ class Loaded:
     valid_rows: int = 0  # before dedupe
     rejected: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason)
     skipped_files: list[str] = field(default_factory=list)  # same content already read
+    versions: pd.DataFrame | None = None  # every valid row, before dedupe
 
 
 def _open_text(path: Path) -> io.StringIO:
@@ -256,7 +726,8 @@ def _open_text(path: Path) -> io.StringIO:
 
 def _kind(path: Path) -> str:
     name = path.name.lower().removesuffix(".gz")
-    for suffix, kind in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv")):
+    pairs = ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".csv", "csv"), (".json", "mongo"))
+    for suffix, kind in pairs:
         if name.endswith(suffix):
             return kind
     if path.name.lower().endswith(".parquet"):
@@ -272,6 +743,12 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             yield n, record, None
         return
     with _open_text(path) as handle:
+        if kind == "mongo":
+            for n, document, problem in read_documents(handle.read()):
+                if problem is None and not isinstance(document, dict):
+                    document, problem = None, "json but not an object"
+                yield n, document, problem
+            return
         if kind == "jsonl":
             for n, line in enumerate(handle, start=1):
                 text = line.rstrip("\r\n")
@@ -384,6 +861,21 @@ def _convert(col: Col, value: Any, json_as_text: bool) -> Any:
         raise BadRow("not a boolean")
     if col.type == "ts":
         return parse_ts(value)
+    if col.type == "jsonarray":
+        if isinstance(value, str) and not json_as_text:
+            raise BadRow("json lines hold the array, not json text")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise BadRow("json text does not parse") from None
+        if isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+            raise BadRow("json is not an array of objects")
+        for element in value:
+            _check_message(element)
+        return value
     if col.type == "json":
         if isinstance(value, str) and not json_as_text:
             raise BadRow("json lines hold the object, not json text")
@@ -418,6 +910,28 @@ def _check_metadata(meta: dict) -> None:
             raise BadRow(f"metadata.{key} is not a number >= 0")
 
 
+def _check_message(element: dict) -> None:
+    for key, (rule, required) in HR_MESSAGE_KEYS.items():
+        value = element.get(key)
+        if value is None:
+            if required:
+                raise BadRow(f"element key {key} missing")
+            continue
+        if rule == "text" and not isinstance(value, str):
+            raise BadRow(f"element key {key} is not text")
+        if rule == "sender" and value not in HR_SENDERS:
+            raise BadRow(f"element key {key} not in enum")
+        if rule == "number>=0" and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise BadRow(f"element key {key} is not a number >= 0")
+        if rule == "ts":
+            parse_ts(value)
+
+
 def check_row(spec: Spec, record: Mapping[str, Any], json_as_text: bool) -> dict[str, Any]:
     """The typed row, or BadRow naming the first broken rule. `json_as_text`:
     json columns hold JSON text (CSV, Parquet), not the object (JSON lines)."""
@@ -429,7 +943,7 @@ def check_row(spec: Spec, record: Mapping[str, Any], json_as_text: bool) -> dict
         if value is None:
             if col.required:
                 raise BadRow(f"{col.name}: required value missing")
-            out[col.name] = {} if col.type == "json" else None
+            out[col.name] = {"json": {}, "jsonarray": []}.get(col.type)
             continue
         try:
             out[col.name] = _convert(col, value, json_as_text)
@@ -438,6 +952,9 @@ def check_row(spec: Spec, record: Mapping[str, Any], json_as_text: bool) -> dict
     for later, earlier in spec.order:
         if out[later] is not None and out[earlier] is not None and out[later] < out[earlier]:
             raise BadRow(f"{later} before {earlier}")
+    for column, other, value, lo, hi in spec.range_when:
+        if out[other] == value and out[column] is not None and not lo <= out[column] <= hi:
+            raise BadRow(f"{column} outside {lo}..{hi} when {other} = {value}")
     return out
 
 
@@ -477,6 +994,7 @@ def load_source(source: str, files: Sequence[Path | str]) -> Loaded:
     ingested later), drop invalid rows, dedupe."""
     spec = SPECS[source]
     loaded = Loaded(frame=pd.DataFrame())
+    mongo_elements = dict(spec.mongo_elements)
     seen: set[str] = set()
     rows: list[dict] = []
     for rank, name in enumerate(files):
@@ -486,11 +1004,19 @@ def load_source(source: str, files: Sequence[Path | str]) -> Loaded:
             loaded.skipped_files.append(str(path))
             continue
         seen.add(digest)
+        kind = _kind(path)
+        if kind == "mongo" and not spec.mongo:
+            raise ValueError(f"{path}: {source} does not accept mongoexport files")
         for line, record, problem in read_rows(path):
             loaded.rows_read += 1
+            if problem is None and kind == "mongo":
+                try:
+                    record = map_document(record, spec.mongo, mongo_elements)
+                except Malformed as exc:
+                    problem = f"malformed Extended JSON: {exc}"
             if problem is None:
                 try:
-                    row = check_row(spec, record, _kind(path) != "jsonl")
+                    row = check_row(spec, record, kind not in ("jsonl", "mongo"))
                 except BadRow as exc:
                     problem = str(exc)
             if problem is not None:
@@ -501,7 +1027,12 @@ def load_source(source: str, files: Sequence[Path | str]) -> Loaded:
             row["_file_rank"] = rank
             rows.append(row)
     loaded.valid_rows = len(rows)
-    loaded.frame = dedupe(_typed(spec, rows), spec)
+    typed = _typed(spec, rows)
+    loaded.versions = typed.sort_values(
+        [*spec.key, *([spec.version] if spec.version else []), "_file_rank", "_source_line"],
+        kind="stable",
+    ).reset_index(drop=True)
+    loaded.frame = dedupe(typed, spec)
     return loaded
 
 
@@ -525,9 +1056,13 @@ def contract_files(root: Path, source: str) -> list[Path]:
 def load_dataset(
     files: Mapping[str, Sequence[Path | str]] | Path | str,
     sources: Iterable[str] = ("workspaces", "users", "user_activity", "agents", "agent_runs"),
+    versions: Iterable[str] = (),
 ) -> dict[str, pd.DataFrame]:
     """Deduplicated frames of `sources`: from {source: [files in ingest order]} (e.g. a
-    GenerationSummary's .files) or from a folder of `<source>/` subfolders."""
+    GenerationSummary's .files) or from a folder of `<source>/` subfolders. For each
+    source of `versions`, also `<source>__versions`: every valid row (in key, version,
+    ingest, line order)."""
+    versions = set(versions)
     result = {}
     for source in sources:
         paths = (
@@ -535,5 +1070,8 @@ def load_dataset(
             if isinstance(files, Mapping)
             else contract_files(Path(files), source)
         )
-        result[source] = load_source(source, paths).frame
+        loaded = load_source(source, paths)
+        result[source] = loaded.frame
+        if source in versions:
+            result[f"{source}__versions"] = loaded.versions
     return result
