@@ -77,3 +77,11 @@
     {%- endset -%}
     {{ return(sql) }}
 {%- endmacro %}
+
+
+{#- `cross join lateral` giving each row twice, as scope.organization_id:
+    its own organization, and null for the all-organizations row (see
+    with_all_workspaces_row). -#}
+{% macro hr_with_all_organizations_row(organization_column) -%}
+    cross join lateral (values ({{ organization_column }}), (null::text)) as scope (organization_id)
+{%- endmacro %}
