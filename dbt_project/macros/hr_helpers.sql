@@ -85,3 +85,32 @@
 {% macro hr_with_all_organizations_row(organization_column) -%}
     cross join lateral (values ({{ organization_column }}), (null::text)) as scope (organization_id)
 {%- endmacro %}
+
+
+{#- The rows of the per-organization daily tables for the days of the CTE
+    `days`: each organization from the day of its created_at, and the
+    all-organizations row (organization_id null) from the first creation
+    day. -#}
+{% macro hr_organization_days(days='days') -%}
+    select
+        created.organization_id,
+        {{ days }}.day as metric_date
+    from {{ days }}
+    inner join (
+        select
+            scope.organization_id,
+            min((organizations.created_at at time zone 'UTC')::date) as created_date
+        from {{ ref('stg_hr_organizations') }} as organizations
+        {{ hr_with_all_organizations_row('organizations.organization_id') }}
+        group by scope.organization_id
+    ) as created
+        on created.created_date <= {{ days }}.day
+{%- endmacro %}
+
+
+{#- Join condition of two relations `a` and `b` on the organization scope (an
+    organization, or the all-organizations row where organization_id is null). -#}
+{% macro hr_same_scope(a, b) -%}
+    {{ workspace_key(a ~ '.organization_id') }} = {{ workspace_key(b ~ '.organization_id') }}
+    and {{ a }}.metric_date = {{ b }}.metric_date
+{%- endmacro %}
