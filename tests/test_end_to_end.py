@@ -254,6 +254,8 @@ select c.relname as name, c.relkind as kind, c.relrowsecurity as enabled,
                and a.attname = 'workspace_id' and a.attnum > 0 and not a.attisdropped)
  order by 1
 """
+# The HR pack's published tables: an HR organization is their tenant.
+_ORGANIZATION_SCOPED = _WORKSPACE_SCOPED.replace("'workspace_id'", "'organization_id'")
 
 
 def test_every_published_table_with_a_workspace_has_forced_row_security(built):
@@ -261,7 +263,9 @@ def test_every_published_table_with_a_workspace_has_forced_row_security(built):
     # Every report source is among them: the check covers the published tables.
     assert set(REPORT_SOURCES) <= set(scoped.name)
     assert "data_snapshots" in set(scoped.name)
-    for row in scoped.itertuples():
+    organizations = _query_df(_ORGANIZATION_SCOPED)
+    assert "business_impact_metrics" in set(organizations.name)
+    for row in [*scoped.itertuples(), *organizations.itertuples()]:
         if row.kind == "v":
             assert row.invoker, f"view analytics.{row.name} is not security_invoker"
         else:

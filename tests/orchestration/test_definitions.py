@@ -89,6 +89,7 @@ def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
 
 def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_they_are(graph):
     layers = {"raw", "staging", "intermediate", "aggregates", "marts", "learning", "snapshots"}
+    packs = {"hr"}  # a domain pack: all its layers in one group
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert key.path[0] == node.group_name and len(key.path) == 2, key
@@ -97,7 +98,23 @@ def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_th
             # metadata the table.
             assert node.metadata["table"] == f"analytics.{key.path[1]}", key
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == layers | {"reports"}
+    assert groups == layers | packs | {"reports"}
+
+
+def test_the_hr_pack_is_its_own_group_across_its_layers(graph):
+    def node(name):
+        return graph.get(dg.AssetKey(["hr", name]))
+
+    assert node("stg_hr_activity_logs").metadata["table"] == "staging.stg_hr_activity_logs"
+    assert node("int_hr_organization_versions").metadata["table"] == (
+        "intermediate.int_hr_organization_versions"
+    )
+    published = node("business_impact_metrics")
+    assert published.metadata["table"] == "analytics.business_impact_metrics"
+    assert published.freshness_policy is not None and published.partitions_def is not None
+    parents = {k.to_user_string() for k in published.parent_keys}
+    assert "hr/int_hr_organization_versions" in parents
+    assert "raw/hr_activity_logs" in {k.to_user_string() for k in node("stg_hr_activity_logs").parent_keys}
 
 
 def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):

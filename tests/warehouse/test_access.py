@@ -281,6 +281,33 @@ def test_reader_sees_only_the_workspace_of_its_session(empty_database):
         assert cur.fetchone() == (3,)
 
 
+def test_an_hr_organization_is_the_tenant_of_the_hr_tables(empty_database):
+    # The HR pack's published tables carry organization_id, not workspace_id:
+    # the same reader scope (app.workspace_id) selects an organization's rows;
+    # a table with both columns keeps workspace_id as its tenant column.
+    with warehouse.connect(Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        cur.execute("create table analytics.hr_scoped (organization_id text, n int)")
+        cur.execute("insert into analytics.hr_scoped values ('o1', 1), ('o2', 2), (null, 3)")
+        cur.execute("create table analytics.both_scoped (workspace_id text, organization_id text)")
+        cur.execute("insert into analytics.both_scoped values ('w1', 'o1'), ('w2', 'o2')")
+        warehouse.isolate_workspaces(conn, "analytics.hr_scoped")
+        warehouse.isolate_workspaces(conn, "analytics.both_scoped")
+    with warehouse.connect(Role.READER) as conn, conn.cursor() as cur:
+        cur.execute("select n from analytics.hr_scoped")
+        assert cur.fetchall() == []
+        warehouse.set_workspace_scope(cur, "o2")
+        cur.execute("select n from analytics.hr_scoped")
+        assert cur.fetchall() == [(2,)]
+        cur.execute("select count(*) from analytics.both_scoped")
+        assert cur.fetchone() == (0,)
+        warehouse.set_workspace_scope(cur, "w1")
+        cur.execute("select organization_id from analytics.both_scoped")
+        assert cur.fetchall() == [("o1",)]
+        warehouse.set_workspace_scope(cur, None)
+        cur.execute("select n from analytics.hr_scoped order by n")
+        assert cur.fetchall() == [(1,), (2,), (3,)]
+
+
 def test_dagster_yaml_references_the_secret_instead_of_holding_it(empty_database, monkeypatch):
     url = warehouse.dagster_storage_url().render_as_string(hide_password=False)
     password = warehouse.dagster_storage_url().password
