@@ -33,6 +33,7 @@ ALL_WORKSPACES = "*"
 # tenant of its rows, scoped by the same `app.workspace_id` setting).
 SCOPE_COLUMNS = ("workspace_id", "organization_id")
 SCOPE_COLUMN = SCOPE_COLUMNS[0]
+_SCOPE_ARRAY = ", ".join(f"'{column}'" for column in SCOPE_COLUMNS)
 READER_POLICY = "workspace_scope"
 WRITER_POLICY = "pipeline_writes"
 
@@ -58,7 +59,7 @@ begin
       from pg_class c
      where c.oid = target;
     select scope.name into scope_column
-      from unnest(array[{", ".join(f"'{c}'" for c in SCOPE_COLUMNS)}]) with ordinality as scope (name, rank)
+      from unnest(array[{_SCOPE_ARRAY}]) with ordinality as scope (name, rank)
      where exists (select 1 from pg_attribute
                     where attrelid = target and attname = scope.name
                       and attnum > 0 and not attisdropped)

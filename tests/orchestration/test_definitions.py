@@ -114,7 +114,8 @@ def test_the_hr_pack_is_its_own_group_across_its_layers(graph):
     assert published.freshness_policy is not None and published.partitions_def is not None
     parents = {k.to_user_string() for k in published.parent_keys}
     assert "hr/int_hr_organization_versions" in parents
-    assert "raw/hr_activity_logs" in {k.to_user_string() for k in node("stg_hr_activity_logs").parent_keys}
+    staged = node("stg_hr_activity_logs")
+    assert "raw/hr_activity_logs" in {k.to_user_string() for k in staged.parent_keys}
 
 
 def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):
