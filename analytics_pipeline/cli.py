@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--end-date", type=_date, default=None, help="last day of the data (default 2026-09-30)"
     )
+    gen.add_argument(
+        "--pack",
+        dest="packs",
+        action="append",
+        metavar="PACK",
+        default=None,
+        help="domain pack to include (hr), repeatable; default: every pack; 'none': the core only",
+    )
 
     demo = sub.add_parser("demo", help="start, generate, ingest, materialize everything")
     demo.add_argument("--workspaces", type=_positive, default=3)

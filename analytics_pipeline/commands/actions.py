@@ -140,9 +140,11 @@ def ingest_command(args) -> int:
 
 
 def generate_command(args) -> int:
+    from analytics_pipeline.ingest.contract import PACKS
     from analytics_pipeline.sample_data import generate_sample
 
     options = {} if args.end_date is None else {"end_date": args.end_date}
+    packs = PACKS if args.packs is None else tuple(p for p in args.packs if p != "none")
     summary = generate_sample(
         args.out,
         workspaces=args.workspaces,
@@ -150,13 +152,15 @@ def generate_command(args) -> int:
         days=args.days,
         seed=args.seed,
         bad_rows=args.bad_rows,
+        packs=packs,
         progress=print,
         **options,
     )
+    width = max(map(len, summary.files))
     for source, paths in sorted(summary.files.items()):
         bad = sum(summary.bad_rows.get(source, {}).values())
         print(
-            f"{source:<24} {len(paths):>4} files {summary.rows_written[source]:>10,} rows"
+            f"{source:<{width}} {len(paths):>4} files {summary.rows_written[source]:>10,} rows"
             f" ({bad:,} invalid)"
         )
     print(f"written to {args.out}")

@@ -25,6 +25,7 @@ from analytics_pipeline.commands.build import (  # noqa: F401 (re-exported: the 
     report_moment,
 )
 from analytics_pipeline.dagster_instance import prepare_dagster_home
+from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.sample_data.generator import MANIFEST as SAMPLE_MANIFEST
 from analytics_pipeline.settings import get_settings, record_data_start
@@ -42,6 +43,8 @@ class DemoOptions:
     # The sample's last day; None: the one of the sample already generated
     # here, else yesterday (UTC), so that the partitions are green up to today.
     end_date: dt.date | None = None
+    # Domain packs whose sources the sample includes (docs/contract.md): all of them.
+    packs: tuple[str, ...] = PACKS
 
 
 def sample_end_date(options: DemoOptions, sample_dir: Path) -> dt.date:
@@ -102,6 +105,7 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
         seed=options.seed,
         bad_rows=options.bad_rows,
         end_date=end_date,
+        packs=options.packs,
     )
     files = sum(len(paths) for paths in summary.files.values())
     step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")

@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analytics_pipeline.ingest.accepted_files import check_accepts
 from analytics_pipeline.ingest.contract import SOURCES
-from analytics_pipeline.ingest.readers import UnsupportedFileError, file_format
+from analytics_pipeline.ingest.readers import UnsupportedFileError
 from analytics_pipeline.settings import get_settings
 
 # A file younger than this may still be being written; the sensor waits for it.
@@ -48,12 +49,12 @@ def _in_progress(path: Path) -> bool:
     return path.name.startswith(".") or path.suffix in (".tmp", ".part")
 
 
-def _unsupported(path: Path) -> str | None:
+def _unsupported(source: str, path: Path) -> str | None:
     """Why a file in a source folder cannot be ingested, or None."""
     if path.is_dir():
         return "a folder inside a source folder; only files directly in it are read"
     try:
-        file_format(path)
+        check_accepts(SOURCES[source], path)
     except UnsupportedFileError as exc:
         return str(exc)
     return None
@@ -74,7 +75,7 @@ def landed_files(source: str, settled_only: bool = False) -> list[Path]:
         for path in sorted(folder.iterdir())
         if not _in_progress(path)
         and path.is_file()
-        and _unsupported(path) is None
+        and _unsupported(source, path) is None
         and not (settled_only and now - path.stat().st_mtime < SETTLE_SECONDS)
     ]
 
@@ -103,7 +104,7 @@ def scan_landing(now: float) -> LandingScan:
         for path in sorted(entry.iterdir()):
             if _in_progress(path):
                 continue
-            reason = _unsupported(path)
+            reason = _unsupported(entry.name, path)
             if reason:
                 scan.ignored.append(Ignored(path, reason))
                 continue

@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 from psycopg2.extensions import connection
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.ingest.accepted_files import check_accepts
 from analytics_pipeline.ingest.contract import Source, get_source
 from analytics_pipeline.ingest.readers import Chunk, file_format, read_chunks
 from analytics_pipeline.ingest.schema import (
@@ -104,8 +105,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_file(path: Path) -> None:
-    file_format(path)
+def _check_file(source: Source, path: Path) -> None:
+    check_accepts(source, path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
 
@@ -126,7 +127,7 @@ def ingest_files(
     paths = [Path(p) for p in paths]
     if on_failure is None:
         for path in paths:
-            _check_file(path)  # reject unsupported names before loading anything
+            _check_file(source, path)  # reject unsupported names before loading anything
     results = []
     # Millions of short-lived dicts make the cyclic GC rescan the heap over and
     # over (3x slower); the loader creates no reference cycles worth collecting.
@@ -141,7 +142,7 @@ def ingest_files(
             for path in paths:
                 try:
                     if on_failure is not None:
-                        _check_file(path)
+                        _check_file(source, path)
                     result = _ingest_one(conn, source, path)
                     conn.commit()
                 except Exception as exc:
@@ -196,7 +197,7 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
     # At most one chunk is in flight, which bounds memory.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as copier:
         in_flight: list[Future] = []
-        for chunk in read_chunks(path):
+        for chunk in read_chunks(path, mongo=source.mongo):
             tables, loaded, quarantined = _prepare_chunk(source, chunk, lineage)
             rows_read += chunk.rows_read
             rows_loaded += loaded

@@ -1,5 +1,7 @@
-"""Read contract files (JSON lines, CSV, Parquet; gzip for the text formats)
-into chunks of records, keeping each row's line number and verbatim text.
+"""Read contract files (JSON lines, CSV, Parquet, MongoDB exports; gzip for the
+text formats) into chunks of records, keeping each row's line number and
+verbatim text. MongoDB exports are read by mongo_export.py, through the
+source's mapping.
 
 Structural problems (invalid JSON, JSON that is not an object, CSV rows with
 the wrong field count or broken quoting, undecodable bytes) become rejects
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import orjson
 
+from analytics_pipeline.ingest.contract_types import MongoMapping
+
 CHUNK_ROWS = 100_000
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -30,8 +34,9 @@ FORMATS = {
     ".ndjson": "jsonl",
     ".csv": "csv",
     ".parquet": "parquet",
+    ".json": "mongoexport",
 }
-_TEXT_FORMATS = ("jsonl", "csv")
+_TEXT_FORMATS = ("jsonl", "csv", "mongoexport")
 
 
 class UnsupportedFileError(ValueError):
@@ -79,21 +84,31 @@ def file_format(path: Path) -> tuple[str, bool]:
         suffixes = suffixes[:-1]
     fmt = FORMATS.get(suffixes[-1]) if suffixes else None
     if fmt is None or (gzipped and fmt not in _TEXT_FORMATS):
-        accepted = ".jsonl, .ndjson, .csv (optionally .gz) or .parquet"
+        accepted = ".jsonl, .ndjson, .csv or .json (a MongoDB export), optionally .gz, or .parquet"
         raise UnsupportedFileError(f"{path.name}: unsupported file type; expected {accepted}")
     return fmt, gzipped
 
 
-def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+def read_chunks(
+    path: Path, chunk_rows: int = CHUNK_ROWS, mongo: MongoMapping | None = None
+) -> Iterator[Chunk]:
+    """Chunks of a file; a MongoDB export needs its source's `mongo` mapping."""
     fmt, gzipped = file_format(path)
     if fmt == "parquet":
         yield from _parquet_chunks(path, chunk_rows)
         return
+    if fmt == "mongoexport" and mongo is None:
+        raise UnsupportedFileError(f"{path.name}: a MongoDB export needs a source's mapping")
     opener = gzip.open if gzipped else open
     with opener(path, "rb") as handle:
         _skip_bom(handle)
         if fmt == "jsonl":
             yield from _jsonl_chunks(handle, chunk_rows)
+        elif fmt == "mongoexport":
+            # Imported here: mongo_export builds on this module's Chunk and Reject.
+            from analytics_pipeline.ingest.mongo_export import mongo_chunks
+
+            yield from mongo_chunks(handle, mongo, chunk_rows)
         else:
             yield from _csv_chunks(handle, chunk_rows)
 

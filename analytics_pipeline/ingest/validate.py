@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import numpy as np
 import orjson
@@ -25,6 +26,7 @@ from analytics_pipeline.ingest.contract import (
     MIN_YEAR,
     Column,
     JsonKey,
+    RangeWhen,
     Source,
 )
 
@@ -52,7 +54,9 @@ class Validated:
 
 
 def _show(value) -> str:
-    text = value if isinstance(value, str) else repr(value)
+    text = (
+        value if isinstance(value, str) else str(value) if type(value) is Decimal else repr(value)
+    )
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -81,7 +85,23 @@ def validate(source: Source, records: list[dict], *, json_as_text: bool) -> Vali
     for rule in source.order_rules:
         later, earlier = arrays[rule.later], arrays[rule.earlier]
         _flag(errors, pc.less(later, earlier), f"rule {rule.later} >= {rule.earlier}: broken")
+    for rule in source.range_rules:
+        _check_range_when(rule, arrays, errors)
     return Validated(arrays, errors.by_row)
+
+
+def _check_range_when(rule: RangeWhen, arrays: dict[str, pa.Array], errors: _Errors) -> None:
+    """A bound that applies on the rows where another column has a given value."""
+    values = arrays[rule.column]
+    if pa.types.is_string(values.type):  # numeric columns keep their text
+        values = pc.cast(values, pa.float64())
+    applies = pc.equal(arrays[rule.when_column], rule.when_value)
+    outside = pc.or_(pc.less(values, rule.minimum), pc.greater(values, rule.maximum))
+    _flag(
+        errors,
+        pc.and_(applies, outside),
+        lambda row: f"column {rule.column}: value {values[row].as_py():g} is outside {rule.rule}",
+    )
 
 
 _NULL_REASON = "required value is null"
@@ -189,6 +209,8 @@ def _check_int(column: Column, values: list, errors: _Errors) -> pa.Array:
             type(value) is str and _INTEGER.match(value)
         ):
             number = int(value)
+        elif type(value) is Decimal and value.is_finite() and value == value.to_integral_value():
+            number = int(value)  # MongoDB $numberDouble / $numberDecimal
         if number is None or not _BIGINT_MIN <= number <= _BIGINT_MAX:
             errors.add(
                 row, f"column {column.name}: value {_show(value)} does not parse as an integer"
@@ -212,7 +234,7 @@ def _check_numeric(column: Column, values: list, errors: _Errors) -> pa.Array:
             text = repr(value)
         elif type(value) is str and _NUMERIC.match(value):
             text = value.strip()
-        elif value.__class__.__name__ == "Decimal" and value.is_finite():
+        elif type(value) is Decimal and value.is_finite():
             text = str(value)
         if text is None:
             errors.add(
@@ -292,22 +314,32 @@ def _timestamp_problem(column: Column, value: str) -> str:
     return f"column {column.name}: value {_show(value)} does not parse as an ISO 8601 timestamp"
 
 
-_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_KINDS = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+}
+_EMPTY_JSON = {"object": b"{}", "array": b"[]"}
 
 
 def _check_json(column: Column, values: list, errors: _Errors, as_text: bool) -> pa.Array:
-    """JSON objects only (given as text when `as_text`); absent means {}."""
-    keys = frozenset(key.name for key in column.json_keys)
+    """A JSON object, or an array of objects for `json_kind` "array" (given as
+    text when `as_text`); absent means {} (or [])."""
+    kind = column.json_kind
+    want = dict if kind == "object" else list
     dumps = orjson.dumps
-    out: list = [b"{}"] * len(values)
+    out: list = [_EMPTY_JSON[kind]] * len(values)
     for row, value in enumerate(values):
-        if not value and (value is None or type(value) is dict):
-            continue  # absent or empty: "{}"
+        if not value and (value is None or type(value) is want):
+            continue  # absent or empty: "{}" / "[]"
         if type(value) is str and not as_text:
             errors.add(
                 row,
-                f"column {column.name}: value {_show(value)} is a JSON string, not an object "
-                "(JSON lines carry the object itself; only CSV and Parquet cells hold JSON text)",
+                f"column {column.name}: value {_show(value)} is a JSON string, not an {kind} "
+                f"(JSON lines carry the {kind} itself; only CSV and Parquet cells hold JSON text)",
             )
             out[row] = None
             continue
@@ -318,21 +350,24 @@ def _check_json(column: Column, values: list, errors: _Errors, as_text: bool) ->
                 errors.add(row, f"column {column.name}: value {_show(value)} is not valid JSON")
                 out[row] = None
                 continue
-        if type(value) is not dict:
-            kind = _JSON_KINDS.get(type(value), type(value).__name__)
-            errors.add(row, f"column {column.name}: value is a JSON {kind}, not an object")
+        if type(value) is not want:
+            found = _JSON_KINDS.get(type(value), type(value).__name__)
+            errors.add(row, f"column {column.name}: value is a JSON {found}, not an {kind}")
             out[row] = None
             continue
-        if keys and not keys.isdisjoint(value):
-            problem = _json_key_problem(column, value)
-            if problem:
-                errors.add(row, problem)
-                out[row] = None
-                continue
+        problem = (
+            _json_key_problem(column.json_keys, value)
+            if kind == "object"
+            else _json_elements_problem(column.json_keys, value)
+        )
+        if problem:
+            errors.add(row, f"column {column.name}: {problem}")
+            out[row] = None
+            continue
         try:
             out[row] = dumps(value)
-        except TypeError:  # Parquet structs may hold dates and decimals
-            out[row] = json.dumps(value, default=str).encode()
+        except TypeError:  # Parquet structs may hold dates; MongoDB exports decimals
+            out[row] = json.dumps(value, default=_json_number_or_text).encode()
     array = pa.array(out, type=pa.binary()).cast(pa.string())
     bad = pc.or_(
         pc.greater(pc.utf8_length(array), MAX_TEXT_LENGTH), pc.match_substring(array, "\\u0000")
@@ -348,25 +383,57 @@ def _check_json(column: Column, values: list, errors: _Errors, as_text: bool) ->
     return array
 
 
-def _json_key_problem(column: Column, obj: dict) -> str | None:
-    for key in column.json_keys:
-        if key.name not in obj:
+def _json_number_or_text(value):
+    if type(value) is Decimal:
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+def _json_elements_problem(keys: tuple[JsonKey, ...], elements: list) -> str | None:
+    """What is wrong with the first bad element of a json array column, if any."""
+    for number, element in enumerate(elements, start=1):
+        if type(element) is not dict:
+            found = _JSON_KINDS.get(type(element), type(element).__name__)
+            return f"element {number} is a JSON {found}, not an object"
+        problem = _json_key_problem(keys, element)
+        if problem:
+            return f"element {number}: {problem}"
+    return None
+
+
+def _json_key_problem(keys: tuple[JsonKey, ...], obj: dict) -> str | None:
+    for key in keys:
+        value = obj.get(key.name)
+        if value is None:
+            if key.required:
+                state = "null" if key.name in obj else "missing"
+                return f"key {key.name} is {state} (required)"
             continue
-        value = obj[key.name]
-        if value is not None and not _json_key_ok(key, value):
-            rule = key.type + (f" >= {key.minimum:g}" if key.minimum is not None else "")
-            return f"column {column.name}: key {key.name} = {_show(value)} is not a {rule}"
+        if not _json_key_ok(key, value):
+            return f"key {key.name} = {_show(value)} is not {key.rule}"
     return None
 
 
 def _json_key_ok(key: JsonKey, value) -> bool:
     if key.type == "text":
-        return type(value) is str
+        return type(value) is str and (key.enum is None or value in key.enum)
     if key.type == "bool":
         return type(value) is bool
+    if key.type == "ts":
+        return type(value) is str and _iso_timestamp(value)
+    if type(value) is Decimal:
+        value = float(value)
     if type(value) not in (int, float) or not math.isfinite(value):
         return False
     return key.minimum is None or value >= key.minimum
+
+
+def _iso_timestamp(text: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return MIN_YEAR <= moment.year <= MAX_YEAR
 
 
 _CHECKERS = {

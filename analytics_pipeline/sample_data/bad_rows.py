@@ -10,6 +10,7 @@ import orjson
 
 from analytics_pipeline.ingest.contract import MAX_TEXT_LENGTH, Column, Source
 
+from .mongo_files import RawJson
 from .writers import Payload, RawLine, csv_line
 
 # Kinds, in manifest order. Each names one quarantine rule of CONTRACT.md.
@@ -31,6 +32,12 @@ KINDS = (
     "metadata_duration_ms",  # metadata.duration_ms negative or not a number
     "csv_field_count",
     "csv_unparseable",
+    # Rules of the domain packs (no core source has them: the core's rows stay as they were).
+    "json_not_array",  # a json array column holding something else
+    "json_array_element",  # an element of a json array column breaking its key rules
+    "range_when",  # a bound that depends on another column (NPS 0..10, CSAT 1..5)
+    "extended_json",  # malformed MongoDB Extended JSON in a mapped field
+    "non_finite",  # {"$numberDouble": "Infinity"} and the like in a number column
 )
 ANYWHERE, LAST_LINE, TEXT_TIMESTAMPS = "any", "last", "text_ts"
 
@@ -44,15 +51,25 @@ _PAST = ("1969-12-31T23:59:59Z", "1900-01-01T00:00:00Z")
 _FUTURE = ("2101-01-01T00:00:00Z", "2250-06-15T12:00:00+00:00")
 _NOT_OBJECTS = ([1, 2], "not an object", 42)
 _BAD_DURATIONS = (-35, "slow", -0.5)
+_NOT_ARRAYS = ({"message_id": "m1"}, "not an array", 42)
+_MALFORMED = (
+    {"$oid": "xyz"},
+    {"$uuid": "not-a-uuid"},
+    {"$binary": {"base64": "AAAA", "subType": "04"}},
+)
+_NON_FINITE = ("Infinity", "-Infinity", "NaN")
+_JSON_LINE_KINDS = ("jsonl", "mongo_lines", "mongo_array")
 
 
 def applicable_kinds(source: Source, file_kind: str) -> list[str]:
     """Kinds of bad rows that can occur in `source` written as `file_kind`
-    (jsonl, csv or parquet)."""
+    (jsonl, csv, parquet, mongo_lines or mongo_array)."""
     cols = source.columns
     types = {c.type for c in cols}
+    mongo = file_kind.startswith("mongo")
+    arrays = [c for c in cols if c.type == "json" and c.json_kind == "array"]
     present = {
-        "required_missing": file_kind == "jsonl",
+        "required_missing": file_kind in _JSON_LINE_KINDS,
         "required_null": any(c.required for c in cols),
         "type_int": "int" in types,
         "type_numeric": "numeric" in types,
@@ -62,13 +79,18 @@ def applicable_kinds(source: Source, file_kind: str) -> list[str]:
         "enum": any(c.enum for c in cols),
         "bound": any(c.minimum is not None or c.maximum is not None for c in cols),
         "order": bool(source.order_rules),
-        "invalid_json": file_kind == "jsonl",
-        "not_object": file_kind == "jsonl",
+        "invalid_json": file_kind in ("jsonl", "mongo_lines"),  # an array would end there
+        "not_object": file_kind in _JSON_LINE_KINDS,
         "text_too_long": "text" in types,
-        "json_not_object": "json" in types,
+        "json_not_object": any(c.type == "json" and c.json_kind == "object" for c in cols),
         "metadata_duration_ms": "metadata" in source.column_names,
         "csv_field_count": file_kind == "csv",
         "csv_unparseable": file_kind == "csv",
+        "json_not_array": bool(arrays),
+        "json_array_element": any(c.json_keys for c in arrays),
+        "range_when": bool(source.range_rules),
+        "extended_json": mongo,
+        "non_finite": mongo and bool(types & {"int", "numeric"}),
     }
     return [k for k in KINDS if present[k]]
 
@@ -125,6 +147,27 @@ def _broken_bound(column: Column, n: int) -> int | float:
     return int(value) if column.type == "int" else float(value)
 
 
+def _with_bad_element(column: Column, elements, n: int) -> list:
+    """The array with one more element that breaks a rule of its keys (or is no object)."""
+    elements = list(elements) if isinstance(elements, list) else []
+    good = {
+        key.name: key.enum[0] if key.enum else _GOOD_KEY_VALUES[key.type]
+        for key in column.json_keys
+        if key.required
+    }
+    enum_key = next((key for key in column.json_keys if key.enum), None)
+    number_key = next((key for key in column.json_keys if key.minimum is not None), None)
+    options = [7]
+    if enum_key is not None:
+        options.append({**good, enum_key.name: "BOGUS"})
+    if number_key is not None:
+        options.append({**good, number_key.name: number_key.minimum - 5})
+    return [*elements, options[n % len(options)]]
+
+
+_GOOD_KEY_VALUES = {"text": "x", "number": 1, "bool": True, "ts": "2026-01-01T00:00:00Z"}
+
+
 def make_bad_row(
     kind: str, source: Source, template: dict[str, Any], n: int, key: str, file_kind: str
 ) -> tuple[Payload, str]:
@@ -159,7 +202,14 @@ def make_bad_row(
         col = _pick([c for c in cols if c.minimum is not None or c.maximum is not None], n)
         row[col.name] = _broken_bound(col, n)
     elif kind == "order":
-        rule = source.order_rules[n % len(source.order_rules)]
+        rules = source.order_rules
+        rotated = [rules[(n + i) % len(rules)] for i in range(len(rules))]
+        # A rule whose earlier column the template has; else give it one.
+        rule = next((r for r in rotated if row.get(r.earlier) is not None), rotated[0])
+        if row.get(rule.earlier) is None:
+            row[rule.earlier] = next(
+                row[c.name] for c in cols if c.type == "ts" and c.required and row.get(c.name)
+            )
         row[rule.later] = _shift(row[rule.earlier], -90.0)
     elif kind == "invalid_json":
         text = orjson.dumps(row).decode()
@@ -172,8 +222,26 @@ def make_bad_row(
         col = _pick([c for c in text_cols if c.name != source.key[0]] or text_cols, n)
         row[col.name] = ("lorem ipsum " * 900)[: MAX_TEXT_LENGTH + 1 + n]
     elif kind == "json_not_object":
-        col = _pick([c for c in cols if c.type == "json"], n)
+        col = _pick([c for c in cols if c.type == "json" and c.json_kind == "object"], n)
         row[col.name] = _NOT_OBJECTS[n % len(_NOT_OBJECTS)]
+    elif kind == "json_not_array":
+        col = _pick([c for c in cols if c.type == "json" and c.json_kind == "array"], n)
+        row[col.name] = _NOT_ARRAYS[n % len(_NOT_ARRAYS)]
+    elif kind == "json_array_element":
+        col = _pick([c for c in cols if c.json_kind == "array" and c.json_keys], n)
+        row[col.name] = _with_bad_element(col, row.get(col.name), n)
+    elif kind == "range_when":
+        rule = source.range_rules[n % len(source.range_rules)]
+        row[rule.when_column] = rule.when_value
+        value = rule.maximum + 1 if n % 2 == 0 else rule.minimum - 1
+        row[rule.column] = int(value) if source.column(rule.column).type == "int" else value
+    elif kind == "extended_json":
+        text_cols = [c for c in cols if c.type == "text" and not c.enum and c.name != source.key[0]]
+        col = _pick(text_cols, n)
+        row[col.name] = RawJson(_MALFORMED[n % len(_MALFORMED)])
+    elif kind == "non_finite":
+        col = _pick([c for c in cols if c.type in ("int", "numeric")], n)
+        row[col.name] = RawJson({"$numberDouble": _NON_FINITE[n % len(_NON_FINITE)]})
     elif kind == "metadata_duration_ms":
         row["event_type"] = "api_call"
         row["metadata"] = {

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from analytics_pipeline.ingest.contract import SOURCES
+from analytics_pipeline.ingest.contract import PACKS, SOURCES, pack_sources
 
 from .accounts import user_versions, workspace_versions
 from .activity import AGENT_RUN, simulate_activity
@@ -17,8 +17,11 @@ from .agents import agent_versions, build_agents, simulate_runs
 from .bad_rows import LAST_LINE, TEXT_TIMESTAMPS, allocate, applicable_kinds, make_bad_row
 from .curriculum import build_curriculum, material_versions, relationship_rows, topic_versions
 from .delivery import EventRows, RowBatch, schedule_events
+from .hr import STAGES as HR_STAGES
+from .hr import simulate_hr
 from .layout import file_format, file_path, updates_label
 from .learning import simulate_learning
+from .mongo_files import mongo_bytes
 from .period import Period, day_label
 from .population import build_population
 from .summary import GenerationSummary
@@ -30,9 +33,18 @@ _STAGES = (
     "population", "accounts", "curriculum", "agents", "activity", "activity_rows", "runs",
     "learning", "delivery", "bad_rows",
 )  # fmt: skip
+# The packs' streams come after the core's, all spawned whichever packs are asked
+# for: the core's streams (and bytes) do not depend on the packs.
+_PACK_STAGES = {"hr": (*HR_STAGES, "hr_delivery", "hr_bad_rows")}
+_ALL_STAGES = _STAGES + tuple(stage for pack in PACKS for stage in _PACK_STAGES[pack])
 
 
-def _validate(workspaces: int, users: int, days: int, bad_rows: float) -> None:
+def _validate(
+    workspaces: int, users: int, days: int, bad_rows: float, packs: Sequence[str]
+) -> None:
+    unknown = [pack for pack in packs if pack not in PACKS]
+    if unknown:
+        raise ValueError(f"unknown pack {unknown[0]!r}; packs are: {', '.join(PACKS)}")
     if workspaces < 1:
         raise ValueError("workspaces must be at least 1")
     if users < 2 * workspaces:
@@ -89,7 +101,9 @@ def _write_source(out_dir: Path, source: str, batch: RowBatch) -> list[Path]:
     paths = []
     for label, payloads in batch.by_file().items():
         fmt = file_format(source, label)
-        if fmt.kind == "jsonl":
+        if fmt.mongo:
+            data = mongo_bytes(SOURCES[source], payloads, fmt.canonical, fmt.kind == "mongo_array")
+        elif fmt.kind == "jsonl":
             data = jsonl_bytes(payloads)
         elif fmt.kind == "csv":
             data = csv_bytes(columns, payloads)
@@ -108,19 +122,25 @@ def generate_sample(
     seed: int = 7,
     bad_rows: float = 0.0,
     end_date: date = date(2026, 9, 30),
+    packs: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
-    """Write every raw source of `days` days ending `end_date` under `out_dir/<source>/`,
-    plus `out_dir/_manifest.json`. Same arguments, same bytes. `bad_rows` is the fraction
+    """Write every core raw source, and those of the domain `packs` (e.g. "hr"), of
+    `days` days ending `end_date` under `out_dir/<source>/`, plus
+    `out_dir/_manifest.json`. Same arguments, same bytes. `bad_rows` is the fraction
     of invalid rows added per source (at least one of each applicable kind when > 0)."""
-    _validate(workspaces, users, days, bad_rows)
+    _validate(workspaces, users, days, bad_rows, packs)
+    packs = tuple(pack for pack in PACKS if pack in packs)  # contract order, no repeats
     say = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     period = Period.ending(end_date, days)
     rngs = dict(
         zip(
-            _STAGES,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STAGES))),
+            _ALL_STAGES,
+            (
+                np.random.default_rng(s)
+                for s in np.random.SeedSequence(seed).spawn(len(_ALL_STAGES))
+            ),
             strict=True,
         )
     )
@@ -168,17 +188,28 @@ def generate_sample(
             "bad_rows": bad_rows,
             "start_date": day_label(period.start_day),
             "end_date": end_date.isoformat(),
+            "packs": list(packs),
         },
     )
     for source, rows in events.items():
         batches[source], stats = schedule_events(rngs["delivery"], rows, period)
         summary.late_rows[source] = stats.late
         summary.duplicate_rows[source] = stats.duplicates
+    if "hr" in packs:
+        hr = simulate_hr(rngs, workspaces, users, period)
+        batches.update(hr.batches)
+        for source, rows in hr.events.items():
+            batches[source], stats = schedule_events(rngs["hr_delivery"], rows, period)
+            summary.late_rows[source] = stats.late
+            summary.duplicate_rows[source] = stats.duplicates
+        say(f"hr: {len(batches['hr_organizations'])} organization versions")
 
-    for source in SOURCES:
+    for source in pack_sources(None) + tuple(s for pack in packs for s in pack_sources(pack)):
         batch = batches[source]
+        pack = SOURCES[source].pack
+        rng = rngs["bad_rows" if pack is None else f"{pack}_bad_rows"]
         summary.bad_rows[source] = (
-            _add_bad_rows(rngs["bad_rows"], source, batch, bad_rows, period) if bad_rows else {}
+            _add_bad_rows(rng, source, batch, bad_rows, period) if bad_rows else {}
         )
         summary.files[source] = _write_source(out_dir, source, batch)
         summary.rows_written[source] = len(batch)

@@ -8,12 +8,18 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class FileFormat:
-    """How one file is written: `kind` is jsonl, csv or parquet."""
+    """How one file is written: `kind` is jsonl, csv, parquet, mongo_lines (a
+    mongoexport file, one document a line) or mongo_array (--jsonArray)."""
 
     kind: str
     suffix: str
     gzip: bool = False
     typed_ts: bool = False  # Parquet only: timestamp columns typed instead of ISO strings
+    canonical: bool = False  # MongoDB exports: canonical (else relaxed) Extended JSON
+
+    @property
+    def mongo(self) -> bool:
+        return self.kind.startswith("mongo")
 
 
 JSONL = FileFormat("jsonl", ".jsonl")
@@ -23,11 +29,15 @@ CSV = FileFormat("csv", ".csv")
 CSV_GZ = FileFormat("csv", ".csv.gz", gzip=True)
 PARQUET_TYPED = FileFormat("parquet", ".parquet", typed_ts=True)
 PARQUET_TEXT = FileFormat("parquet", ".parquet")
+MONGO_CANONICAL = FileFormat("mongo_lines", ".json", canonical=True)
+MONGO_RELAXED_GZ = FileFormat("mongo_lines", ".json.gz", gzip=True)
+MONGO_ARRAY = FileFormat("mongo_array", ".json")
 
 INITIAL = "initial"
 
 # Every reader is exercised: plain and gzipped JSON lines, .ndjson, CSV (plain and
-# gzipped), Parquet with typed and with text timestamps.
+# gzipped), Parquet with typed and with text timestamps, MongoDB exports canonical
+# and relaxed (gzipped), one document a line and --jsonArray.
 _FORMATS: dict[str, tuple[FileFormat, FileFormat]] = {
     # source: (format of the initial file, format of the other files)
     "workspaces": (JSONL, JSONL),
@@ -41,6 +51,19 @@ _FORMATS: dict[str, tuple[FileFormat, FileFormat]] = {
     "question_attempts": (JSONL, JSONL),
     "material_interactions": (JSONL, JSONL),
     "materials": (CSV, CSV_GZ),
+    # The HR pack: the seed's PostgreSQL tables, then its MongoDB collections.
+    "hr_organizations": (JSONL, JSONL),
+    "hr_departments": (CSV, CSV),
+    "hr_branches": (CSV, CSV_GZ),
+    "hr_employees": (JSONL, JSONL_GZ),
+    "hr_users": (PARQUET_TYPED, PARQUET_TEXT),
+    "hr_report_generations": (JSONL_GZ, JSONL_GZ),
+    "hr_notification_deliveries": (CSV, CSV),
+    "hr_survey_responses": (NDJSON, NDJSON),
+    "hr_report_access_logs": (MONGO_CANONICAL, MONGO_CANONICAL),
+    "hr_chat_sessions": (MONGO_RELAXED_GZ, MONGO_RELAXED_GZ),
+    "hr_dashboard_interactions": (MONGO_ARRAY, MONGO_ARRAY),
+    "hr_activity_logs": (MONGO_CANONICAL, MONGO_CANONICAL),
 }
 
 

@@ -1,4 +1,5 @@
 """docs/contract.md describes the contract the code enforces: its source tables
+(under `## Sources` for the core, under `## <...> pack` for each domain pack)
 list exactly the sources and columns of `contract.py`, each with its type and
 required flag, in the same order."""
 
@@ -18,13 +19,17 @@ def _cells(line: str) -> list[str]:
 
 
 def documented_sources(markdown: str) -> dict[str, list[tuple[str, str, bool]]]:
-    """{source: [(column, type, required)]} from the tables under `## Sources`,
-    one `### <source>` heading and table each."""
+    """{source: [(column, type, required)]} from the tables under `## Sources`
+    and the `## ... pack` sections, one `### <source>` heading and table each."""
     sources: dict[str, list[tuple[str, str, bool]]] = {}
-    section = markdown.split("\n## Sources\n", 1)[1].split("\n## ", 1)[0]
+    sections = [
+        part.split("\n", 1)[1] if "\n" in part else ""
+        for part in markdown.split("\n## ")[1:]
+        if part.startswith("Sources\n") or part.split("\n", 1)[0].endswith(" pack")
+    ]
     current: list[tuple[str, str, bool]] | None = None
     header: list[str] | None = None
-    for line in section.splitlines():
+    for line in "\n".join(sections).splitlines():
         if line.startswith("### "):
             name = line[4:].split()[0]
             assert name not in sources, f"{name} documented twice"

@@ -18,6 +18,7 @@ import dagster as dg
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.ingest.assets import raw_assets
+from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.landing import landing_folder
 from analytics_pipeline.ingest.landing_plan import MAX_ATTEMPTS
 from analytics_pipeline.ingest.loader import file_sha256
@@ -262,7 +263,8 @@ def test_unknown_folders_and_unsupported_files_are_logged_once(
 ):
     folder = _agents_folder(tmp_path, monkeypatch)
     (folder.parent / "agent").mkdir()  # a typo of a source name
-    (folder / "agents.json").write_text("[]")  # not a contract format
+    (folder / "agents.json").write_text("[]")  # a MongoDB export, which agents does not map
+    (folder / "agents.xml").write_text("")  # not a contract format
     (folder / ".hidden.jsonl").write_text("")  # the writer protocol: silent
     (folder / "agents.csv.tmp").write_text("")
 
@@ -270,11 +272,12 @@ def test_unknown_folders_and_unsupported_files_are_logged_once(
     assert result.run_requests == []
     assert sorted(log) == [
         "WARNING ignoring agent: not a source folder: files go into landing/<source>/ where "
-        "<source> is one of agent_runs, agents, material_interactions, materials, "
-        "question_attempts, study_events, topic_relationships, topics, user_activity, users, "
-        "workspaces",
-        "WARNING ignoring agents/agents.json: agents.json: unsupported file type; expected "
-        ".jsonl, .ndjson, .csv (optionally .gz) or .parquet",
+        f"<source> is one of {', '.join(sorted(SOURCES))}",
+        "WARNING ignoring agents/agents.json: agents.json: agents does not accept MongoDB "
+        "exports (.json); the sources that do: hr_report_access_logs, hr_chat_sessions, "
+        "hr_dashboard_interactions, hr_activity_logs",
+        "WARNING ignoring agents/agents.xml: agents.xml: unsupported file type; expected "
+        ".jsonl, .ndjson, .csv or .json (a MongoDB export), optionally .gz, or .parquet",
     ]
     again, log = _tick(dg.DagsterInstance.ephemeral(), result.cursor)
     assert log == []

@@ -2,23 +2,29 @@
 
 Written from CONTRACT.md and contract.py only (not from the generator), so the tests can
 check that valid rows conform and that every injected bad row breaks exactly one rule.
+MongoDB exports are turned into records by the ingest's own document mapping (its
+Extended JSON conversion is tested on its own in tests/ingest/test_extended_json.py).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
+import json
 import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
 
-from analytics_pipeline.ingest.contract import MAX_TEXT_LENGTH, SOURCES, Source
+from analytics_pipeline.ingest.contract import MAX_TEXT_LENGTH, SOURCES, Column, Source
+from analytics_pipeline.ingest.extended_json import ExtendedJsonError
+from analytics_pipeline.ingest.mongo_export import document_record
 
 _INT = re.compile(r"[+-]?\d+")
 _NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -31,9 +37,39 @@ def read_text(path: Path) -> str:
     return data.decode()
 
 
-def records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line or row number, parsed record or a reason string for unreadable lines)."""
+def _mongo_records(source: Source, text: str) -> Iterator[tuple[int, Any]]:
+    """(line or element number, record or reason) of a mongoexport file."""
+    if text.lstrip().startswith("["):
+        items = [(i, value) for i, value in enumerate(json.loads(text), start=1)]
+    else:
+        items = []
+        for i, line in enumerate(text.split("\n")[:-1], start=1):
+            try:
+                items.append((i, orjson.loads(line)))
+            except orjson.JSONDecodeError:
+                items.append((i, _INVALID))
+    for i, value in items:
+        if value is _INVALID:
+            yield i, "invalid_json"
+        elif not isinstance(value, dict):
+            yield i, "not_object"
+        else:
+            try:
+                yield i, document_record(source.mongo, value)
+            except ExtendedJsonError:
+                yield i, "extended_json"
+
+
+_INVALID = object()
+
+
+def records(path: Path, source: Source | None = None) -> Iterator[tuple[int, Any]]:
+    """(line or row number, parsed record or a reason string for unreadable lines).
+    MongoDB exports (`.json`) need their `source`."""
     name = path.name.removesuffix(".gz")
+    if name.endswith(".json"):
+        yield from _mongo_records(source, read_text(path))
+        return
     if name.endswith(".parquet"):
         for i, row in enumerate(pq.read_table(path).to_pylist(), start=1):
             yield i, row
@@ -76,6 +112,10 @@ def _ts(value: Any) -> datetime | None:
 
 
 def _number(value: Any, textual: bool, integer: bool) -> float | None:
+    if isinstance(value, Decimal):  # MongoDB $numberDouble / $numberDecimal
+        if not value.is_finite() or (integer and value != value.to_integral_value()):
+            return None
+        return float(value)
     if textual and isinstance(value, str):
         pattern = _INT if integer else _NUMERIC
         return float(value) if pattern.fullmatch(value) else None
@@ -117,6 +157,9 @@ def violations(source: Source, row: dict[str, Any], textual: bool) -> list[str]:
             parsed[col.name] = value
         elif col.type in ("int", "numeric"):
             number = _number(value, textual, col.type == "int")
+            if isinstance(value, Decimal) and not value.is_finite():
+                reasons.append("non_finite")
+                continue
             if number is None:
                 reasons.append(f"type_{col.type}")
                 continue
@@ -135,6 +178,13 @@ def violations(source: Source, row: dict[str, Any], textual: bool) -> list[str]:
                 reasons.append("ts_out_of_range")
                 continue
             parsed[col.name] = stamp
+        elif col.type == "json" and col.json_kind == "array":
+            if textual and isinstance(value, str):
+                value = orjson.loads(value)
+            if not isinstance(value, list):
+                reasons.append("json_not_array")
+            elif any(not _element_ok(col, element) for element in value):
+                reasons.append("json_array_element")
         elif col.type == "json":
             if not isinstance(value, dict):
                 reasons.append("json_not_object")
@@ -150,6 +200,11 @@ def violations(source: Source, row: dict[str, Any], textual: bool) -> list[str]:
         later, earlier = parsed.get(rule.later), parsed.get(rule.earlier)
         if later is not None and earlier is not None and later < earlier:
             reasons.append("order")
+    for rule in source.range_rules:
+        number = parsed.get(rule.column)
+        applies = parsed.get(rule.when_column) == rule.when_value and number is not None
+        if applies and not rule.minimum <= number <= rule.maximum:
+            reasons.append("range_when")
     metadata = parsed.get("metadata")
     if isinstance(metadata, dict) and "duration_ms" in metadata:
         duration = metadata["duration_ms"]
@@ -158,11 +213,31 @@ def violations(source: Source, row: dict[str, Any], textual: bool) -> list[str]:
     return reasons
 
 
+def _element_ok(column: Column, element: Any) -> bool:
+    """An element of a json array column: an object whose keys keep their rules."""
+    if not isinstance(element, dict):
+        return False
+    return all(_key_ok(key, element.get(key.name)) for key in column.json_keys)
+
+
+def _key_ok(key, value: Any) -> bool:
+    if value is None:
+        return not key.required
+    if key.type == "text":
+        return isinstance(value, str) and (key.enum is None or value in key.enum)
+    if key.type == "number":
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and (key.minimum is None or value >= key.minimum)
+    if key.type == "ts":
+        return _ts(value) is not None
+    return isinstance(value, bool)
+
+
 def classify(source_name: str, path: Path) -> Iterator[tuple[int, Any, list[str]]]:
     """(line, record, reasons) for every line/row of a file of `source_name`."""
     source = SOURCES[source_name]
     textual = path.name.removesuffix(".gz").endswith(".csv")
-    for line, record in records(path):
+    for line, record in records(path, source):
         if isinstance(record, str):
             yield line, None, [record]
         else:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics_pipeline.ingest.contract import SOURCES
+from analytics_pipeline.ingest.contract import SOURCES, pack_sources
 from analytics_pipeline.sample_data import (
     MANIFEST,
     GenerationSummary,
@@ -91,7 +91,7 @@ def test_same_bytes_in_another_process(tmp_path: Path) -> None:
 
 def test_layout_formats_and_manifest(default_sample: tuple[Path, GenerationSummary]) -> None:
     out, summary = default_sample
-    assert set(summary.files) == set(SOURCES)
+    assert set(summary.files) == set(pack_sources(None))  # the packs: test_hr_sample.py
     for source, paths in summary.files.items():
         assert paths == sorted(paths) and paths
         for path in paths:
@@ -116,7 +116,13 @@ def test_gzip_is_reproducible(default_sample: tuple[Path, GenerationSummary]) ->
 
 
 def test_rejects_bad_arguments(tmp_path: Path) -> None:
-    for kwargs in ({"users": 1}, {"days": 0}, {"bad_rows": 1.5}, {"workspaces": 0}):
+    for kwargs in (
+        {"users": 1},
+        {"days": 0},
+        {"bad_rows": 1.5},
+        {"workspaces": 0},
+        {"packs": ("nope",)},
+    ):
         with pytest.raises(ValueError):
             generate_sample(tmp_path, **kwargs)
 
@@ -163,7 +169,7 @@ def test_bad_rows_are_counted_by_kind(bad_sample: tuple[Path, GenerationSummary]
 def test_every_quarantine_rule_is_exercised(bad_sample: tuple[Path, GenerationSummary]) -> None:
     kinds = bad_sample[1].bad_rows
     common = {"required_null", "type_ts", "ts_out_of_range", "text_too_long"}
-    for source in SOURCES:
+    for source in pack_sources(None):
         expected = set(common) - (
             {"type_ts", "ts_out_of_range"} if source == "topic_relationships" else set()
         )
