@@ -11,7 +11,8 @@
     30-day figures come from the daily aggregates (all additive); distinct
     users from active_users (mau); the top feature from feature_utilization.
     last_activity_at reaches back over all history, so a deletion recomputes
-    every later as-of date (reach_days=none).
+    every later as-of date (reach_days=none); it comes from the macro
+    last_activity_as_of (analytics_helpers.sql), bound to this run's dates.
 -#}
 
 with
@@ -78,53 +79,9 @@ feature_utilization as (
 
 ),
 
-activity_days as (
-
-    select distinct
-        workspace_id,
-        activity_date
-    from {{ ref('int_user_activity_days') }}
-    where activity_date <= (select max(day) from as_of_dates)
-
-),
-
--- The latest activity of a workspace as of a date is on its latest active
--- day on or before that date: find that day, then its latest timestamp.
-last_active_days as (
-
-    select
-        as_of_dates.day as as_of_date,
-        activity_days.workspace_id,
-        max(activity_days.activity_date) as last_active_date
-    from as_of_dates
-    inner join activity_days
-        on activity_days.activity_date <= as_of_dates.day
-    group by as_of_dates.day, activity_days.workspace_id
-
-),
-
-latest_times as (
-
-    select
-        activity_date,
-        workspace_id,
-        last_activity_at
-    from {{ ref('int_workspace_activity__daily') }}
-    where activity_date between (select min(last_active_date) from last_active_days)
-        and (select max(last_active_date) from last_active_days)
-
-),
-
 last_activity as (
 
-    select
-        last_active_days.as_of_date,
-        last_active_days.workspace_id,
-        latest_times.last_activity_at
-    from last_active_days
-    inner join latest_times
-        on latest_times.workspace_id = last_active_days.workspace_id
-        and latest_times.activity_date = last_active_days.last_active_date
+    {{ last_activity_as_of('as_of_dates') }}
 
 ),
 
