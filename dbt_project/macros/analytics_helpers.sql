@@ -18,6 +18,13 @@
 {%- endmacro %}
 
 
+{#- Join condition: the rows `left_column` and `right_column` (workspace ids,
+    null for the all-workspaces row) are of the same workspace (workspace_key). -#}
+{% macro same_workspace(left_column, right_column) -%}
+    {{ workspace_key(left_column) }} = {{ workspace_key(right_column) }}
+{%- endmacro %}
+
+
 {#-
     A select of (day, workspace_id, total_users) for every day of the
     one-column (`day`) relation or subquery `days`: non-deleted users of the
@@ -415,8 +422,7 @@ select * from final
             and current_period.period_type = previous_period.period_type
             and {{ previous_period_start('current_period.period_type', 'current_period.period_start') }}
             = previous_period.period_start
-            and {{ workspace_key('current_period.workspace_id') }}
-            = {{ workspace_key('previous_period.workspace_id') }}
+            and {{ same_workspace('current_period.workspace_id', 'previous_period.workspace_id') }}
 
     )
 

@@ -169,26 +169,26 @@ final as (
         event_stats.api_latency_p95_ms
     from spine
     left join users
-        on users.metric_date = spine.day
-        and {{ workspace_key('users.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = users.metric_date
+        and {{ same_workspace('spine.workspace_id', 'users.workspace_id') }}
     left join total_users
-        on total_users.day = spine.day
-        and {{ workspace_key('total_users.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = total_users.day
+        and {{ same_workspace('spine.workspace_id', 'total_users.workspace_id') }}
     left join event_stats
-        on event_stats.metric_date = spine.day
-        and {{ workspace_key('event_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = event_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'event_stats.workspace_id') }}
     left join session_stats
-        on session_stats.metric_date = spine.day
-        and {{ workspace_key('session_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = session_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'session_stats.workspace_id') }}
     left join run_stats
-        on run_stats.metric_date = spine.day
-        and {{ workspace_key('run_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = run_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'run_stats.workspace_id') }}
     left join credits
-        on credits.metric_date = spine.day
-        and {{ workspace_key('credits.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = credits.metric_date
+        and {{ same_workspace('spine.workspace_id', 'credits.workspace_id') }}
     left join errors
-        on errors.metric_date = spine.day
-        and {{ workspace_key('errors.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = errors.metric_date
+        and {{ same_workspace('spine.workspace_id', 'errors.workspace_id') }}
 
 )
 

@@ -75,13 +75,14 @@ final as (
         members.workspace_id,
         members.first_activity_date,
         {%- for n in [1, 7, 14, 30] %}
-        coalesce(bool_or(member_activity.activity_date = members.first_activity_date + {{ n }}), false)
-            as active_day_{{ n }}{{ ',' if not loop.last }}
+        coalesce(
+            bool_or(member_activity.activity_date = members.first_activity_date + {{ n }}), false
+        ) as active_day_{{ n }}{{ ',' if not loop.last }}
         {%- endfor %}
     from members
     left join member_activity
         on member_activity.user_id = members.user_id
-        and {{ workspace_key('member_activity.workspace_id') }} = {{ workspace_key('members.workspace_id') }}
+        and {{ same_workspace('members.workspace_id', 'member_activity.workspace_id') }}
         and member_activity.activity_date in (
             members.first_activity_date + 1,
             members.first_activity_date + 7,

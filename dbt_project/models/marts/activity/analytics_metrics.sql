@@ -84,8 +84,9 @@ daily_sums as (
         sum(daily_metrics.events) as events,
         sum(daily_metrics.total_runs) as total_runs,
         sum(daily_metrics.successful_runs) as successful_runs,
-        sum(daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs)
-            as finished_runs,
+        sum(
+            daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs
+        ) as finished_runs,
         sum(daily_metrics.failed_runs) as failed_runs,
         sum(daily_metrics.credits_consumed) as credits_consumed,
         sum(daily_metrics.error_events) as error_events
@@ -127,7 +128,9 @@ active_user_counts as (
 
 latencies as (
 
-    {{ api_latency_p95_by_period('(select first_day from bounds)', '(select last_day from bounds)') }}
+    {{ api_latency_p95_by_period(
+        '(select first_day from bounds)', '(select last_day from bounds)'
+    ) }}
 
 ),
 
@@ -153,21 +156,21 @@ period_values as (
         latencies.api_latency_p95_ms
     from spine
     left join daily_sums
-        on daily_sums.period_type = spine.period_type
-        and daily_sums.period_start = spine.period_start
-        and {{ workspace_key('daily_sums.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.period_type = daily_sums.period_type
+        and spine.period_start = daily_sums.period_start
+        and {{ same_workspace('spine.workspace_id', 'daily_sums.workspace_id') }}
     left join session_counts
-        on session_counts.period_type = spine.period_type
-        and session_counts.period_start = spine.period_start
-        and {{ workspace_key('session_counts.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.period_type = session_counts.period_type
+        and spine.period_start = session_counts.period_start
+        and {{ same_workspace('spine.workspace_id', 'session_counts.workspace_id') }}
     left join active_user_counts
-        on active_user_counts.period_type = spine.period_type
-        and active_user_counts.period_start = spine.period_start
-        and {{ workspace_key('active_user_counts.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.period_type = active_user_counts.period_type
+        and spine.period_start = active_user_counts.period_start
+        and {{ same_workspace('spine.workspace_id', 'active_user_counts.workspace_id') }}
     left join latencies
-        on latencies.period_type = spine.period_type
-        and latencies.period_start = spine.period_start
-        and {{ workspace_key('latencies.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.period_type = latencies.period_type
+        and spine.period_start = latencies.period_start
+        and {{ same_workspace('spine.workspace_id', 'latencies.workspace_id') }}
 
 ),
 

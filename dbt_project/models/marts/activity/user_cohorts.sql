@@ -95,9 +95,10 @@ retention as (
         per_first_day.workspace_id,
         sum(per_first_day.users)::bigint as initial_users,
         {%- for n in [1, 7, 14, 30] %}
+        {%- set reached = 'per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day' %}
         {{ safe_ratio(
-            'sum(per_first_day.retained_day_' ~ n ~ ') filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day)',
-            'coalesce(sum(per_first_day.users) filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day), 0)'
+            'sum(per_first_day.retained_day_' ~ n ~ ') filter (where ' ~ reached ~ ')',
+            'coalesce(sum(per_first_day.users) filter (where ' ~ reached ~ '), 0)'
         ) }} as day_{{ n }}_retention{{ ',' if not loop.last }}
         {%- endfor %}
     from as_of_dates

@@ -51,7 +51,8 @@ daily_metrics as (
         error_events
     from {{ ref('daily_metrics') }}
     where workspace_id is not null
-        and metric_date between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
+        and metric_date
+        between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
 
 ),
 
@@ -75,7 +76,8 @@ feature_utilization as (
         feature,
         usage_count
     from {{ ref('feature_utilization') }}
-    where metric_date between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
+    where metric_date
+        between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
 
 ),
 
@@ -95,7 +97,7 @@ spine as (
         workspaces.subscription_status
     from as_of_dates
     inner join workspaces
-        on workspaces.created_date <= as_of_dates.day
+        on as_of_dates.day >= workspaces.created_date
 
 ),
 
@@ -109,8 +111,9 @@ window_sums as (
         sum(daily_metrics.sessions) as sessions,
         sum(daily_metrics.total_runs) as total_runs,
         sum(daily_metrics.successful_runs) as successful_runs,
-        sum(daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs)
-            as finished_runs,
+        sum(
+            daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs
+        ) as finished_runs,
         sum(daily_metrics.failed_runs) as failed_runs,
         sum(daily_metrics.credits_consumed) as credits_consumed,
         sum(daily_metrics.error_events) as error_events
@@ -158,7 +161,9 @@ final as (
         coalesce(window_sums.events, 0)::bigint as events_30d,
         coalesce(window_sums.sessions, 0)::bigint as sessions_30d,
         coalesce(window_sums.total_runs, 0)::bigint as total_runs_30d,
-        {{ safe_ratio('window_sums.successful_runs', 'window_sums.finished_runs') }} as success_rate_30d,
+        {{ safe_ratio(
+            'window_sums.successful_runs', 'window_sums.finished_runs'
+        ) }} as success_rate_30d,
         coalesce(window_sums.credits_consumed, 0) as credits_consumed_30d,
         {{ safe_ratio(
             'window_sums.failed_runs + window_sums.error_events',
@@ -168,21 +173,21 @@ final as (
         last_activity.last_activity_at
     from spine
     left join total_users
-        on total_users.day = spine.as_of_date
-        and total_users.workspace_id = spine.workspace_id
+        on spine.as_of_date = total_users.day
+        and spine.workspace_id = total_users.workspace_id
     left join active_users
-        on active_users.metric_date = spine.as_of_date
-        and active_users.workspace_id = spine.workspace_id
+        on spine.as_of_date = active_users.metric_date
+        and spine.workspace_id = active_users.workspace_id
     left join window_sums
-        on window_sums.as_of_date = spine.as_of_date
-        and window_sums.workspace_id = spine.workspace_id
+        on spine.as_of_date = window_sums.as_of_date
+        and spine.workspace_id = window_sums.workspace_id
     left join feature_ranks
-        on feature_ranks.as_of_date = spine.as_of_date
-        and feature_ranks.workspace_id = spine.workspace_id
+        on spine.as_of_date = feature_ranks.as_of_date
+        and spine.workspace_id = feature_ranks.workspace_id
         and feature_ranks.feature_rank = 1
     left join last_activity
-        on last_activity.as_of_date = spine.as_of_date
-        and last_activity.workspace_id = spine.workspace_id
+        on spine.as_of_date = last_activity.as_of_date
+        and spine.workspace_id = last_activity.workspace_id
 
 )
 
