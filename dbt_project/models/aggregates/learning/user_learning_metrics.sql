@@ -87,9 +87,9 @@ dense as (
         coalesce(daily.is_streak_day, false) as is_streak_day
     from calendar
     left join daily
-        on daily.workspace_id = calendar.workspace_id
-        and daily.user_id = calendar.user_id
-        and daily.stat_date = calendar.day
+        on calendar.workspace_id = daily.workspace_id
+        and calendar.user_id = daily.user_id
+        and calendar.day = daily.stat_date
 
 ),
 

@@ -103,8 +103,8 @@ with_previous as (
     from weekly as this_week
     left join weekly as previous_week
         on previous_week.week_start = this_week.week_start - 7
-        and previous_week.workspace_id = this_week.workspace_id
-        and previous_week.user_id = this_week.user_id
+        and this_week.workspace_id = previous_week.workspace_id
+        and this_week.user_id = previous_week.user_id
     where this_week.week_start in (select week_start from rebuilt_weeks)
 
 ),

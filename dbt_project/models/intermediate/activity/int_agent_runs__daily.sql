@@ -35,8 +35,9 @@ run_stats as (
         count(*) filter (where runs.status = 'cancelled') as cancelled_runs,
         count(*) filter (where runs.status = 'running') as running_runs,
         trim_scale(avg(runs.finished_runtime_seconds)) as avg_runtime_seconds,
-        percentile_cont(array[0.5, 0.95, 0.99])
-            within group (order by runs.finished_runtime_seconds) as runtime_percentiles,
+        percentile_cont(array[0.5, 0.95, 0.99]) within group (
+            order by runs.finished_runtime_seconds
+        ) as runtime_percentiles,
         sum(runs.credits_consumed) as credits_consumed,
         count(distinct runs.agent_id) as unique_agents
     from runs
