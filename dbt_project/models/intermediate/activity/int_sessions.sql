@@ -49,22 +49,18 @@ events as (
         session_id,
         occurred_at
     -- The alias serves the batch-incremental filter only.
-    from {{ ref('int_activity_events') }} as activity_event  -- noqa: AL05
+    from {{ ref('int_activity_events') }} as event_row  -- noqa: AL05
     {% if batch_incremental() -%}
     where exists (
         select 1
         from pg_temp.{{ session_rebuild_table() }} as rebuild
-        where rebuild.workspace_id = activity_event.workspace_id
-            and rebuild.user_id = activity_event.user_id
+        where rebuild.workspace_id = event_row.workspace_id
+            and rebuild.user_id = event_row.user_id
             and (
-                (
-                    activity_event.session_id is not null
-                    and rebuild.session_id = activity_event.session_id
-                )
+                (event_row.session_id is not null and rebuild.session_id = event_row.session_id)
                 or (
-                    activity_event.session_id is null
-                    and rebuild.session_id is null
-                    and activity_event.occurred_at >= rebuild.restart_at
+                    event_row.session_id is null and rebuild.session_id is null
+                    and event_row.occurred_at >= rebuild.restart_at
                 )
             )
     )
