@@ -51,7 +51,9 @@ events as (
         count(*) as events
     from {{ ref('int_activity_events') }}
     {% if batch_incremental() -%}
-    where (user_id, workspace_id, event_date) in (select user_id, workspace_id, activity_date from touched)
+    where (user_id, workspace_id, event_date) in (
+        select user_id, workspace_id, activity_date from touched
+    )
     {% endif -%}
     group by user_id, workspace_id, event_date
 
@@ -66,7 +68,9 @@ runs as (
         count(*) as agent_runs
     from {{ ref('int_agent_runs') }}
     {% if batch_incremental() -%}
-    where (user_id, workspace_id, run_date) in (select user_id, workspace_id, activity_date from touched)
+    where (user_id, workspace_id, run_date) in (
+        select user_id, workspace_id, activity_date from touched
+    )
     {% endif -%}
     group by user_id, workspace_id, run_date
 
