@@ -51,19 +51,21 @@ events as (
     -- The alias serves the batch-incremental filter only.
     from {{ ref('int_activity_events') }} as event_row  -- noqa: AL05
     {% if batch_incremental() -%}
-    where exists (
-        select 1
-        from pg_temp.{{ session_rebuild_table() }} as rebuild
-        where rebuild.workspace_id = event_row.workspace_id
-            and rebuild.user_id = event_row.user_id
-            and (
-                (event_row.session_id is not null and rebuild.session_id = event_row.session_id)
-                or (
-                    event_row.session_id is null and rebuild.session_id is null
-                    and event_row.occurred_at >= rebuild.restart_at
+    where
+        exists (
+            select 1
+            from pg_temp.{{ session_rebuild_table() }} as rebuild
+            where
+                rebuild.workspace_id = event_row.workspace_id
+                and rebuild.user_id = event_row.user_id
+                and (
+                    (event_row.session_id is not null and rebuild.session_id = event_row.session_id)
+                    or (
+                        event_row.session_id is null and rebuild.session_id is null
+                        and event_row.occurred_at >= rebuild.restart_at
+                    )
                 )
-            )
-    )
+        )
     {%- endif %}
 
 ),
