@@ -18,6 +18,13 @@
 {%- endmacro %}
 
 
+{#- Join condition: the rows `left_column` and `right_column` (workspace ids,
+    null for the all-workspaces row) are of the same workspace (workspace_key). -#}
+{% macro same_workspace(left_column, right_column) -%}
+    {{ workspace_key(left_column) }} = {{ workspace_key(right_column) }}
+{%- endmacro %}
+
+
 {#-
     A select of (day, workspace_id, total_users) for every day of the
     one-column (`day`) relation or subquery `days`: non-deleted users of the
@@ -217,4 +224,245 @@ select * from final
 -#}
 {% macro with_all_workspaces_row(workspace_column) -%}
     cross join lateral (values ({{ workspace_column }}), (null::text)) as scope (workspace_id)
+{%- endmacro %}
+
+
+{#-
+    A select of (as_of_date, workspace_id, last_activity_at) for every day of
+    `as_of_dates` (a one-column relation `day`): the latest event time or run
+    start of a non-deleted user of the workspace on or before that day; no
+    row for a workspace without activity by then. The latest activity as of
+    a date is on the workspace's latest active day on or before it: that day
+    comes from int_user_activity_days, then its latest timestamp from
+    int_workspace_activity__daily, read on those days only. A macro rather
+    than a view: the as-of dates are the days an incremental run rebuilds.
+-#}
+{% macro last_activity_as_of(as_of_dates) -%}
+    with
+
+    activity_days as (
+
+        select distinct
+            workspace_id,
+            activity_date
+        from {{ ref('int_user_activity_days') }}
+        where activity_date <= (select max(day) from {{ as_of_dates }})
+
+    ),
+
+    last_active_days as (
+
+        select
+            as_of_dates.day as as_of_date,
+            activity_days.workspace_id,
+            max(activity_days.activity_date) as last_active_date
+        from {{ as_of_dates }} as as_of_dates
+        inner join activity_days
+            on as_of_dates.day >= activity_days.activity_date
+        group by as_of_dates.day, activity_days.workspace_id
+
+    ),
+
+    latest_times as (
+
+        select
+            activity_date,
+            workspace_id,
+            last_activity_at
+        from {{ ref('int_workspace_activity__daily') }}
+        where activity_date between (select min(last_active_date) from last_active_days)
+            and (select max(last_active_date) from last_active_days)
+
+    )
+
+    select
+        last_active_days.as_of_date,
+        last_active_days.workspace_id,
+        latest_times.last_activity_at
+    from last_active_days
+    inner join latest_times
+        on last_active_days.workspace_id = latest_times.workspace_id
+        and last_active_days.last_active_date = latest_times.activity_date
+{%- endmacro %}
+
+
+{#-
+    A select of (period_type, period_start, period_end, is_rebuilt,
+    workspace_id) for the period tables: every period (day, week, month)
+    that contains a day this run rebuilds (recompute_days(reach_days)),
+    is_rebuilt true, plus the period before each (is_rebuilt false, unless
+    rebuilt itself), computed alongside for previous values; each for every
+    workspace whose first activity day is on or before the period's end,
+    and the all-workspaces row (workspace_id null) from the first activity
+    day overall; periods starting after the as-of date left out. A macro
+    rather than a model: the days are those of the calling incremental run.
+-#}
+{% macro workspace_period_spine(reach_days=0) -%}
+    with
+
+    rebuilt_days as (
+
+        {{ recompute_days(reach_days=reach_days) }}
+
+    ),
+
+    rebuilt_periods as (
+
+        select distinct
+            periods.period_type,
+            periods.period_start,
+            periods.period_end
+        from rebuilt_days
+        {{ periods_containing('rebuilt_days.day') }}
+
+    ),
+
+    needed_periods as (
+
+        select
+            period_type,
+            period_start,
+            period_end,
+            true as is_rebuilt
+        from rebuilt_periods
+
+        union all
+
+        select
+            period_type,
+            {{ previous_period_start('period_type', 'period_start') }} as period_start,
+            period_start - 1 as period_end,
+            false as is_rebuilt
+        from rebuilt_periods
+        where ({{ previous_period_start('period_type', 'period_start') }}, period_type) not in (
+            select
+                period_start,
+                period_type
+            from rebuilt_periods
+        )
+
+    ),
+
+    first_days as (
+
+        select
+            workspace_id,
+            min(first_activity_date) as first_activity_date
+        from {{ ref('int_user_first_activity') }}
+        group by grouping sets ((workspace_id), ())
+
+    )
+
+    select
+        needed_periods.period_type,
+        needed_periods.period_start,
+        needed_periods.period_end,
+        needed_periods.is_rebuilt,
+        first_days.workspace_id
+    from needed_periods
+    inner join first_days
+        on needed_periods.period_end >= first_days.first_activity_date
+    where needed_periods.period_start <= {{ as_of_date() }}
+{%- endmacro %}
+
+
+{#-
+    The long KPI rows of the period tables: a select of (metric_name,
+    metric_type, category, period_type, period_start, period_end,
+    workspace_id, value, previous_value, change_percentage) from the wide
+    relation `period_values` (a row per period and workspace: period_type,
+    period_start, period_end, is_rebuilt, workspace_id and a numeric column
+    per metric), one row per metric of `metrics`, a list of (metric_name,
+    metric_type, category). previous_value is the metric of the same
+    workspace in the previous period (a row of period_values too, computed
+    alongside); only the rows with is_rebuilt are kept.
+-#}
+{% macro kpis_with_previous(period_values, metrics) -%}
+    with
+
+    metric_values as (
+
+        select
+            metrics.metric_name,
+            metrics.metric_type,
+            metrics.category,
+            period_values.period_type,
+            period_values.period_start,
+            period_values.period_end,
+            period_values.is_rebuilt,
+            period_values.workspace_id,
+            metrics.value
+        from {{ period_values }} as period_values
+        cross join lateral (
+            values
+            {%- for metric_name, metric_type, category in metrics %}
+                ('{{ metric_name }}', '{{ metric_type }}', '{{ category }}', period_values.{{ metric_name }})
+                {{- ',' if not loop.last }}
+            {%- endfor %}
+        ) as metrics (metric_name, metric_type, category, value)
+
+    ),
+
+    with_previous as (
+
+        select
+            current_period.metric_name,
+            current_period.metric_type,
+            current_period.category,
+            current_period.period_type,
+            current_period.period_start,
+            current_period.period_end,
+            current_period.is_rebuilt,
+            current_period.workspace_id,
+            current_period.value,
+            previous_period.value as previous_value
+        from metric_values as current_period
+        left join metric_values as previous_period
+            on current_period.metric_name = previous_period.metric_name
+            and current_period.period_type = previous_period.period_type
+            and {{ previous_period_start('current_period.period_type', 'current_period.period_start') }}
+            = previous_period.period_start
+            and {{ same_workspace('current_period.workspace_id', 'previous_period.workspace_id') }}
+
+    )
+
+    select
+        metric_name,
+        metric_type,
+        category,
+        period_type,
+        period_start,
+        period_end,
+        workspace_id,
+        value,
+        previous_value,
+        trim_scale((value - previous_value) * 100 / nullif(previous_value, 0)) as change_percentage
+    from with_previous
+    where is_rebuilt
+{%- endmacro %}
+
+
+{#-
+    A select of (period_type, period_start, workspace_id,
+    api_latency_p95_ms): the 95th percentile of the duration_ms of the
+    api_call events (int_activity_events) per period (periods_containing)
+    and workspace, plus the all-workspaces row (workspace_id null), over the
+    events from `first_day` to `last_day` (SQL date expressions) only. A
+    percentile does not add up over days, so no daily view can give it; the
+    bounds are those of the calling incremental run.
+-#}
+{% macro api_latency_p95_by_period(first_day, last_day) -%}
+    select
+        periods.period_type,
+        periods.period_start,
+        api_calls.workspace_id,
+        (percentile_cont(0.95) within group (order by api_calls.duration_ms))::numeric as api_latency_p95_ms
+    from {{ ref('int_activity_events') }} as api_calls
+    {{ periods_containing('api_calls.event_date') }}
+    where api_calls.event_type = 'api_call'
+        and api_calls.event_date between {{ first_day }} and {{ last_day }}
+    group by grouping sets (
+        (periods.period_type, periods.period_start, api_calls.workspace_id),
+        (periods.period_type, periods.period_start)
+    )
 {%- endmacro %}

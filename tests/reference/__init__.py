@@ -1,6 +1,9 @@
-"""An independent pandas reference ("oracle") of the published activity and agent
-numbers, computed straight from the raw contract files of a dataset.
+"""An independent pandas reference ("oracle") of the published numbers (activity and
+agents, learning, the HR platform pack), computed straight from the raw contract
+files of a dataset.
 
-Written from shared/CONTRACT.md and shared/METRICS.md only: it imports nothing of
-the project's ingest, validation or dbt code, so the marts can be compared with it.
+Written from the contract and metric definitions only (shared/CONTRACT.md,
+shared/METRICS.md, docs/contract.md and docs/metrics.md for the HR pack): it imports
+nothing of the project's ingest, validation or dbt code, so the marts can be
+compared with it.
 """

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from .activity import day_of, day_range, end_of, percentile_cont, ratio
@@ -197,14 +198,50 @@ def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 class Scopes:
-    """A frame's rows per scope (organization or ALL); an empty frame elsewhere."""
+    """A frame's rows per scope (organization or ALL), and their columns as numpy
+    arrays (timestamps as naive UTC datetime64[us]: NaT compares false)."""
 
     def __init__(self, frame: pd.DataFrame):
         self.empty = frame.iloc[0:0]
         self.parts = split(frame)
+        self.arrays: dict[tuple[str, str], np.ndarray] = {}
 
     def __getitem__(self, org: str) -> pd.DataFrame:
         return self.parts.get(org, self.empty)
+
+    def col(self, org: str, column: str) -> np.ndarray:
+        key = (org, column)
+        if key not in self.arrays:
+            values = self[org][column]
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                array = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
+            elif isinstance(values.dtype, pd.BooleanDtype):
+                array = values.astype(object).to_numpy()  # True, False or pd.NA
+            else:
+                array = values.to_numpy(dtype=object)
+            self.arrays[key] = array
+        return self.arrays[key]
+
+    def true(self, org: str, column: str) -> np.ndarray:
+        return np.array([v is True for v in self.col(org, column)], dtype=bool)
+
+    def set(self, org: str, column: str) -> np.ndarray:
+        return np.array([v is True or v is False for v in self.col(org, column)], dtype=bool)
+
+
+def _midnight(day: date) -> np.datetime64:
+    return np.datetime64(day, "D").astype("datetime64[us]")
+
+
+def in_days(times: np.ndarray, day: date, days: int) -> np.ndarray:
+    """times in the `days` days ending `day` (inclusive); NaT never."""
+    start, end = _midnight(day - timedelta(days=days - 1)), _midnight(day + timedelta(days=1))
+    return (times >= start) & (times < end)
+
+
+def by_end(times: np.ndarray, day: date) -> np.ndarray:
+    """times set and before the end of `day`."""
+    return times < _midnight(day + timedelta(days=1))
 
 
 # -- platform_adoption_metrics -----------------------------------------------------------
@@ -218,20 +255,36 @@ PLATFORM_ADOPTION = [
 ]  # fmt: skip
 
 
-def headcount(employees: pd.DataFrame, day: date) -> int:
+def headcount(employees: Scopes, org: str, day: date) -> int:
     """Employees hired before the end of `day` and not terminated before it."""
-    hired = before_end(employees["hired_at"], day)
-    gone = before_end(employees["terminated_at"], day)
+    hired = by_end(employees.col(org, "hired_at"), day)
+    gone = by_end(employees.col(org, "terminated_at"), day)
     return int((hired & ~gone).sum())
 
 
-def _on(ts: pd.Series, day: date) -> pd.Series:
-    return window(ts, day, 1)
-
-
-def _standing(frame: pd.DataFrame, day: date) -> int:
+def _standing(records: Scopes, org: str, day: date) -> int:
     """Records created before the end of `day` and not deleted before it."""
-    return int((before_end(frame["created_at"], day) & ~before_end(frame["deleted_at"], day)).sum())
+    created = by_end(records.col(org, "created_at"), day)
+    return int((created & ~by_end(records.col(org, "deleted_at"), day)).sum())
+
+
+class Effects:
+    """The subscription in effect at the end of each day (cached)."""
+
+    def __init__(self, inp: HrInputs):
+        self.inp, self.days = inp, {}
+
+    def __call__(self, day: date) -> pd.DataFrame:
+        if day not in self.days:
+            self.days[day] = at_end_of(self.inp, day)
+        return self.days[day]
+
+    def value(self, day: date, org: str, column: str):
+        effect = self(day)
+        if org not in effect.index:
+            return None
+        value = effect.at[org, column]
+        return None if pd.isna(value) else value
 
 
 def platform_adoption_metrics(inp: HrInputs) -> pd.DataFrame:
@@ -240,46 +293,42 @@ def platform_adoption_metrics(inp: HrInputs) -> pd.DataFrame:
     employees, departments = Scopes(inp.employees), Scopes(inp.departments)
     branches, activity = Scopes(inp.branches), Scopes(inp.activity)
     generations, chats = Scopes(inp.generations), Scopes(inp.chats)
-    effect_cache: dict[date, pd.DataFrame] = {}
+    effects = Effects(inp)
     rows = []
     for org, d in org_days(inp):
-        emp, gen, chat = employees[org], generations[org], chats[org]
-        success = gen[gen["status"] == "SUCCESS"]
+        applied = employees.col(org, "applied_at")
         candidates = (
-            before_end(emp["applied_at"], d)
-            & ~before_end(emp["hired_at"], d)
-            & ~before_end(emp["rejected_at"], d)
+            by_end(applied, d)
+            & ~by_end(employees.col(org, "hired_at"), d)
+            & ~by_end(employees.col(org, "rejected_at"), d)
         )
-        status = tier = None
-        if org != ALL:
-            if d not in effect_cache:
-                effect_cache[d] = at_end_of(inp, d)
-            effect = effect_cache[d]
-            if org in effect.index:
-                status = effect.at[org, "subscription_status"]
-                tier = effect.at[org, "subscription_tier"]
-        active = activity[org]
+        success = generations.col(org, "status") == "SUCCESS"
+        requested = generations.col(org, "requested_at")
+        started = chats.col(org, "started_at")
+        created = orgs.col(org, "created_at")
+        today = in_days(activity.col(org, "occurred_at"), d, 1)
+        is_org = org != ALL
         rows.append(
             {
                 "organization_id": org,
                 "metric_date": d,
-                "total_organizations": int(before_end(orgs[org]["created_at"], d).sum()),
-                "new_organizations_today": int(_on(orgs[org]["created_at"], d).sum()),
-                "total_employees": headcount(emp, d),
-                "new_employees_today": int(_on(emp["hired_at"], d).sum()),
+                "total_organizations": int(by_end(created, d).sum()),
+                "new_organizations_today": int(in_days(created, d, 1).sum()),
+                "total_employees": headcount(employees, org, d),
+                "new_employees_today": int(in_days(employees.col(org, "hired_at"), d, 1).sum()),
                 "total_candidates": int(candidates.sum()),
-                "new_candidates_today": int(_on(emp["applied_at"], d).sum()),
-                "total_departments": _standing(departments[org], d),
-                "total_branches": _standing(branches[org], d),
-                "active_users_count": int(
-                    active.loc[active["metric_date"] == d, "user_id"].nunique()
-                ),
-                "reports_generated_today": int((success["metric_date"] == d).sum()),
-                "reports_generated_total": int((success["metric_date"] <= d).sum()),
-                "ai_chat_sessions_today": int((chat["metric_date"] == d).sum()),
-                "ai_chat_sessions_total": int((chat["metric_date"] <= d).sum()),
-                "subscription_status": None if pd.isna(status) else status,
-                "subscription_tier": None if pd.isna(tier) else tier,
+                "new_candidates_today": int(in_days(applied, d, 1).sum()),
+                "total_departments": _standing(departments, org, d),
+                "total_branches": _standing(branches, org, d),
+                "active_users_count": len(set(activity.col(org, "user_id")[today])),
+                "reports_generated_today": int((success & in_days(requested, d, 1)).sum()),
+                "reports_generated_total": int((success & by_end(requested, d)).sum()),
+                "ai_chat_sessions_today": int(in_days(started, d, 1).sum()),
+                "ai_chat_sessions_total": int(by_end(started, d).sum()),
+                "subscription_status": effects.value(d, org, "subscription_status")
+                if is_org
+                else None,
+                "subscription_tier": effects.value(d, org, "subscription_tier") if is_org else None,
             }
         )
     out = pd.DataFrame(rows, columns=PLATFORM_ADOPTION)
@@ -609,34 +658,31 @@ BUSINESS_IMPACT = [
 ]  # fmt: skip
 
 
-def _paying(effect: pd.DataFrame, orgs) -> list[bool]:
-    status = effect["subscription_status"]
-    return [org in status.index and status[org] == PAYING for org in orgs]
+def _paying(effects: Effects, day: date, org: str) -> bool:
+    return effects.value(day, org, "subscription_status") == PAYING
 
 
-def _mrr(effect: pd.DataFrame, org: str) -> float:
-    if org not in effect.index or effect.at[org, "subscription_status"] != PAYING:
+def _mrr(effects: Effects, day: date, org: str) -> float:
+    if not _paying(effects, day, org):
         return 0.0
-    price = effect.at[org, "monthly_price"]
-    return 0.0 if pd.isna(price) else float(price)
+    price = effects.value(day, org, "monthly_price")
+    return 0.0 if price is None else float(price)
 
 
-def renewals(versions: pd.DataFrame, effect: pd.DataFrame, day: date) -> tuple[int, int]:
-    """(due, renewed) of `versions` (one organization's or all) at the end of `day`."""
-    known = versions[
-        (versions["updated_at"] < end_of(day)) & versions["current_period_end"].notna()
-    ]
-    known = known[window(known["current_period_end"], day, TRAILING)]
-    due = known[["organization_id", "current_period_end"]].drop_duplicates()
+def renewals(versions: Scopes, org: str, effects: Effects, day: date) -> tuple[int, int]:
+    """(due, renewed) of the versions of `org` (or of all) at the end of `day`."""
+    period_ends = versions.col(org, "current_period_end")
+    known = by_end(versions.col(org, "updated_at"), day) & in_days(period_ends, day, TRAILING)
+    due = set(zip(versions.col(org, "organization_id")[known], period_ends[known], strict=True))
     renewed = 0
-    for org, period_end in due.itertuples(index=False):
-        if org in effect.index and effect.at[org, "subscription_status"] == PAYING:
-            current = effect.at[org, "current_period_end"]
-            renewed += int(not pd.isna(current) and current > period_end)
+    for owner, period_end in due:
+        current = effects.value(day, owner, "current_period_end")
+        later = current is not None and current > pd.Timestamp(period_end).tz_localize("UTC")
+        renewed += int(_paying(effects, day, owner) and later)
     return len(due), renewed
 
 
-def nps(scores: pd.Series) -> float:
+def nps(scores: np.ndarray) -> float:
     """100 * (promoters 9-10 - detractors 0-6) / responses; null without responses."""
     if len(scores) == 0:
         return float("nan")
@@ -644,33 +690,51 @@ def nps(scores: pd.Series) -> float:
     return 100.0 * (promoters - detractors) / len(scores)
 
 
-def usage_decline(activity: pd.DataFrame, day: date) -> float:
+def _np_mean(values: np.ndarray) -> float:
+    return float(np.mean(values.astype(float))) if len(values) else float("nan")
+
+
+def _distinct_users(activity: Scopes, org: str, day: date, days: int) -> int:
+    mask = in_days(activity.col(org, "occurred_at"), day, days)
+    return len(set(activity.col(org, "user_id")[mask]))
+
+
+def usage_decline(activity: Scopes, org: str, day: date) -> float:
     """max(0, 1 - recent / prior) of distinct active users in d-13..d vs d-27..d-14."""
-    recent = activity.loc[window(activity["occurred_at"], day, 14), "user_id"].nunique()
-    prior_day = day - timedelta(days=14)
-    prior = activity.loc[window(activity["occurred_at"], prior_day, 14), "user_id"].nunique()
+    recent = _distinct_users(activity, org, day, 14)
+    prior = _distinct_users(activity, org, day - timedelta(days=14), 14)
     if prior == 0:
         return 0.0 if recent > 0 else 1.0
     return max(0.0, 1.0 - recent / prior)
 
 
-def churn_risk(effect: pd.DataFrame, org: str, day: date, activity, surveys, generations) -> float:
+def _finished(generations: Scopes, org: str, day: date) -> tuple[int, int]:
+    """(failed, successful) generations requested in the trailing 30 days."""
+    recent = in_days(generations.col(org, "requested_at"), day, TRAILING)
+    status = generations.col(org, "status")[recent]
+    return int((status == "FAILED").sum()), int((status == "SUCCESS").sum())
+
+
+def churn_risk(
+    effects: Effects, org: str, day: date, activity: Scopes, surveys: Scopes, generations: Scopes
+) -> float:
     """churn_risk_score of an organization at the end of `day`."""
-    status = effect.at[org, "subscription_status"] if org in effect.index else None
+    status = effects.value(day, org, "subscription_status")
     if status in ("CANCELLED", "EXPIRED"):
         return 1.0
-    csat = surveys[(surveys["survey_type"] == "CSAT") & window(surveys["responded_at"], day, 90)]
-    dissatisfaction = (5.0 - float(csat["score"].mean())) / 4.0 if len(csat) else 0.5
-    recent = generations[window(generations["requested_at"], day, TRAILING)]
-    failed = int((recent["status"] == "FAILED").sum())
-    finished = failed + int((recent["status"] == "SUCCESS").sum())
-    report_failure = failed / finished if finished else 0.0
+    csat = (surveys.col(org, "survey_type") == "CSAT") & in_days(
+        surveys.col(org, "responded_at"), day, 90
+    )
+    scores = surveys.col(org, "score")[csat]
+    dissatisfaction = (5.0 - _np_mean(scores)) / 4.0 if len(scores) else 0.5
+    failed, succeeded = _finished(generations, org, day)
+    report_failure = failed / (failed + succeeded) if failed + succeeded else 0.0
     trial_ending = 0.0
     if status == "TRIAL":
-        ends = effect.at[org, "trial_ends_at"]
-        trial_ending = float(not pd.isna(ends) and ends < end_of(day + timedelta(days=7)))
+        ends = effects.value(day, org, "trial_ends_at")
+        trial_ending = float(ends is not None and ends < end_of(day + timedelta(days=7)))
     terms = {
-        "usage_decline": usage_decline(activity, day),
+        "usage_decline": usage_decline(activity, org, day),
         "dissatisfaction": dissatisfaction,
         "report_failure": report_failure,
         "trial_ending": trial_ending,
@@ -683,61 +747,58 @@ def business_impact_metrics(inp: HrInputs) -> pd.DataFrame:
     employees, surveys = Scopes(inp.employees), Scopes(inp.surveys)
     chats, generations = Scopes(inp.chats), Scopes(inp.generations)
     activity, versions = Scopes(inp.activity), Scopes(inp.org_versions)
-    created = inp.organizations[inp.organizations["created_at"] < inp.end]
-    effects: dict[date, pd.DataFrame] = {}
-
-    def effect(day: date) -> pd.DataFrame:
-        if day not in effects:
-            effects[day] = at_end_of(inp, day)
-        return effects[day]
-
+    orgs = Scopes(inp.organizations[inp.organizations["created_at"] < inp.end])
+    every_org = list(inp.org_versions["organization_id"].unique())
+    effects = Effects(inp)
     rows = []
     for org, d in org_days(inp):
-        now, before = effect(d), effect(d - timedelta(days=TRAILING))
+        month_ago = d - timedelta(days=TRAILING)
         if org == ALL:
-            live = created.loc[before_end(created["created_at"], d), "organization_id"]
-            mrr = sum(_mrr(now, o) for o in live)
-            pool = list(inp.org_versions["organization_id"].unique())
+            live = orgs.col(ALL, "organization_id")[by_end(orgs.col(ALL, "created_at"), d)]
+            mrr = sum(_mrr(effects, d, o) for o in live)
+            pool = every_org
         else:
-            mrr, pool = _mrr(now, org), [org]
-        was = [o for o, paying in zip(pool, _paying(before, pool), strict=True) if paying]
-        due, renewed = renewals(versions[org], now, d)
+            mrr, pool = _mrr(effects, d, org), [org]
+        was = [o for o in pool if _paying(effects, month_ago, o)]
+        kept = sum(_paying(effects, d, o) for o in was)
+        due, renewed = renewals(versions, org, effects, d)
 
-        emp = employees[org]
-        terminations = int(window(emp["terminated_at"], d, TRAILING).sum())
-        average = (headcount(emp, d - timedelta(days=TRAILING)) + headcount(emp, d)) / 2.0
-        candidates = emp[emp["applied_at"].notna()]
-        hired = window(candidates["hired_at"], d, TRAILING)
-        decided = hired | window(candidates["rejected_at"], d, TRAILING)
-        hires = candidates[hired]
+        terminations = int(in_days(employees.col(org, "terminated_at"), d, TRAILING).sum())
+        average = (headcount(employees, org, month_ago) + headcount(employees, org, d)) / 2.0
+        applied = employees.col(org, "applied_at")
+        hired_at = employees.col(org, "hired_at")
+        candidate = ~np.isnat(applied)
+        hired = candidate & in_days(hired_at, d, TRAILING)
+        decided = hired | (candidate & in_days(employees.col(org, "rejected_at"), d, TRAILING))
+        days_to_hire = (hired_at[hired] - applied[hired]) / np.timedelta64(1, "s") / 86400.0
 
-        answers = surveys[org][window(surveys[org]["responded_at"], d, TRAILING)]
-        recent_chats = chats[org][window(chats[org]["started_at"], d, TRAILING)]
-        gens = generations[org][window(generations[org]["requested_at"], d, TRAILING)]
-        quarterly = gens[_true(gens["is_quarterly_update"])]
+        answered = in_days(surveys.col(org, "responded_at"), d, TRAILING)
+        kinds, scores = surveys.col(org, "survey_type"), surveys.col(org, "score")
+        recent_chats = in_days(chats.col(org, "started_at"), d, TRAILING)
+        helpful = (chats.true(org, "was_helpful") & recent_chats).sum()
+        rated = (chats.set(org, "was_helpful") & recent_chats).sum()
+        quarterly = generations.true(org, "is_quarterly_update") & in_days(
+            generations.col(org, "requested_at"), d, TRAILING
+        )
+        completed = (quarterly & (generations.col(org, "status") == "SUCCESS")).sum()
         rows.append(
             {
                 "organization_id": org,
                 "metric_date": d,
-                "mrr": mrr,
+                "mrr": float(mrr),
                 "arr": 12.0 * mrr,
-                "customer_retention_rate": ratio(sum(_paying(now, was)), len(was)),
+                "customer_retention_rate": ratio(kept, len(was)),
                 "subscription_renewal_rate": ratio(renewed, due),
-                "average_user_satisfaction_score": _mean(
-                    answers.loc[answers["survey_type"] == "CSAT", "score"].astype(float)
-                ),
-                "nps_score": nps(answers.loc[answers["survey_type"] == "NPS", "score"]),
+                "average_user_satisfaction_score": _np_mean(scores[answered & (kinds == "CSAT")]),
+                "nps_score": nps(scores[answered & (kinds == "NPS")].astype(float)),
                 "employee_turnover_rate": ratio(terminations, average),
                 "hiring_success_rate": ratio(int(hired.sum()), int(decided.sum())),
-                "time_to_hire_days": _mean(_seconds(hires["hired_at"] - hires["applied_at"]))
-                / 86400.0,
-                "ai_consultation_satisfaction_rate": _bool_rate(recent_chats["was_helpful"]),
-                "quarterly_report_completion_rate": ratio(
-                    int((quarterly["status"] == "SUCCESS").sum()), len(quarterly)
-                ),
+                "time_to_hire_days": _np_mean(days_to_hire),
+                "ai_consultation_satisfaction_rate": ratio(int(helpful), int(rated)),
+                "quarterly_report_completion_rate": ratio(int(completed), int(quarterly.sum())),
                 "churn_risk_score": float("nan")
                 if org == ALL
-                else churn_risk(now, org, d, activity[org], surveys[org], generations[org]),
+                else churn_risk(effects, org, d, activity, surveys, generations),
             }
         )
     out = pd.DataFrame(rows, columns=BUSINESS_IMPACT)

@@ -568,7 +568,8 @@ def test_nps_and_csat_trailing_30_days(tmp_path):
 
 def test_churn_risk_each_branch(tmp_path):
     write(tmp_path, "hr_organizations", [
-        org("oX", "CANCELLED"), org("oY"), org("oZ"),
+        org("oX", "CANCELLED"),
+        org("oE", "EXPIRED"), org("oY"), org("oZ"),
         org("oT", "TRIAL", trial_ends="2026-03-17T23:59:00Z"),
         org("oU", "TRIAL", trial_ends="2026-03-18T00:00:00Z"),
     ])  # fmt: skip
@@ -588,7 +589,7 @@ def test_churn_risk_each_branch(tmp_path):
     out = tables(tmp_path, "business_impact_metrics")["business_impact_metrics"]
     score = {r["organization_id"]: r["churn_risk_score"] for r in
              out[out["metric_date"] == D].to_dict("records")}  # fmt: skip
-    assert score["oX"] == 1.0
+    assert score["oX"] == 1.0 and score["oE"] == 1.0
     assert score["oY"] == pytest.approx(0.25 * 0.5)  # prior 0, recent 1; no CSAT
     assert score["oZ"] == pytest.approx(0.50 + 0.25 * 0.5)  # no use at all
     # decline 1 - 1/2, CSAT 3 -> 0.5, failures 1/4, trial ends before the end of d+7

@@ -71,10 +71,12 @@ counts as (
         count(distinct user_id) filter (where activity_date = day) as dau,
         count(distinct user_id) filter (where activity_date > day - 7) as wau,
         count(distinct user_id) as mau,
-        count(distinct user_id)
-            filter (where activity_date = day and first_activity_date = day) as new_in_workspace,
-        count(distinct user_id)
-            filter (where activity_date = day and first_activity_date_overall = day) as new_overall
+        count(distinct user_id) filter (
+            where activity_date = day and first_activity_date = day
+        ) as new_in_workspace,
+        count(distinct user_id) filter (
+            where activity_date = day and first_activity_date_overall = day
+        ) as new_overall
     from trailing_activity
     group by grouping sets ((day, workspace_id), (day))
 
@@ -88,16 +90,21 @@ joined as (
         coalesce(counts.dau, 0) as dau,
         coalesce(counts.wau, 0) as wau,
         coalesce(counts.mau, 0) as mau,
-        coalesce(case when spine.workspace_id is null then counts.new_overall else counts.new_in_workspace end, 0)
-            as new_users,
+        coalesce(
+            case
+                when spine.workspace_id is null then counts.new_overall
+                else counts.new_in_workspace
+            end,
+            0
+        ) as new_users,
         coalesce(total_users.total_users, 0) as total_users
     from spine
     left join counts
-        on counts.day = spine.day
-        and {{ workspace_key('counts.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = counts.day
+        and {{ same_workspace('spine.workspace_id', 'counts.workspace_id') }}
     left join total_users
-        on total_users.day = spine.day
-        and {{ workspace_key('total_users.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = total_users.day
+        and {{ same_workspace('spine.workspace_id', 'total_users.workspace_id') }}
 
 ),
 

@@ -10,10 +10,11 @@
 {#-
     One row per rebuilt day and workspace (and the all-workspaces row): the
     per-concept daily views of the intermediate layer joined on a spine of
-    the rebuilt days. Each view is read between the first and last rebuilt
-    day, a filter that reaches its facts before they are grouped, so an
-    incremental run groups those days only; the spine keeps exactly the
-    rebuilt days.
+    the rebuilt days. The views give each concept's own rates (bounce,
+    success); error_rate, over runs and events, is computed here. Each view
+    is read between the first and last rebuilt day, a filter that reaches
+    its facts before they are grouped, so an incremental run groups those
+    days only; the spine keeps exactly the rebuilt days.
 -#}
 
 with
@@ -51,7 +52,8 @@ users as (
         metric_date,
         workspace_id,
         active_users,
-        new_users
+        new_users,
+        returning_users
     from {{ ref('int_active_users__daily') }}
     where metric_date between (select first_day from bounds) and (select last_day from bounds)
 
@@ -79,7 +81,7 @@ session_stats as (
         workspace_id,
         sessions,
         avg_session_duration_seconds,
-        bounces
+        bounce_rate
     from {{ ref('int_sessions__daily') }}
     where metric_date between (select first_day from bounds) and (select last_day from bounds)
 
@@ -95,6 +97,7 @@ run_stats as (
         failed_runs,
         cancelled_runs,
         running_runs,
+        success_rate,
         avg_runtime_seconds,
         p50_runtime_seconds,
         p95_runtime_seconds,
@@ -128,24 +131,26 @@ errors as (
 
 ),
 
-joined as (
+final as (
 
     select
         spine.day as metric_date,
         spine.workspace_id,
         coalesce(users.active_users, 0) as dau,
         coalesce(users.new_users, 0) as new_users,
+        coalesce(users.returning_users, 0) as returning_users,
         coalesce(total_users.total_users, 0) as total_users,
         coalesce(event_stats.events, 0) as events,
         coalesce(event_stats.page_views, 0) as page_views,
         coalesce(session_stats.sessions, 0) as sessions,
         session_stats.avg_session_duration_seconds,
-        coalesce(session_stats.bounces, 0) as bounces,
+        session_stats.bounce_rate,
         coalesce(run_stats.total_runs, 0) as total_runs,
         coalesce(run_stats.successful_runs, 0) as successful_runs,
         coalesce(run_stats.failed_runs, 0) as failed_runs,
         coalesce(run_stats.cancelled_runs, 0) as cancelled_runs,
         coalesce(run_stats.running_runs, 0) as running_runs,
+        run_stats.success_rate,
         run_stats.avg_runtime_seconds,
         run_stats.p50_runtime_seconds,
         run_stats.p95_runtime_seconds,
@@ -154,67 +159,36 @@ joined as (
         coalesce(credits.credits_by_model, '{}'::jsonb) as credits_by_model,
         coalesce(run_stats.unique_agents, 0) as unique_agents,
         coalesce(event_stats.error_events, 0) as error_events,
+        -- The one rate across two concepts (runs and events), either of them missing.
+        {{ safe_ratio(
+            'coalesce(run_stats.failed_runs, 0) + coalesce(event_stats.error_events, 0)',
+            'coalesce(run_stats.total_runs, 0) + coalesce(event_stats.events, 0)'
+        ) }} as error_rate,
         coalesce(errors.errors_by_type, '{}'::jsonb) as errors_by_type,
         coalesce(event_stats.api_calls, 0) as api_calls,
         event_stats.api_latency_p95_ms
     from spine
     left join users
-        on users.metric_date = spine.day
-        and {{ workspace_key('users.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = users.metric_date
+        and {{ same_workspace('spine.workspace_id', 'users.workspace_id') }}
     left join total_users
-        on total_users.day = spine.day
-        and {{ workspace_key('total_users.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = total_users.day
+        and {{ same_workspace('spine.workspace_id', 'total_users.workspace_id') }}
     left join event_stats
-        on event_stats.metric_date = spine.day
-        and {{ workspace_key('event_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = event_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'event_stats.workspace_id') }}
     left join session_stats
-        on session_stats.metric_date = spine.day
-        and {{ workspace_key('session_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = session_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'session_stats.workspace_id') }}
     left join run_stats
-        on run_stats.metric_date = spine.day
-        and {{ workspace_key('run_stats.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = run_stats.metric_date
+        and {{ same_workspace('spine.workspace_id', 'run_stats.workspace_id') }}
     left join credits
-        on credits.metric_date = spine.day
-        and {{ workspace_key('credits.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
+        on spine.day = credits.metric_date
+        and {{ same_workspace('spine.workspace_id', 'credits.workspace_id') }}
     left join errors
-        on errors.metric_date = spine.day
-        and {{ workspace_key('errors.workspace_id') }} = {{ workspace_key('spine.workspace_id') }}
-
-),
-
-final as (
-
-    select
-        metric_date,
-        workspace_id,
-        dau,
-        new_users,
-        dau - new_users as returning_users,
-        total_users,
-        events,
-        page_views,
-        sessions,
-        avg_session_duration_seconds,
-        {{ safe_ratio('bounces', 'sessions') }} as bounce_rate,
-        total_runs,
-        successful_runs,
-        failed_runs,
-        cancelled_runs,
-        running_runs,
-        {{ safe_ratio('successful_runs', 'successful_runs + failed_runs + cancelled_runs') }} as success_rate,
-        avg_runtime_seconds,
-        p50_runtime_seconds,
-        p95_runtime_seconds,
-        p99_runtime_seconds,
-        credits_consumed,
-        credits_by_model,
-        unique_agents,
-        error_events,
-        {{ safe_ratio('failed_runs + error_events', 'total_runs + events') }} as error_rate,
-        errors_by_type,
-        api_calls,
-        api_latency_p95_ms
-    from joined
+        on spine.day = errors.metric_date
+        and {{ same_workspace('spine.workspace_id', 'errors.workspace_id') }}
 
 )
 

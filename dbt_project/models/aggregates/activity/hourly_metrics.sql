@@ -43,8 +43,8 @@ runs as (
 sessions as (
 
     select
-        date_trunc('hour', started_at, 'UTC') as session_hour,
-        workspace_id
+        workspace_id,
+        date_trunc('hour', started_at, 'UTC') as session_hour
     from {{ ref('int_sessions') }}
     where session_date in (select day from days)
 
@@ -72,8 +72,8 @@ facts as (
         run_hour,
         workspace_id,
         user_id,
-        null,
-        null,
+        null as event_type,
+        null as duration_ms,
         status,
         credits_consumed
     from runs
@@ -84,18 +84,19 @@ facts as (
         'session' as fact,
         session_hour,
         workspace_id,
-        null,
-        null,
-        null,
-        null,
-        null
+        null as user_id,
+        null as event_type,
+        null as duration_ms,
+        null as status,
+        null as credits_consumed
     from sessions
 
 ),
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         metric_hour,
         (metric_hour at time zone 'UTC')::date as metric_date,
         workspace_id,
@@ -110,8 +111,10 @@ final as (
         coalesce(sum(credits_consumed), 0) as credits_consumed,
         count(*) filter (where event_type = 'error') as error_events,
         count(*) filter (where event_type = 'api_call') as api_calls,
-        (percentile_cont(0.95) within group (order by duration_ms)
-            filter (where event_type = 'api_call'))::numeric as api_latency_p95_ms
+        (
+            percentile_cont(0.95) within group (order by duration_ms)
+            filter (where event_type = 'api_call')
+        )::numeric as api_latency_p95_ms
     from facts
     group by grouping sets ((metric_hour, workspace_id), (metric_hour))
 

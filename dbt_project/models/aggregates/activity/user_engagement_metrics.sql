@@ -75,11 +75,11 @@ facts as (
         run_date,
         workspace_id,
         user_id,
-        null,
-        null,
-        null,
+        null as event_type,
+        null as feature,
+        null as occurred_at,
         credits_consumed,
-        null
+        null as duration_seconds
     from runs
 
     union all
@@ -89,10 +89,10 @@ facts as (
         session_date,
         workspace_id,
         user_id,
-        null,
-        null,
-        null,
-        null,
+        null as event_type,
+        null as feature,
+        null as occurred_at,
+        null as credits_consumed,
         duration_seconds
     from sessions
 

@@ -55,8 +55,9 @@ run_stats as (
         trim_scale(avg(finished_runtime_seconds)) as avg_runtime_seconds,
         min(finished_runtime_seconds) as min_runtime_seconds,
         max(finished_runtime_seconds) as max_runtime_seconds,
-        percentile_cont(array[0.5, 0.75, 0.95, 0.99]) within group (order by finished_runtime_seconds)
-            as runtime_percentiles,
+        percentile_cont(array[0.5, 0.75, 0.95, 0.99]) within group (
+            order by finished_runtime_seconds
+        ) as runtime_percentiles,
         sum(credits_consumed) as credits_consumed,
         sum(tokens_used)::bigint as tokens_used,
         count(distinct user_id) as unique_users,

@@ -42,8 +42,10 @@ final as (
         coalesce(trim_scale(sum(study_minutes)), 0) as study_minutes,
         count(*) filter (where fact = 'attempt') as attempts,
         count(*) filter (where fact = 'attempt' and is_correct) as correct_attempts,
-        {{ safe_ratio("count(*) filter (where fact = 'attempt' and is_correct)", "count(*) filter (where fact = 'attempt')") }}
-            as accuracy,
+        {{ safe_ratio(
+            "count(*) filter (where fact = 'attempt' and is_correct)",
+            "count(*) filter (where fact = 'attempt')"
+        ) }} as accuracy,
         count(*) filter (where fact = 'interaction') as material_interactions,
         count(*) filter (where fact = 'completion') as materials_completed,
         count(distinct topic_id) filter (where fact in ('attempt', 'interaction')) as topics_touched

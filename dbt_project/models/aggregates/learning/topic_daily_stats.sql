@@ -62,13 +62,13 @@ rolled_up as (
         facts.activity_date,
         facts.workspace_id,
         facts.user_id,
-        coalesce(ancestors.ancestor_topic_id, facts.topic_id) as topic_id,
         facts.question_id,
         facts.is_correct,
-        facts.time_to_answer_seconds
+        facts.time_to_answer_seconds,
+        coalesce(ancestors.ancestor_topic_id, facts.topic_id) as topic_id
     from facts
     left join ancestors
-        on ancestors.topic_id = facts.topic_id
+        on facts.topic_id = ancestors.topic_id
 
 ),
 
@@ -82,7 +82,8 @@ stats as (
         count(*) filter (where fact = 'attempt' and is_correct) as correct_attempts,
         count(distinct user_id) filter (where fact = 'attempt') as unique_users,
         count(distinct question_id) filter (where fact = 'attempt') as unique_questions,
-        trim_scale(avg(time_to_answer_seconds) filter (where fact = 'attempt')) as avg_time_to_answer_seconds,
+        trim_scale(avg(time_to_answer_seconds) filter (where fact = 'attempt'))
+            as avg_time_to_answer_seconds,
         count(*) filter (where fact = 'interaction') as material_interactions,
         count(*) filter (where fact = 'completion') as materials_completed
     from rolled_up
@@ -107,7 +108,7 @@ final as (
         stats.materials_completed
     from stats
     left join topics
-        on topics.topic_id = stats.topic_id
+        on stats.topic_id = topics.topic_id
 
 )
 

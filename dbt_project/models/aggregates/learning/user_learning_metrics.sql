@@ -87,9 +87,9 @@ dense as (
         coalesce(daily.is_streak_day, false) as is_streak_day
     from calendar
     left join daily
-        on daily.workspace_id = calendar.workspace_id
-        and daily.user_id = calendar.user_id
-        and daily.stat_date = calendar.day
+        on calendar.workspace_id = daily.workspace_id
+        and calendar.user_id = daily.user_id
+        and calendar.day = daily.stat_date
 
 ),
 
@@ -138,18 +138,21 @@ rolling as (
         user_id,
         day,
         {%- for name, preceding in windows %}
-        {%- set frame = 'rows between ' ~ preceding ~ ' preceding and current row' if preceding is not none else 'rows unbounded preceding' %}
+        {%- set frame = 'rows unbounded preceding' if preceding is none
+            else 'rows between ' ~ preceding ~ ' preceding and current row' %}
         sum(attempts) over (by_day {{ frame }})::bigint as attempts_{{ name }},
         sum(correct_attempts) over (by_day {{ frame }})::bigint as correct_attempts_{{ name }},
         trim_scale(sum(study_minutes) over (by_day {{ frame }})) as study_minutes_{{ name }},
-        sum(materials_completed) over (by_day {{ frame }})::bigint as materials_completed_{{ name }},
+        sum(materials_completed) over (by_day {{ frame }})::bigint
+            as materials_completed_{{ name }},
         {%- endfor %}
         case
             when is_streak_day then run_length
             else coalesce(lag(run_length) over by_day, 0)
         end as current_streak,
         max(run_length) over (by_day rows unbounded preceding) as longest_streak,
-        max(case when is_streak_day then day end) over (by_day rows unbounded preceding) as last_active_date
+        max(case when is_streak_day then day end) over (by_day rows unbounded preceding)
+            as last_active_date
     from run_lengths
     window by_day as (partition by workspace_id, user_id order by day)
 

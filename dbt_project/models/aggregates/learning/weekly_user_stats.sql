@@ -1,7 +1,9 @@
 {{
     config(
         meta={'partition_column': 'week_start', 'partition_end_column': 'week_end'},
-        pre_hook="{{ delete_learning_recomputed('week_start', period_end_column='week_end', reach_days=7) }}",
+        pre_hook="{{ delete_learning_recomputed(
+            'week_start', period_end_column='week_end', reach_days=7
+        ) }}",
         indexes=[{'columns': ['week_start']}],
     )
 }}
@@ -15,7 +17,9 @@
     the as-of date only.
 -#}
 
-{%- set changed_metrics = ['active_days', 'study_sessions', 'study_minutes', 'attempts', 'materials_completed'] %}
+{%- set changed_metrics = [
+    'active_days', 'study_sessions', 'study_minutes', 'attempts', 'materials_completed'
+] %}
 
 with
 
@@ -59,9 +63,9 @@ facts as (
 weekly as (
 
     select
-        date_trunc('week', activity_date::timestamp)::date as week_start,
         workspace_id,
         user_id,
+        date_trunc('week', activity_date::timestamp)::date as week_start,
         count(distinct activity_date) as active_days,
         count(*) filter (where fact = 'session') as study_sessions,
         coalesce(trim_scale(sum(study_minutes)), 0) as study_minutes,
@@ -93,12 +97,14 @@ with_previous as (
         {%- for metric in changed_metrics %}
         coalesce(previous_week.{{ metric }}, 0) as previous_{{ metric }},
         {%- endfor %}
-        {{ safe_ratio('previous_week.correct_attempts', 'previous_week.attempts') }} as previous_accuracy
+        {{ safe_ratio(
+            'previous_week.correct_attempts', 'previous_week.attempts'
+        ) }} as previous_accuracy
     from weekly as this_week
     left join weekly as previous_week
         on previous_week.week_start = this_week.week_start - 7
-        and previous_week.workspace_id = this_week.workspace_id
-        and previous_week.user_id = this_week.user_id
+        and this_week.workspace_id = previous_week.workspace_id
+        and this_week.user_id = previous_week.user_id
     where this_week.week_start in (select week_start from rebuilt_weeks)
 
 ),

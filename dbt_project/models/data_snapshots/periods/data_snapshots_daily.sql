@@ -28,7 +28,8 @@ days as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         'daily'::text as snapshot_type,
         metric_date::timestamp at time zone 'UTC' as snapshot_date,
         (metric_date + 1)::timestamp at time zone 'UTC' as period_end,

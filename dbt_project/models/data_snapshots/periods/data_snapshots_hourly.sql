@@ -26,7 +26,8 @@ hours as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         'hourly'::text as snapshot_type,
         metric_hour as snapshot_date,
         metric_hour + interval '1 hour' as period_end,

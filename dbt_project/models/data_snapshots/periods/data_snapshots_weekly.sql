@@ -1,3 +1,4 @@
-{#- The weeks' KPIs from the days of daily_metrics and the users' activity days (macros/data_snapshots.sql). -#}
+{#- The weeks' KPIs from the days of daily_metrics and the users' activity days
+    (macros/data_snapshots.sql). -#}
 
 {{ period_snapshot('weekly', 'week', '1 week') }}

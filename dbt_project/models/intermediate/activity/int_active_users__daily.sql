@@ -33,10 +33,12 @@ users as (
         activity_days.activity_date as metric_date,
         scope.workspace_id,
         count(distinct activity_days.user_id) as active_users,
-        count(distinct activity_days.user_id)
-            filter (where first_activity.first_activity_date = activity_days.activity_date) as new_in_workspace,
-        count(distinct activity_days.user_id)
-            filter (where first_activity.first_activity_date_overall = activity_days.activity_date) as new_overall
+        count(distinct activity_days.user_id) filter (
+            where case
+                when scope.workspace_id is null then first_activity.first_activity_date_overall
+                else first_activity.first_activity_date
+            end = activity_days.activity_date
+        ) as new_users
     from activity_days
     inner join first_activity
         on activity_days.user_id = first_activity.user_id
@@ -52,7 +54,8 @@ final as (
         metric_date,
         workspace_id,
         active_users,
-        case when workspace_id is null then new_overall else new_in_workspace end as new_users
+        new_users,
+        active_users - new_users as returning_users
     from users
 
 )

@@ -29,7 +29,8 @@ deleted_users as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         activity.event_id,
         activity.user_id,
         activity.workspace_id,
@@ -43,11 +44,12 @@ final as (
         date_trunc('hour', activity.occurred_at, 'UTC') as event_hour,
         activity._batch_id
     from activity
-    where not exists (
-        select 1
-        from deleted_users
-        where deleted_users.user_id = activity.user_id
-    )
+    where
+        not exists (
+            select 1
+            from deleted_users
+            where deleted_users.user_id = activity.user_id
+        )
 
 )
 

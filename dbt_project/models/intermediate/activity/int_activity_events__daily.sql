@@ -26,11 +26,13 @@ final as (
         events.event_date as metric_date,
         scope.workspace_id,
         count(*) as events,
-        count(*) filter (where event_type = 'page_view') as page_views,
-        count(*) filter (where event_type = 'error') as error_events,
-        count(*) filter (where event_type = 'api_call') as api_calls,
-        (percentile_cont(0.95) within group (order by events.duration_ms)
-            filter (where event_type = 'api_call'))::numeric as api_latency_p95_ms
+        count(*) filter (where events.event_type = 'page_view') as page_views,
+        count(*) filter (where events.event_type = 'error') as error_events,
+        count(*) filter (where events.event_type = 'api_call') as api_calls,
+        (
+            percentile_cont(0.95) within group (order by events.duration_ms)
+            filter (where events.event_type = 'api_call')
+        )::numeric as api_latency_p95_ms
     from events
     {{ with_all_workspaces_row('events.workspace_id') }}
     group by events.event_date, scope.workspace_id

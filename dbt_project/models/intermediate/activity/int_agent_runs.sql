@@ -32,7 +32,8 @@ deleted_users as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         runs.run_id,
         runs.agent_id,
         runs.workspace_id,
@@ -52,14 +53,16 @@ final as (
         runs.status = 'cancelled' as is_cancelled,
         runs.status = 'running' as is_running,
         runs.status <> 'running' as is_finished,
-        case when runs.status <> 'running' then runs.runtime_seconds end as finished_runtime_seconds,
+        case when runs.status <> 'running' then runs.runtime_seconds end
+            as finished_runtime_seconds,
         runs._batch_id
     from runs
-    where not exists (
-        select 1
-        from deleted_users
-        where deleted_users.user_id = runs.user_id
-    )
+    where
+        not exists (
+            select 1
+            from deleted_users
+            where deleted_users.user_id = runs.user_id
+        )
 
 )
 

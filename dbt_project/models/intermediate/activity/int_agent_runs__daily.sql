@@ -3,7 +3,7 @@
 {#-
     Agent runs of non-deleted users per UTC day (of started_at) and
     workspace, plus the all-workspaces row (workspace_id null) of each day:
-    counts by status, runtime statistics over finished runs, credits and
+    counts by status, the success rate, runtime statistics over finished runs, credits and
     distinct agents (credits per model: int_agent_credits__daily). A view: a
     daily model reading it filters on metric_date, and the filter reaches
     the runs before they are grouped.
@@ -35,8 +35,9 @@ run_stats as (
         count(*) filter (where runs.status = 'cancelled') as cancelled_runs,
         count(*) filter (where runs.status = 'running') as running_runs,
         trim_scale(avg(runs.finished_runtime_seconds)) as avg_runtime_seconds,
-        percentile_cont(array[0.5, 0.95, 0.99]) within group (order by runs.finished_runtime_seconds)
-            as runtime_percentiles,
+        percentile_cont(array[0.5, 0.95, 0.99]) within group (
+            order by runs.finished_runtime_seconds
+        ) as runtime_percentiles,
         sum(runs.credits_consumed) as credits_consumed,
         count(distinct runs.agent_id) as unique_agents
     from runs
@@ -55,6 +56,9 @@ final as (
         failed_runs,
         cancelled_runs,
         running_runs,
+        {{ safe_ratio(
+            'successful_runs', 'successful_runs + failed_runs + cancelled_runs'
+        ) }} as success_rate,
         avg_runtime_seconds,
         runtime_percentiles[1]::numeric as p50_runtime_seconds,
         runtime_percentiles[2]::numeric as p95_runtime_seconds,

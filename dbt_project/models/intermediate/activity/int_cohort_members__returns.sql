@@ -54,17 +54,33 @@ activity_days_overall as (
 
 members as (
 
-    select user_id, workspace_id, first_activity_date from first_activity
+    select
+        user_id,
+        workspace_id,
+        first_activity_date
+    from first_activity
     union all
-    select user_id, workspace_id, first_activity_date from first_activity_overall
+    select
+        user_id,
+        workspace_id,
+        first_activity_date
+    from first_activity_overall
 
 ),
 
 member_activity as (
 
-    select user_id, workspace_id, activity_date from activity_days
+    select
+        user_id,
+        workspace_id,
+        activity_date
+    from activity_days
     union all
-    select user_id, workspace_id, activity_date from activity_days_overall
+    select
+        user_id,
+        workspace_id,
+        activity_date
+    from activity_days_overall
 
 ),
 
@@ -74,14 +90,22 @@ final as (
         members.user_id,
         members.workspace_id,
         members.first_activity_date,
-        {%- for n in [1, 7, 14, 30] %}
-        coalesce(bool_or(member_activity.activity_date = members.first_activity_date + {{ n }}), false)
-            as active_day_{{ n }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        coalesce(
+            bool_or(member_activity.activity_date = members.first_activity_date + 1), false
+        ) as active_day_1,
+        coalesce(
+            bool_or(member_activity.activity_date = members.first_activity_date + 7), false
+        ) as active_day_7,
+        coalesce(
+            bool_or(member_activity.activity_date = members.first_activity_date + 14), false
+        ) as active_day_14,
+        coalesce(
+            bool_or(member_activity.activity_date = members.first_activity_date + 30), false
+        ) as active_day_30
     from members
     left join member_activity
-        on member_activity.user_id = members.user_id
-        and {{ workspace_key('member_activity.workspace_id') }} = {{ workspace_key('members.workspace_id') }}
+        on members.user_id = member_activity.user_id
+        and {{ same_workspace('members.workspace_id', 'member_activity.workspace_id') }}
         and member_activity.activity_date in (
             members.first_activity_date + 1,
             members.first_activity_date + 7,

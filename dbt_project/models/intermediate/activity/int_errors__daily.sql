@@ -24,7 +24,7 @@ errors as (
     select
         event_date,
         workspace_id,
-        coalesce(error_type, 'unknown')
+        coalesce(error_type, 'unknown') as error_type
     from {{ ref('int_activity_events') }}
     where event_type = 'error'
 

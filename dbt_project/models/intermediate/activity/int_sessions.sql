@@ -48,18 +48,24 @@ events as (
         workspace_id,
         session_id,
         occurred_at
-    from {{ ref('int_activity_events') }} as event
+    -- The alias serves the batch-incremental filter only.
+    from {{ ref('int_activity_events') }} as event_row  -- noqa: AL05
     {% if batch_incremental() -%}
-    where exists (
-        select 1
-        from pg_temp.{{ session_rebuild_table() }} as rebuild
-        where rebuild.workspace_id = event.workspace_id
-            and rebuild.user_id = event.user_id
-            and (
-                (event.session_id is not null and rebuild.session_id = event.session_id)
-                or (event.session_id is null and rebuild.session_id is null and event.occurred_at >= rebuild.restart_at)
-            )
-    )
+    where
+        exists (
+            select 1
+            from pg_temp.{{ session_rebuild_table() }} as rebuild
+            where
+                rebuild.workspace_id = event_row.workspace_id
+                and rebuild.user_id = event_row.user_id
+                and (
+                    (event_row.session_id is not null and rebuild.session_id = event_row.session_id)
+                    or (
+                        event_row.session_id is null and rebuild.session_id is null
+                        and event_row.occurred_at >= rebuild.restart_at
+                    )
+                )
+        )
     {%- endif %}
 
 ),
@@ -103,8 +109,10 @@ session_starts as (
         user_id,
         workspace_id,
         occurred_at,
-        previous_occurred_at is null
-            or occurred_at - previous_occurred_at > interval '30 minutes' as is_session_start
+        (
+            previous_occurred_at is null
+            or occurred_at - previous_occurred_at > interval '30 minutes'
+        ) as is_session_start
     from unsessioned
 
 ),
@@ -131,10 +139,10 @@ derived_sessions as (
     select
         workspace_id,
         user_id,
+        true as is_derived,
         'derived-' || md5(
             user_id || '|' || max(case when is_session_start then event_id end)
         ) as session_id,
-        true as is_derived,
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         count(*) as event_count
@@ -145,19 +153,34 @@ derived_sessions as (
 
 sessions as (
 
-    select workspace_id, user_id, session_id, is_derived, started_at, ended_at, event_count
+    select
+        workspace_id,
+        user_id,
+        session_id,
+        is_derived,
+        started_at,
+        ended_at,
+        event_count
     from given_sessions
 
     union all
 
-    select workspace_id, user_id, session_id, is_derived, started_at, ended_at, event_count
+    select
+        workspace_id,
+        user_id,
+        session_id,
+        is_derived,
+        started_at,
+        ended_at,
+        event_count
     from derived_sessions
 
 ),
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         md5(workspace_id || '|' || user_id || '|' || session_id) as session_key,
         user_id,
         workspace_id,

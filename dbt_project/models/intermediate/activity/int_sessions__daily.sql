@@ -2,7 +2,8 @@
 
 {#-
     Sessions (int_sessions) per UTC start day and workspace, plus the
-    all-workspaces row (workspace_id null) of each day. A view: a daily
+    all-workspaces row (workspace_id null) of each day, and their bounce
+    rate. A view: a daily
     model reading it filters on metric_date, and the filter reaches the
     sessions before they are grouped.
 -#}
@@ -27,7 +28,8 @@ final as (
         scope.workspace_id,
         count(*) as sessions,
         trim_scale(avg(sessions.duration_seconds)) as avg_session_duration_seconds,
-        count(*) filter (where sessions.is_bounce) as bounces
+        count(*) filter (where sessions.is_bounce) as bounces,
+        {{ safe_ratio('count(*) filter (where sessions.is_bounce)', 'count(*)') }} as bounce_rate
     from sessions
     {{ with_all_workspaces_row('sessions.workspace_id') }}
     group by sessions.session_date, scope.workspace_id

@@ -29,13 +29,19 @@ with
 {% if batch_incremental() -%}
 touched as (
 
-    select user_id, workspace_id, event_date as activity_date
+    select
+        user_id,
+        workspace_id,
+        event_date as activity_date
     from {{ ref('int_activity_events') }}
     where {{ in_claimed_batches() }}
 
     union
 
-    select user_id, workspace_id, run_date as activity_date
+    select
+        user_id,
+        workspace_id,
+        run_date as activity_date
     from {{ ref('int_agent_runs') }}
     where {{ in_claimed_batches() }}
 
@@ -51,7 +57,14 @@ events as (
         count(*) as events
     from {{ ref('int_activity_events') }}
     {% if batch_incremental() -%}
-    where (user_id, workspace_id, event_date) in (select user_id, workspace_id, activity_date from touched)
+    where
+        (user_id, workspace_id, event_date) in (
+            select
+                user_id,
+                workspace_id,
+                activity_date
+            from touched
+        )
     {% endif -%}
     group by user_id, workspace_id, event_date
 
@@ -66,7 +79,14 @@ runs as (
         count(*) as agent_runs
     from {{ ref('int_agent_runs') }}
     {% if batch_incremental() -%}
-    where (user_id, workspace_id, run_date) in (select user_id, workspace_id, activity_date from touched)
+    where
+        (user_id, workspace_id, run_date) in (
+            select
+                user_id,
+                workspace_id,
+                activity_date
+            from touched
+        )
     {% endif -%}
     group by user_id, workspace_id, run_date
 

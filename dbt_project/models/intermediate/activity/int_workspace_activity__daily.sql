@@ -23,7 +23,7 @@ latest_times as (
     select
         workspace_id,
         run_date,
-        max(started_at)
+        max(started_at) as last_activity_at
     from {{ ref('int_agent_runs') }}
     group by workspace_id, run_date
 

@@ -42,11 +42,12 @@ final as (
         attempts.answered_at,
         (attempts.answered_at at time zone 'UTC')::date as attempt_date
     from attempts
-    where not exists (
-        select 1
-        from deleted_users
-        where deleted_users.user_id = attempts.user_id
-    )
+    where
+        not exists (
+            select 1
+            from deleted_users
+            where deleted_users.user_id = attempts.user_id
+        )
 
 )
 

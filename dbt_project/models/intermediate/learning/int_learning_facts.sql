@@ -76,46 +76,46 @@ final as (
     union all
 
     select
-        'attempt',
+        'attempt' as fact,
         attempt_date,
         workspace_id,
         user_id,
         topic_id,
-        null,
+        null as material_id,
         question_id,
         is_correct,
         time_to_answer_seconds,
-        null
+        null as study_minutes
     from attempts
 
     union all
 
     select
-        'interaction',
+        'interaction' as fact,
         interaction_date,
         workspace_id,
         user_id,
         topic_id,
         material_id,
-        null,
-        null,
-        null,
-        null
+        null as question_id,
+        null as is_correct,
+        null as time_to_answer_seconds,
+        null as study_minutes
     from interactions
 
     union all
 
     select
-        'completion',
+        'completion' as fact,
         completed_date,
         workspace_id,
         user_id,
         topic_id,
         material_id,
-        null,
-        null,
-        null,
-        null
+        null as question_id,
+        null as is_correct,
+        null as time_to_answer_seconds,
+        null as study_minutes
     from completions
 
 )

@@ -42,11 +42,12 @@ final as (
         interactions.occurred_at,
         (interactions.occurred_at at time zone 'UTC')::date as interaction_date
     from interactions
-    where not exists (
-        select 1
-        from deleted_users
-        where deleted_users.user_id = interactions.user_id
-    )
+    where
+        not exists (
+            select 1
+            from deleted_users
+            where deleted_users.user_id = interactions.user_id
+        )
 
 )
 

@@ -47,11 +47,12 @@ events as (
         study_events.event_type,
         study_events.occurred_at
     from study_events
-    where not exists (
-        select 1
-        from deleted_users
-        where deleted_users.user_id = study_events.user_id
-    )
+    where
+        not exists (
+            select 1
+            from deleted_users
+            where deleted_users.user_id = study_events.user_id
+        )
 
 ),
 
@@ -83,9 +84,9 @@ sessions as (
         user_id,
         session_id,
         started_at,
-        greatest(last_at, started_at) as ended_at,
         has_end,
-        event_count
+        event_count,
+        greatest(last_at, started_at) as ended_at
     from bounds
 
 ),
@@ -149,7 +150,8 @@ paused_time as (
         sessions.session_id,
         sum(
             greatest(
-                extract(epoch from
+                extract(
+                    epoch from
                     least(coalesce(pauses.resumed_at, sessions.ended_at), sessions.ended_at)
                     - greatest(pauses.paused_at, sessions.started_at)
                 ),
@@ -158,9 +160,9 @@ paused_time as (
         ) as paused_seconds
     from sessions
     inner join pauses
-        on pauses.workspace_id = sessions.workspace_id
-        and pauses.user_id = sessions.user_id
-        and pauses.session_id = sessions.session_id
+        on sessions.workspace_id = pauses.workspace_id
+        and sessions.user_id = pauses.user_id
+        and sessions.session_id = pauses.session_id
     where pauses.event_type = 'session_pause'
     group by sessions.workspace_id, sessions.user_id, sessions.session_id
 
@@ -179,15 +181,17 @@ final as (
         trim_scale(extract(epoch from sessions.ended_at - sessions.started_at)) as duration_seconds,
         trim_scale(coalesce(paused_time.paused_seconds, 0)) as paused_seconds,
         trim_scale(
-            (extract(epoch from sessions.ended_at - sessions.started_at) - coalesce(paused_time.paused_seconds, 0))
-            / 60
+            (
+                extract(epoch from sessions.ended_at - sessions.started_at)
+                - coalesce(paused_time.paused_seconds, 0)
+            ) / 60
         ) as study_minutes,
         (sessions.started_at at time zone 'UTC')::date as session_day
     from sessions
     left join paused_time
-        on paused_time.workspace_id = sessions.workspace_id
-        and paused_time.user_id = sessions.user_id
-        and paused_time.session_id = sessions.session_id
+        on sessions.workspace_id = paused_time.workspace_id
+        and sessions.user_id = paused_time.user_id
+        and sessions.session_id = paused_time.session_id
 
 )
 

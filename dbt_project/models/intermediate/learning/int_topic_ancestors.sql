@@ -22,8 +22,8 @@ ancestry (topic_id, ancestor_topic_id, depth) as (
 
     select
         topic_id,
-        topic_id,
-        0
+        topic_id as ancestor_topic_id,
+        0 as depth
     from topics
 
     union all
@@ -34,7 +34,7 @@ ancestry (topic_id, ancestor_topic_id, depth) as (
         ancestry.depth + 1
     from ancestry
     inner join topics
-        on topics.topic_id = ancestry.ancestor_topic_id
+        on ancestry.ancestor_topic_id = topics.topic_id
     where topics.parent_topic_id is not null
         and ancestry.depth < 10
 
@@ -60,7 +60,7 @@ final as (
         shortest.depth
     from shortest
     left join topics as ancestors
-        on ancestors.topic_id = shortest.ancestor_topic_id
+        on shortest.ancestor_topic_id = ancestors.topic_id
 
 )
 

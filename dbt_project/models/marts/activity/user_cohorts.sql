@@ -77,10 +77,10 @@ per_first_day as (
         cohort_start,
         workspace_id,
         first_activity_date,
-        count(*) as users,
         {%- for n in [1, 7, 14, 30] %}
-        count(*) filter (where active_day_{{ n }}) as retained_day_{{ n }}{{ ',' if not loop.last }}
+        count(*) filter (where active_day_{{ n }}) as retained_day_{{ n }},
         {%- endfor %}
+        count(*) as users
     from cohort_members
     group by cohort_type, cohort_start, workspace_id, first_activity_date
 
@@ -93,16 +93,17 @@ retention as (
         per_first_day.cohort_type,
         per_first_day.cohort_start,
         per_first_day.workspace_id,
-        sum(per_first_day.users)::bigint as initial_users,
         {%- for n in [1, 7, 14, 30] %}
+        {%- set reached = 'per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day' %}
         {{ safe_ratio(
-            'sum(per_first_day.retained_day_' ~ n ~ ') filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day)',
-            'coalesce(sum(per_first_day.users) filter (where per_first_day.first_activity_date + ' ~ n ~ ' <= as_of_dates.day), 0)'
-        ) }} as day_{{ n }}_retention{{ ',' if not loop.last }}
+            'sum(per_first_day.retained_day_' ~ n ~ ') filter (where ' ~ reached ~ ')',
+            'coalesce(sum(per_first_day.users) filter (where ' ~ reached ~ '), 0)'
+        ) }} as day_{{ n }}_retention,
         {%- endfor %}
+        sum(per_first_day.users)::bigint as initial_users
     from as_of_dates
     inner join per_first_day
-        on per_first_day.first_activity_date <= as_of_dates.day
+        on as_of_dates.day >= per_first_day.first_activity_date
     group by
         as_of_dates.day,
         per_first_day.cohort_type,

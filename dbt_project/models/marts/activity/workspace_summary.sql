@@ -11,7 +11,8 @@
     30-day figures come from the daily aggregates (all additive); distinct
     users from active_users (mau); the top feature from feature_utilization.
     last_activity_at reaches back over all history, so a deletion recomputes
-    every later as-of date (reach_days=none).
+    every later as-of date (reach_days=none); it comes from the macro
+    last_activity_as_of (analytics_helpers.sql), bound to this run's dates.
 -#}
 
 with
@@ -50,7 +51,8 @@ daily_metrics as (
         error_events
     from {{ ref('daily_metrics') }}
     where workspace_id is not null
-        and metric_date between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
+        and metric_date
+        between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
 
 ),
 
@@ -74,57 +76,14 @@ feature_utilization as (
         feature,
         usage_count
     from {{ ref('feature_utilization') }}
-    where metric_date between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
-
-),
-
-activity_days as (
-
-    select distinct
-        workspace_id,
-        activity_date
-    from {{ ref('int_user_activity_days') }}
-    where activity_date <= (select max(day) from as_of_dates)
-
-),
-
--- The latest activity of a workspace as of a date is on its latest active
--- day on or before that date: find that day, then its latest timestamp.
-last_active_days as (
-
-    select
-        as_of_dates.day as as_of_date,
-        activity_days.workspace_id,
-        max(activity_days.activity_date) as last_active_date
-    from as_of_dates
-    inner join activity_days
-        on activity_days.activity_date <= as_of_dates.day
-    group by as_of_dates.day, activity_days.workspace_id
-
-),
-
-latest_times as (
-
-    select
-        activity_date,
-        workspace_id,
-        last_activity_at
-    from {{ ref('int_workspace_activity__daily') }}
-    where activity_date between (select min(last_active_date) from last_active_days)
-        and (select max(last_active_date) from last_active_days)
+    where metric_date
+        between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
 
 ),
 
 last_activity as (
 
-    select
-        last_active_days.as_of_date,
-        last_active_days.workspace_id,
-        latest_times.last_activity_at
-    from last_active_days
-    inner join latest_times
-        on latest_times.workspace_id = last_active_days.workspace_id
-        and latest_times.activity_date = last_active_days.last_active_date
+    {{ last_activity_as_of('as_of_dates') }}
 
 ),
 
@@ -138,7 +97,7 @@ spine as (
         workspaces.subscription_status
     from as_of_dates
     inner join workspaces
-        on workspaces.created_date <= as_of_dates.day
+        on as_of_dates.day >= workspaces.created_date
 
 ),
 
@@ -152,8 +111,9 @@ window_sums as (
         sum(daily_metrics.sessions) as sessions,
         sum(daily_metrics.total_runs) as total_runs,
         sum(daily_metrics.successful_runs) as successful_runs,
-        sum(daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs)
-            as finished_runs,
+        sum(
+            daily_metrics.successful_runs + daily_metrics.failed_runs + daily_metrics.cancelled_runs
+        ) as finished_runs,
         sum(daily_metrics.failed_runs) as failed_runs,
         sum(daily_metrics.credits_consumed) as credits_consumed,
         sum(daily_metrics.error_events) as error_events
@@ -201,7 +161,9 @@ final as (
         coalesce(window_sums.events, 0)::bigint as events_30d,
         coalesce(window_sums.sessions, 0)::bigint as sessions_30d,
         coalesce(window_sums.total_runs, 0)::bigint as total_runs_30d,
-        {{ safe_ratio('window_sums.successful_runs', 'window_sums.finished_runs') }} as success_rate_30d,
+        {{ safe_ratio(
+            'window_sums.successful_runs', 'window_sums.finished_runs'
+        ) }} as success_rate_30d,
         coalesce(window_sums.credits_consumed, 0) as credits_consumed_30d,
         {{ safe_ratio(
             'window_sums.failed_runs + window_sums.error_events',
@@ -211,21 +173,21 @@ final as (
         last_activity.last_activity_at
     from spine
     left join total_users
-        on total_users.day = spine.as_of_date
-        and total_users.workspace_id = spine.workspace_id
+        on spine.as_of_date = total_users.day
+        and spine.workspace_id = total_users.workspace_id
     left join active_users
-        on active_users.metric_date = spine.as_of_date
-        and active_users.workspace_id = spine.workspace_id
+        on spine.as_of_date = active_users.metric_date
+        and spine.workspace_id = active_users.workspace_id
     left join window_sums
-        on window_sums.as_of_date = spine.as_of_date
-        and window_sums.workspace_id = spine.workspace_id
+        on spine.as_of_date = window_sums.as_of_date
+        and spine.workspace_id = window_sums.workspace_id
     left join feature_ranks
-        on feature_ranks.as_of_date = spine.as_of_date
-        and feature_ranks.workspace_id = spine.workspace_id
+        on spine.as_of_date = feature_ranks.as_of_date
+        and spine.workspace_id = feature_ranks.workspace_id
         and feature_ranks.feature_rank = 1
     left join last_activity
-        on last_activity.as_of_date = spine.as_of_date
-        and last_activity.workspace_id = spine.workspace_id
+        on spine.as_of_date = last_activity.as_of_date
+        and spine.workspace_id = last_activity.workspace_id
 
 )
 

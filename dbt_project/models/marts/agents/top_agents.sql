@@ -25,7 +25,8 @@ runs as (
         finished_runtime_seconds,
         credits_consumed
     from {{ ref('int_agent_runs') }}
-    where run_date between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
+    where run_date
+        between (select min(day) - 29 from as_of_dates) and (select max(day) from as_of_dates)
 
 ),
 
@@ -111,7 +112,9 @@ final as (
         ranked.successful_runs::bigint as successful_runs,
         {{ safe_ratio('ranked.successful_runs', 'ranked.finished_runs') }} as success_rate,
         ranked.credits_consumed,
-        {{ safe_ratio('ranked.runtime_seconds_sum', 'ranked.runtime_seconds_count') }} as avg_runtime_seconds,
+        {{ safe_ratio(
+            'ranked.runtime_seconds_sum', 'ranked.runtime_seconds_count'
+        ) }} as avg_runtime_seconds,
         ranked.unique_users
     from ranked
     left join agents

@@ -1,4 +1,10 @@
-{{ config(tags=['mastery_history'], meta={'partition_column': 'progress_date'}, indexes=[{'columns': ['user_id', 'topic_id', 'progress_date']}]) }}
+{{
+    config(
+        tags=['mastery_history'],
+        meta={'partition_column': 'progress_date'},
+        indexes=[{'columns': ['user_id', 'topic_id', 'progress_date']}],
+    )
+}}
 
 {#-
     Mastery over time: per (user, topic) and day, from each version of
@@ -27,9 +33,15 @@ versions as (
         stability,
         decay,
         interval_days,
-        lead(as_of_date) over (partition by user_id, topic_id order by as_of_date) as next_as_of_date
+        lead(as_of_date) over (partition by user_id, topic_id order by as_of_date)
+            as next_as_of_date
     from {{ ref('topic_mastery_history') }}
-    where user_id not in (select user_id from {{ ref('stg_users') }} where is_deleted)
+    where
+        user_id not in (
+            select stg_users.user_id
+            from {{ ref('stg_users') }} as stg_users
+            where stg_users.is_deleted
+        )
 
 ),
 
@@ -47,7 +59,10 @@ days as (
     from versions
     cross join latest
     cross join lateral generate_series(
-        greatest(versions.as_of_date, latest.as_of_date - {{ var('mastery_progression_days', 90) | int - 1 }}),
+        greatest(
+            versions.as_of_date,
+            latest.as_of_date - {{ var('mastery_progression_days', 90) | int - 1 }}
+        ),
         coalesce(versions.next_as_of_date - 1, latest.as_of_date),
         interval '1 day'
     ) as day
@@ -68,7 +83,8 @@ evaluated as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         progress_date,
         workspace_id,
         user_id,
@@ -83,9 +99,8 @@ final as (
             *,
             case
                 when last_review is null then 0
-                when scheduler = 'fsrs' then power(
-                    1 + (power(0.9, -1 / decay) - 1) * elapsed_days / stability, -decay
-                )
+                when scheduler = 'fsrs'
+                    then power(1 + (power(0.9, -1 / decay) - 1) * elapsed_days / stability, -decay)
                 else exp(-elapsed_days / interval_days * ln(10.0 / 9.0))
             end as retrievability
         from evaluated

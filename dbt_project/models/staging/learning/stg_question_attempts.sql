@@ -49,7 +49,8 @@ deduplicated as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         attempt_id,
         user_id,
         workspace_id,

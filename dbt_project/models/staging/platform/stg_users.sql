@@ -25,7 +25,8 @@ newest_version as (
 
 final as (
 
-    select
+    -- The table's column order, calculations among them (not ST06's order).
+    select  -- noqa: ST06
         user_id,
         workspace_id,
         role,
