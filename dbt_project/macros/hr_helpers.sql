@@ -114,3 +114,41 @@
     {{ workspace_key(a ~ '.organization_id') }} = {{ workspace_key(b ~ '.organization_id') }}
     and {{ a }}.metric_date = {{ b }}.metric_date
 {%- endmacro %}
+
+
+{#- Join condition of two relations on (organization_id, user_id, metric_date). -#}
+{% macro hr_same_user_day(a, b) -%}
+    {{ a }}.organization_id = {{ b }}.organization_id
+    and {{ a }}.user_id = {{ b }}.user_id
+    and {{ a }}.metric_date = {{ b }}.metric_date
+{%- endmacro %}
+
+
+{#- session_duration_minutes of hr_user_engagement_metrics over the CTE
+    `days`: per (organization, user, day), the activity sessions starting on
+    the day, (last event - first event) / 60, from their events up to the end
+    of the as-of date (a session runs past midnight on its start day). -#}
+{% macro hr_session_minutes() -%}
+    select
+        sessions.organization_id,
+        sessions.user_id,
+        sessions.session_date as metric_date,
+        sum(sessions.duration_seconds) / 60 as session_duration_minutes
+    from (
+        select
+            organization_id,
+            user_id,
+            (min(occurred_at) at time zone 'UTC')::date as session_date,
+            extract(epoch from max(occurred_at) - min(occurred_at)) as duration_seconds
+        from {{ ref('int_hr_activity_events') }}
+        where
+            session_id in (
+                select session_id from {{ ref('int_hr_activity_events') }}
+                where metric_date in (select day from days)
+            )
+            and occurred_at < {{ hr_end_of(as_of_date()) }}
+        group by organization_id, user_id, session_id
+    ) as sessions
+    where sessions.session_date in (select day from days)
+    group by sessions.organization_id, sessions.user_id, sessions.session_date
+{%- endmacro %}

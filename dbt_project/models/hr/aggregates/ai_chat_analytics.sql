@@ -16,7 +16,7 @@ days as (
 
 sessions as (
 
-    select
+    select  -- noqa: ST06
         organization_id,
         metric_date,
         user_id,
@@ -45,7 +45,8 @@ session_stats as (
         avg(duration_seconds) as average_session_duration_seconds,
         count(satisfaction_rating) as rated_sessions,
         avg(satisfaction_rating) as average_satisfaction,
-        {{ safe_ratio('count(*) filter (where was_helpful)', 'count(was_helpful)') }} as helpful_rate
+        {{ safe_ratio('count(*) filter (where was_helpful)', 'count(was_helpful)') }}
+            as helpful_rate
     from sessions
     group by organization_id, metric_date
 
@@ -54,21 +55,26 @@ session_stats as (
 query_types as (
 
     select
-        organization_id,
-        metric_date,
-        {{ hr_jsonb_counts('type_sessions.query_type', 'type_sessions.sessions') }} as query_type_distribution
+        type_sessions.organization_id,
+        type_sessions.metric_date,
+        {{ hr_jsonb_counts('type_sessions.query_type', 'type_sessions.sessions') }}
+            as query_type_distribution
     from (
-        select organization_id, metric_date, query_type, count(*) as sessions
+        select
+            organization_id,
+            metric_date,
+            query_type,
+            count(*) as sessions
         from sessions
         group by organization_id, metric_date, query_type
     ) as type_sessions
-    group by organization_id, metric_date
+    group by type_sessions.organization_id, type_sessions.metric_date
 
 ),
 
 final as (
 
-    select
+    select  -- noqa: ST06
         session_stats.organization_id,
         session_stats.metric_date,
         session_stats.sessions,
@@ -76,7 +82,8 @@ final as (
         session_stats.messages,
         session_stats.user_messages,
         trim_scale(session_stats.tokens_used) as tokens_used,
-        trim_scale(session_stats.average_session_duration_seconds) as average_session_duration_seconds,
+        trim_scale(session_stats.average_session_duration_seconds)
+            as average_session_duration_seconds,
         session_stats.rated_sessions,
         trim_scale(session_stats.average_satisfaction) as average_satisfaction,
         session_stats.helpful_rate,

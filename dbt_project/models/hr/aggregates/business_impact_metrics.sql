@@ -36,6 +36,35 @@ workforce as (
 
 ),
 
+feedback_facts as (
+
+    select
+        survey_type as kind,
+        organization_id,
+        metric_date,
+        score,
+        null::boolean as flag
+    from {{ ref('int_hr_survey_responses') }}
+    union all
+    select
+        'chat' as kind,
+        organization_id,
+        metric_date,
+        null as score,
+        was_helpful as flag
+    from {{ ref('int_hr_chat_sessions') }}
+    union all
+    select
+        'quarterly' as kind,
+        organization_id,
+        metric_date,
+        null as score,
+        status = 'SUCCESS' as flag
+    from {{ ref('int_hr_report_generations') }}
+    where is_quarterly_update
+
+),
+
 feedback as (
 
     select
@@ -55,17 +84,7 @@ feedback as (
             "count(*) filter (where facts.kind = 'quarterly')"
         ) }} as quarterly_report_completion_rate
     from days
-    inner join (
-        select survey_type as kind, organization_id, metric_date, score, null::boolean as flag
-        from {{ ref('int_hr_survey_responses') }}
-        union all
-        select 'chat', organization_id, metric_date, null, was_helpful
-        from {{ ref('int_hr_chat_sessions') }}
-        union all
-        select 'quarterly', organization_id, metric_date, null, status = 'SUCCESS'
-        from {{ ref('int_hr_report_generations') }}
-        where is_quarterly_update
-    ) as facts
+    inner join feedback_facts as facts
         on facts.metric_date between days.day - 29 and days.day
     {{ hr_with_all_organizations_row('facts.organization_id') }}
     group by scope.organization_id, days.day
@@ -89,7 +108,9 @@ churn as (
                 0.50 * case
                     when churn_inputs.prior_users = 0
                         then case when churn_inputs.recent_users > 0 then 0 else 1 end
-                    else greatest(0, 1 - churn_inputs.recent_users::numeric / churn_inputs.prior_users)
+                    else greatest(
+                            0, 1 - churn_inputs.recent_users::numeric / churn_inputs.prior_users
+                        )
                 end
                 + 0.25 * coalesce((5 - churn_inputs.csat_90d) / 4, 0.5)
                 + 0.15 * coalesce(
@@ -99,7 +120,8 @@ churn as (
                 )
                 + 0.10 * case
                     when subscription.subscription_status = 'TRIAL'
-                        and subscription.trial_ends_at < {{ hr_end_of('churn_inputs.metric_date + 7') }}
+                        and subscription.trial_ends_at
+                        < {{ hr_end_of('churn_inputs.metric_date + 7') }}
                         then 1
                     else 0
                 end
@@ -111,7 +133,7 @@ churn as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.organization_id,
         spine.metric_date,
         coalesce(subscriptions.mrr, 0) as mrr,

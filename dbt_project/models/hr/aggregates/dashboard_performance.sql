@@ -16,7 +16,7 @@ days as (
 
 interactions as (
 
-    select
+    select  -- noqa: ST06
         scope.organization_id,
         interactions.metric_date,
         interactions.dashboard_type,
@@ -43,14 +43,15 @@ stats as (
         count(*) as interactions,
         count(*) filter (where is_widget_load) as widget_loads,
         percentile_cont(array[0.5, 0.95]) within group (order by load_time_ms)
-            filter (where is_widget_load) as load_time_percentiles,
+        filter (where is_widget_load) as load_time_percentiles,
         percentile_cont(0.5) within group (order by render_time_ms)
-            filter (where is_widget_load) as render_time_p50_ms,
+        filter (where is_widget_load) as render_time_p50_ms,
         percentile_cont(0.5) within group (order by data_fetch_time_ms)
-            filter (where is_widget_load) as data_fetch_time_p50_ms,
+        filter (where is_widget_load) as data_fetch_time_p50_ms,
         percentile_cont(0.95) within group (order by total_time_ms)
-            filter (where is_widget_load) as total_time_p95_ms,
-        {{ safe_ratio('count(*) filter (where error_occurred)', 'count(error_occurred)') }} as error_rate
+        filter (where is_widget_load) as total_time_p95_ms,
+        {{ safe_ratio('count(*) filter (where error_occurred)', 'count(error_occurred)') }}
+            as error_rate
     from interactions
     group by organization_id, metric_date, dashboard_type, widget_type
 

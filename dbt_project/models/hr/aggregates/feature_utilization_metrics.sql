@@ -53,40 +53,58 @@ uses as (
 hourly as (
 
     select
-        organization_id,
-        feature,
-        user_role,
-        metric_date,
+        hour_uses.organization_id,
+        hour_uses.feature,
+        hour_uses.user_role,
+        hour_uses.metric_date,
         {{ hr_jsonb_counts('hour_uses.metric_hour::text', 'hour_uses.uses') }} as hourly
     from (
-        select organization_id, feature, user_role, metric_date, metric_hour, count(*) as uses
+        select
+            organization_id,
+            feature,
+            user_role,
+            metric_date,
+            metric_hour,
+            count(*) as uses
         from events
         group by organization_id, feature, user_role, metric_date, metric_hour
     ) as hour_uses
-    group by organization_id, feature, user_role, metric_date
+    group by
+        hour_uses.organization_id, hour_uses.feature, hour_uses.user_role, hour_uses.metric_date
 
 ),
 
 by_department as (
 
     select
-        organization_id,
-        feature,
-        user_role,
-        metric_date,
-        {{ hr_jsonb_counts('department_uses.department_name', 'department_uses.uses') }} as by_department
+        department_uses.organization_id,
+        department_uses.feature,
+        department_uses.user_role,
+        department_uses.metric_date,
+        {{ hr_jsonb_counts('department_uses.department_name', 'department_uses.uses') }}
+            as by_department
     from (
-        select organization_id, feature, user_role, metric_date, department_name, count(*) as uses
+        select
+            organization_id,
+            feature,
+            user_role,
+            metric_date,
+            department_name,
+            count(*) as uses
         from events
         group by organization_id, feature, user_role, metric_date, department_name
     ) as department_uses
-    group by organization_id, feature, user_role, metric_date
+    group by
+        department_uses.organization_id,
+        department_uses.feature,
+        department_uses.user_role,
+        department_uses.metric_date
 
 ),
 
 final as (
 
-    select
+    select  -- noqa: ST06
         uses.organization_id,
         uses.feature,
         uses.user_role,

@@ -21,8 +21,7 @@ events as (
         user_id,
         metric_date,
         event_type,
-        lower(feature) as feature,
-        occurred_at
+        lower(feature) as feature
     from {{ ref('int_hr_activity_events') }}
     where metric_date in (select day from days)
 
@@ -34,8 +33,7 @@ accesses as (
         organization_id,
         user_id,
         metric_date,
-        access_type,
-        accessed_at
+        access_type
     from {{ ref('int_hr_report_accesses') }}
     where user_id is not null and metric_date in (select day from days)
 
@@ -47,23 +45,9 @@ chats as (
         organization_id,
         user_id,
         metric_date,
-        user_messages,
-        started_at
+        user_messages
     from {{ ref('int_hr_chat_sessions') }}
     where user_id is not null and metric_date in (select day from days)
-
-),
-
-user_days as (
-
-    select organization_id, user_id, metric_date, max(occurred_at) as last_at from events
-    group by organization_id, user_id, metric_date
-    union all
-    select organization_id, user_id, metric_date, max(accessed_at) from accesses
-    group by organization_id, user_id, metric_date
-    union all
-    select organization_id, user_id, metric_date, max(started_at) from chats
-    group by organization_id, user_id, metric_date
 
 ),
 
@@ -85,17 +69,22 @@ event_counts as (
 features as (
 
     select
-        organization_id,
-        user_id,
-        metric_date,
+        feature_uses.organization_id,
+        feature_uses.user_id,
+        feature_uses.metric_date,
         {{ hr_jsonb_counts('feature_uses.feature', 'feature_uses.uses') }} as feature_interactions
     from (
-        select organization_id, user_id, metric_date, feature, count(*) as uses
+        select
+            organization_id,
+            user_id,
+            metric_date,
+            feature,
+            count(*) as uses
         from events
         where feature is not null
         group by organization_id, user_id, metric_date, feature
     ) as feature_uses
-    group by organization_id, user_id, metric_date
+    group by feature_uses.organization_id, feature_uses.user_id, feature_uses.metric_date
 
 ),
 
@@ -127,38 +116,19 @@ chat_counts as (
 
 session_minutes as (
 
-    {#- Sessions starting on a rebuilt day, from their events up to the end of
-        the as-of date (int_hr_activity_sessions has the whole history). -#}
-    select
-        organization_id,
-        user_id,
-        session_date as metric_date,
-        sum(duration_seconds) / 60 as session_duration_minutes
-    from (
-        select
-            organization_id,
-            user_id,
-            (min(occurred_at) at time zone 'UTC')::date as session_date,
-            extract(epoch from max(occurred_at) - min(occurred_at)) as duration_seconds
-        from {{ ref('int_hr_activity_events') }}
-        where
-            session_id in (select session_id from {{ ref('int_hr_activity_events') }} where metric_date in (select day from days))
-            and occurred_at < {{ hr_end_of(as_of_date()) }}
-        group by organization_id, user_id, session_id
-    ) as sessions
-    where session_date in (select day from days)
-    group by organization_id, user_id, session_date
+    {{ hr_session_minutes() }}
 
 ),
 
 final as (
 
-    select
-        keys.organization_id,
-        keys.user_id,
-        keys.metric_date,
+    select  -- noqa: ST06
+        user_day.organization_id,
+        user_day.user_id,
+        user_day.metric_date,
         coalesce(event_counts.login_count, 0) as login_count,
-        coalesce(trim_scale(session_minutes.session_duration_minutes), 0) as session_duration_minutes,
+        coalesce(trim_scale(session_minutes.session_duration_minutes), 0)
+            as session_duration_minutes,
         coalesce(access_counts.reports_viewed, 0) as reports_viewed,
         coalesce(access_counts.reports_downloaded, 0) as reports_downloaded,
         coalesce(chat_counts.ai_chat_sessions, 0) as ai_chat_sessions,
@@ -167,17 +137,19 @@ final as (
         coalesce(event_counts.employees_updated, 0) as employees_updated,
         coalesce(event_counts.dashboard_visits, 0) as dashboard_visits,
         coalesce(features.feature_interactions, '{}'::jsonb) as feature_interactions,
-        keys.last_activity_at
-    from (
-        select organization_id, user_id, metric_date, max(last_at) as last_activity_at
-        from user_days
-        group by organization_id, user_id, metric_date
-    ) as keys
-    left join event_counts using (organization_id, user_id, metric_date)
-    left join features using (organization_id, user_id, metric_date)
-    left join access_counts using (organization_id, user_id, metric_date)
-    left join chat_counts using (organization_id, user_id, metric_date)
-    left join session_minutes using (organization_id, user_id, metric_date)
+        user_day.last_activity_at
+    from {{ ref('int_hr_user_days') }} as user_day
+    left join event_counts
+        on {{ hr_same_user_day('user_day', 'event_counts') }}
+    left join features
+        on {{ hr_same_user_day('user_day', 'features') }}
+    left join access_counts
+        on {{ hr_same_user_day('user_day', 'access_counts') }}
+    left join chat_counts
+        on {{ hr_same_user_day('user_day', 'chat_counts') }}
+    left join session_minutes
+        on {{ hr_same_user_day('user_day', 'session_minutes') }}
+    where user_day.metric_date in (select day from days)
 
 )
 

@@ -40,7 +40,7 @@ counts as (
         metric_date,
         count(*) as sent,
         count(delivered_at) as delivered,
-        count(read_at) as read,
+        count(read_at) as read,  -- noqa: RF04
         count(clicked_at) as clicked,
         count(dismissed_at) as dismissed,
         count(*) filter (where status = 'FAILED') as failed,

@@ -28,7 +28,8 @@ organizations as (
         scope.organization_id,
         days.day as metric_date,
         count(*) as total_organizations,
-        count(*) filter (where (o.created_at at time zone 'UTC')::date = days.day) as new_organizations_today
+        count(*) filter (where (o.created_at at time zone 'UTC')::date = days.day)
+            as new_organizations_today
     from days
     inner join {{ ref('stg_hr_organizations') }} as o
         on o.created_at < {{ hr_end_of('days.day') }}
@@ -46,18 +47,38 @@ people as (
             where e.hired_at < {{ hr_end_of('days.day') }}
             and not coalesce(e.terminated_at < {{ hr_end_of('days.day') }}, false)
         ) as total_employees,
-        count(*) filter (where (e.hired_at at time zone 'UTC')::date = days.day) as new_employees_today,
+        count(*) filter (where (e.hired_at at time zone 'UTC')::date = days.day)
+            as new_employees_today,
         count(*) filter (
             where e.applied_at < {{ hr_end_of('days.day') }}
             and not coalesce(e.hired_at < {{ hr_end_of('days.day') }}, false)
             and not coalesce(e.rejected_at < {{ hr_end_of('days.day') }}, false)
         ) as total_candidates,
-        count(*) filter (where (e.applied_at at time zone 'UTC')::date = days.day) as new_candidates_today
+        count(*) filter (where (e.applied_at at time zone 'UTC')::date = days.day)
+            as new_candidates_today
     from days
     inner join {{ ref('stg_hr_employees') }} as e
         on least(e.applied_at, e.hired_at) < {{ hr_end_of('days.day') }}
     {{ hr_with_all_organizations_row('e.organization_id') }}
     group by scope.organization_id, days.day
+
+),
+
+org_units as (
+
+    select
+        'department' as kind,
+        organization_id,
+        created_at,
+        deleted_at
+    from {{ ref('stg_hr_departments') }}
+    union all
+    select
+        'branch' as kind,
+        organization_id,
+        created_at,
+        deleted_at
+    from {{ ref('stg_hr_branches') }}
 
 ),
 
@@ -69,11 +90,7 @@ sites as (
         count(*) filter (where units.kind = 'department') as total_departments,
         count(*) filter (where units.kind = 'branch') as total_branches
     from days
-    inner join (
-        select 'department' as kind, organization_id, created_at, deleted_at from {{ ref('stg_hr_departments') }}
-        union all
-        select 'branch' as kind, organization_id, created_at, deleted_at from {{ ref('stg_hr_branches') }}
-    ) as units
+    inner join org_units as units
         on units.created_at < {{ hr_end_of('days.day') }}
         and not coalesce(units.deleted_at < {{ hr_end_of('days.day') }}, false)
     {{ hr_with_all_organizations_row('units.organization_id') }}
@@ -94,23 +111,37 @@ active_users as (
 
 ),
 
+usage_facts as (
+
+    select
+        'report' as kind,
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_report_generations') }}
+    where status = 'SUCCESS'
+    union all
+    select
+        'chat' as kind,
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_chat_sessions') }}
+
+),
+
 usage as (
 
     select
         scope.organization_id,
         days.day as metric_date,
-        count(*) filter (where facts.kind = 'report' and facts.metric_date = days.day) as reports_generated_today,
+        count(*) filter (where facts.kind = 'report' and facts.metric_date = days.day)
+            as reports_generated_today,
         count(*) filter (where facts.kind = 'report') as reports_generated_total,
-        count(*) filter (where facts.kind = 'chat' and facts.metric_date = days.day) as ai_chat_sessions_today,
+        count(*) filter (where facts.kind = 'chat' and facts.metric_date = days.day)
+            as ai_chat_sessions_today,
         count(*) filter (where facts.kind = 'chat') as ai_chat_sessions_total
     from days
-    inner join (
-        select 'report' as kind, organization_id, metric_date from {{ ref('int_hr_report_generations') }}
-        where status = 'SUCCESS'
-        union all
-        select 'chat' as kind, organization_id, metric_date from {{ ref('int_hr_chat_sessions') }}
-    ) as facts
-        on facts.metric_date <= days.day
+    inner join usage_facts as facts
+        on days.day >= facts.metric_date
     {{ hr_with_all_organizations_row('facts.organization_id') }}
     group by scope.organization_id, days.day
 
@@ -118,7 +149,7 @@ usage as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.organization_id,
         spine.metric_date,
         coalesce(organizations.total_organizations, 0) as total_organizations,

@@ -36,7 +36,7 @@ accesses as (
 
     select
         report_id,
-        count(*) filter (where access_type = 'VIEW') as views,
+        count(*) filter (where access_type = 'VIEW') as views,  -- noqa: RF04
         count(*) filter (where access_type = 'DOWNLOAD') as downloads
     from {{ ref('int_hr_report_accesses') }}
     where
@@ -53,20 +53,23 @@ stats as (
         generations.report_type,
         generations.metric_date,
         count(*) as reports_requested,
-        count(*) filter (where generations.status = 'SUCCESS') as successful,
+        count(*) filter (where generations.status = 'SUCCESS') as successful,  -- noqa: RF04
         count(*) filter (where generations.status = 'FAILED') as failed,
         count(*) filter (where generations.status = 'PENDING') as pending,
         count(*) filter (where generations.status = 'PROCESSING') as processing,
-        percentile_cont(array[0.5, 0.95]) within group (order by generations.processing_time_seconds)
-            filter (where generations.status = 'SUCCESS') as processing_time_percentiles,
+        percentile_cont(array[0.5, 0.95]) within group (
+            order by generations.processing_time_seconds
+        )
+        filter (where generations.status = 'SUCCESS') as processing_time_percentiles,
         count(*) filter (where generations.is_auto_generated) as auto_generated,
         count(*) filter (where generations.is_quarterly_update) as quarterly_updates,
         count(*) filter (
             where generations.is_quarterly_update and generations.status = 'SUCCESS'
         ) as quarterly_updates_completed,
         coalesce(sum(generations.ai_tokens_used), 0)::bigint as ai_tokens_used,
-        avg(generations.report_size_kb) filter (where generations.status = 'SUCCESS') as average_report_size_kb,
-        coalesce(sum(accesses.views), 0)::bigint as views,
+        avg(generations.report_size_kb) filter (where generations.status = 'SUCCESS')
+            as average_report_size_kb,
+        coalesce(sum(accesses.views), 0)::bigint as views,  -- noqa: RF04
         coalesce(sum(accesses.downloads), 0)::bigint as downloads
     from generations
     left join accesses
@@ -93,7 +96,8 @@ final as (
         reports_requested - auto_generated as manual,
         quarterly_updates,
         quarterly_updates_completed,
-        {{ safe_ratio('quarterly_updates_completed', 'quarterly_updates') }} as quarterly_update_completion_rate,
+        {{ safe_ratio('quarterly_updates_completed', 'quarterly_updates') }}
+            as quarterly_update_completion_rate,
         ai_tokens_used,
         trim_scale(average_report_size_kb) as average_report_size_kb,
         views,

@@ -19,19 +19,40 @@ with
 
 event_days as (
 
-    select organization_id, metric_date from {{ ref('int_hr_activity_events') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_activity_events') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_report_accesses') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_report_accesses') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_report_generations') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_report_generations') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_chat_sessions') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_chat_sessions') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_notification_deliveries') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_notification_deliveries') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_dashboard_interactions') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_dashboard_interactions') }}
     union
-    select organization_id, metric_date from {{ ref('int_hr_survey_responses') }}
+    select
+        organization_id,
+        metric_date
+    from {{ ref('int_hr_survey_responses') }}
 
 ),
 
@@ -40,13 +61,13 @@ final as (
     select
         organization_id,
         metric_date as activity_date,
-        'event' as source
+        'event' as source  -- noqa: RF04
     from event_days
     union all
     select
         organization_id,
         (created_at at time zone 'UTC')::date as activity_date,
-        'organization_created' as source
+        'organization_created' as source  -- noqa: RF04
     from {{ ref('stg_hr_organizations') }}
 
 )

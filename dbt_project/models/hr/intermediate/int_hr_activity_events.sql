@@ -37,7 +37,7 @@ departments as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         events.event_id,
         events.organization_id,
         events.user_id,

@@ -31,7 +31,8 @@ final as (
         message.body ->> 'query_type' as query_type,
         (message.body ->> 'sent_at')::timestamptz as sent_at
     from sessions
-    cross join lateral jsonb_array_elements(sessions.messages) with ordinality as message (body, position)
+    cross join
+        lateral jsonb_array_elements(sessions.messages) with ordinality as message (body, position)
 
 )
 

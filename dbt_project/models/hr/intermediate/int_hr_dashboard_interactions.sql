@@ -1,12 +1,13 @@
 {{ config(materialized='view') }}
 
-{#- Dashboard interactions of non-deleted users, with the UTC day of occurred_at; widget_type UNKNOWN when null (a view). -#}
+{#- Dashboard interactions of non-deleted users, with the UTC day of
+    occurred_at; widget_type UNKNOWN when null (a view). -#}
 
 with
 
 rows_of_users as (
 
-    select
+    select  -- noqa: ST06
         interaction_id,
         organization_id,
         user_id,

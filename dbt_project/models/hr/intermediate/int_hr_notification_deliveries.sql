@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 
-{#- Notification deliveries (newest version) to non-deleted users, with the UTC day of sent_at (a view). -#}
+{#- Notification deliveries (newest version) to non-deleted users, with the
+    UTC day of sent_at (a view). -#}
 
 with
 

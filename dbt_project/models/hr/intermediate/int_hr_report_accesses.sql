@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 
-{#- Report accesses of non-deleted users, with the UTC day of accessed_at (a view: readers filter on metric_date). -#}
+{#- Report accesses of non-deleted users, with the UTC day of accessed_at (a
+    view: readers filter on metric_date). -#}
 
 with
 

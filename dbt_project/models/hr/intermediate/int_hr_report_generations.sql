@@ -1,12 +1,13 @@
 {{ config(materialized='view') }}
 
-{#- Report generations (newest version) not requested by a deleted user, with the UTC day of requested_at (a view). -#}
+{#- Report generations (newest version) not requested by a deleted user, with
+    the UTC day of requested_at (a view). -#}
 
 with
 
 rows_of_users as (
 
-    select
+    select  -- noqa: ST06
         report_id,
         organization_id,
         report_type,

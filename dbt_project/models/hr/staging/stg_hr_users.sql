@@ -28,7 +28,7 @@ newest_version as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         user_id,
         organization_id,
         role,
