@@ -11,6 +11,7 @@ from analytics_pipeline.ingest.contract import SOURCES
 LINEAGE_KEPT = ("_ingested_at", "_batch_id")
 EXTRA_COLUMNS = {
     "users": ("is_deleted",),
+    "hr_users": ("is_deleted",),
     "user_activity": ("feature", "duration_ms", "success", "error_type", "report_id"),
 }
 
@@ -69,6 +70,14 @@ BATCH_INCREMENTAL = {
     "study_events",
     "question_attempts",
     "material_interactions",
+    # The HR pack's event sources (models/hr/staging).
+    "hr_report_generations",
+    "hr_report_access_logs",
+    "hr_chat_sessions",
+    "hr_notification_deliveries",
+    "hr_dashboard_interactions",
+    "hr_activity_logs",
+    "hr_survey_responses",
 }
 
 
