@@ -905,11 +905,9 @@ def hr_sample(tmp_path_factory):
     from analytics_pipeline.sample_data import generate_sample
 
     out = tmp_path_factory.mktemp("hr_sample")
-    try:
-        return generate_sample(out, workspaces=1, users=10, days=21, seed=3, bad_rows=0.03,
-                               packs=("hr",))  # fmt: skip
-    except (TypeError, ValueError) as exc:  # a generator without the pack
-        pytest.skip(f"the sample generator has no HR pack: {exc}")
+    return generate_sample(
+        out, workspaces=1, users=10, days=21, seed=3, bad_rows=0.03, packs=("hr",)
+    )
 
 
 def test_reference_reads_the_hr_sample_as_the_generator_wrote_it(hr_sample):
