@@ -12,7 +12,7 @@ import os
 import pandas as pd
 import pytest
 
-from analytics_pipeline.commands.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.sample_data import generate_sample
@@ -22,13 +22,14 @@ from tests.reference.oracle import (
     assert_tables_equal_reference,
     warehouse_table,
 )
+from tests.selections import CORE_DAILY, CORE_UNPARTITIONED
 
 PUBLISHED = sorted(TABLES)
 
 
 def _materialize_days(first: dt.date, last: dt.date) -> None:
     result = materialize(
-        "tag:daily", as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
+        CORE_DAILY, as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
     )
     assert result.success
 
@@ -47,7 +48,7 @@ def dataset(fresh_database, tmp_path_factory):
     summary = generate_sample(landing, workspaces=2, users=160, days=60, seed=23)
     assert summary.late_rows and summary.duplicate_rows
     assert materialize("group:raw", log_level="WARNING").success
-    assert materialize(UNPARTITIONED, log_level="WARNING").success
+    assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
     early = last - dt.timedelta(days=12)
     _materialize_days(first, early)
@@ -114,7 +115,7 @@ def test_late_events_land_in_their_own_day(dataset, tmp_path):
     before = warehouse_table("daily_metrics")
     (result,) = ingest_files("user_activity", [late_file])
     assert result.rows_loaded == 4
-    assert materialize(UNPARTITIONED, log_level="WARNING").success
+    assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
     _materialize_days(last, last)  # only the latest partition
     after = warehouse_table("daily_metrics")
     row = (after.metric_date == late_day) & (after.workspace_id == user.workspace_id)

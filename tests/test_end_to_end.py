@@ -34,6 +34,7 @@ from analytics_pipeline.sample_data import generate_sample
 from analytics_pipeline.sample_data.summary import GenerationSummary
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
 from tests.command_line import assert_readable, materialized_since, run_cli
+from tests.reference.hr import HR_KPIS
 from tests.reference.oracle import preview_frame, significant_digits
 
 DAILY_METRICS = dg.AssetKey(["aggregates", "daily_metrics"])
@@ -228,6 +229,24 @@ def test_data_snapshots_hold_each_periods_kpis(built):
         )
         events = daily[(daily.week == week) & same_workspace]
         assert row.data["events"] == events.events.sum()
+
+
+def test_analytics_metrics_holds_the_hr_pack_kpis(built):
+    """The HR rows of analytics_metrics are int_hr_kpis' (tested against the
+    reference in test_hr_metrics), every period and organization."""
+    columns = "metric_name, metric_type, category, period_type, period_start, period_end, "
+    columns += "workspace_id, value, previous_value, change_percentage"
+    names = ", ".join(f"'{name}'" for name in HR_KPIS)
+    copied = _query_df(
+        f"select {columns} from analytics.analytics_metrics where metric_name in ({names})"
+    )
+    computed = _query_df(f"select {columns} from intermediate.int_hr_kpis")
+    assert set(copied.metric_name) == set(HR_KPIS)
+    keys = ["metric_name", "period_type", "period_start", "workspace_id"]
+    pd.testing.assert_frame_equal(
+        copied.sort_values(keys).reset_index(drop=True),
+        computed.sort_values(keys).reset_index(drop=True),
+    )
 
 
 def test_published_tables_record_row_count_and_preview(built):

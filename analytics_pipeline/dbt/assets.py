@@ -39,7 +39,10 @@ DAILY_SELECTOR = "tag:daily"
 # `dbt build` with the data tests (asset checks) but without dbt's unit tests:
 # they test the models' SQL on fixed inputs, not the data, so they run in the
 # test suite (tests/dbt/test_unit_tests.py), not in every scheduled run.
-BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# `buildable`: a data test runs when each model it reads is selected or built
+# before the selection; a relationships test from an unselected model (whose
+# table may not exist yet) to a selected one waits for that model's own run.
+BUILD = ["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "buildable"]
 MASTERY_HISTORY_SELECTOR = "tag:mastery_history"
 DATA_SNAPSHOTS_SELECTOR = "tag:data_snapshots"
 

@@ -131,7 +131,7 @@ def column_styles(
 
     def base(column: str) -> ColumnDoc:
         doc = docs.get(column, ColumnDoc())
-        default = "Workspace" if column == source.workspace_column else readable(column)
+        default = source.tenant_label if column == source.workspace_column else readable(column)
         return ColumnDoc(doc.label or default, doc.percent)
 
     styles: list[ColumnStyle] = []

@@ -120,6 +120,7 @@ def report_context(
         data_source=config.data_source,
         workspace_id=definition.workspace_id,
         workspace_name=workspace_name,
+        tenant_label=report_source(definition).tenant_label,
         date_range=data_range,
         filters=[describe_filter(item) for item in config.filters],
         generated_at=generated_at,

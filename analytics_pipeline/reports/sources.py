@@ -38,6 +38,11 @@ class ReportSource:
             object.__setattr__(self, "table", self.name)
 
     @property
+    def tenant_label(self) -> str:
+        """What readers call the tenant column's values."""
+        return "Organization" if self.workspace_column == "organization_id" else "Workspace"
+
+    @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.table}"
 
@@ -63,6 +68,21 @@ _SOURCES = (
     ReportSource("topic_mastery", "as_of_date", dbt_source="learning"),
     ReportSource("knowledge_gaps", "as_of_date", dbt_source="learning"),
     ReportSource("exam_readiness", "as_of_date", dbt_source="learning"),
+    # The HR platform pack (docs/metrics.md, "HR platform pack"): the tenant
+    # is the organization.
+    *(
+        ReportSource(name, "metric_date", has_all_rows, workspace_column="organization_id")
+        for name, has_all_rows in (
+            ("platform_adoption_metrics", True),
+            ("hr_user_engagement_metrics", False),
+            ("report_generation_stats", False),
+            ("feature_utilization_metrics", False),
+            ("notification_delivery_metrics", True),
+            ("ai_chat_analytics", False),
+            ("dashboard_performance", True),
+            ("business_impact_metrics", True),
+        )
+    ),
 )
 
 REPORT_SOURCES: MappingProxyType[str, ReportSource] = MappingProxyType(

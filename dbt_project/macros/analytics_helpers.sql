@@ -294,15 +294,19 @@ select * from final
     rebuilt itself), computed alongside for previous values; each for every
     workspace whose first activity day is on or before the period's end,
     and the all-workspaces row (workspace_id null) from the first activity
-    day overall; periods starting after the as-of date left out. A macro
+    day overall; periods starting after the as-of date, and workspaces whose
+    first day is after it, left out. A macro
     rather than a model: the days are those of the calling incremental run.
+    `rebuilt_days` (a select of one column `day`) and `first_days` (a select
+    of workspace_id, first_activity_date with the all-workspaces row) replace
+    those of the activity tables (the HR pack passes its own).
 -#}
-{% macro workspace_period_spine(reach_days=0) -%}
+{% macro workspace_period_spine(reach_days=0, rebuilt_days=none, first_days=none) -%}
     with
 
     rebuilt_days as (
 
-        {{ recompute_days(reach_days=reach_days) }}
+        {{ rebuilt_days if rebuilt_days is not none else recompute_days(reach_days=reach_days) }}
 
     ),
 
@@ -345,11 +349,15 @@ select * from final
 
     first_days as (
 
+        {%- if first_days is not none %}
+        {{ first_days }}
+        {%- else %}
         select
             workspace_id,
             min(first_activity_date) as first_activity_date
         from {{ ref('int_user_first_activity') }}
         group by grouping sets ((workspace_id), ())
+        {%- endif %}
 
     )
 
@@ -363,6 +371,7 @@ select * from final
     inner join first_days
         on needed_periods.period_end >= first_days.first_activity_date
     where needed_periods.period_start <= {{ as_of_date() }}
+        and first_days.first_activity_date <= {{ as_of_date() }}
 {%- endmacro %}
 
 
@@ -464,5 +473,46 @@ select * from final
     group by grouping sets (
         (periods.period_type, periods.period_start, api_calls.workspace_id),
         (periods.period_type, periods.period_start)
+    )
+{%- endmacro %}
+
+
+{#- The domain packs whose KPIs land in analytics_metrics: (KPI model, days
+    model) of each. The KPI model has analytics_metrics' columns and rebuilds
+    the periods containing its pack's rebuilt days. -#}
+{% macro analytics_metrics_packs() -%}
+    {{ return([('int_hr_kpis', 'int_hr_activity_days')]) }}
+{%- endmacro %}
+
+
+{#- The day models of analytics_metrics: those of the activity tables and of
+    every pack (its rows are rebuilt on the days of either). -#}
+{% macro analytics_metrics_day_models() -%}
+    {%- set models = ['int_user_activity_days'] -%}
+    {%- for _kpi_model, days_model in analytics_metrics_packs() -%}
+        {%- do models.append(days_model) -%}
+    {%- endfor -%}
+    {{ return(models) }}
+{%- endmacro %}
+
+
+{#- The rows of the long KPI model `kpi_model` (analytics_metrics' columns)
+    whose period contains a day of `days_relation` (one column `day`). -#}
+{% macro kpis_of_rebuilt_periods(kpi_model, days_relation) -%}
+    select
+        kpis.metric_name,
+        kpis.metric_type,
+        kpis.category,
+        kpis.period_type,
+        kpis.period_start,
+        kpis.period_end,
+        kpis.workspace_id,
+        kpis.value,
+        kpis.previous_value,
+        kpis.change_percentage
+    from {{ ref(kpi_model) }} as kpis
+    where exists (
+        select 1 from {{ days_relation }} as rebuilt
+        where rebuilt.day between kpis.period_start and kpis.period_end
     )
 {%- endmacro %}

@@ -141,7 +141,8 @@
 {#-
     A select of one column `day` (date): the days whose rows this run
     (re)builds, all on or before the as-of date and none before the first
-    day of `days_model` (a model with an activity_date column).
+    day of `days_model` (a model with an activity_date column, or a list of
+    them: the first day of any).
 
     Unbounded: every day from that first day to the as-of date.
     Bounded: the window, plus (with `deleted_days_model`, a model of
@@ -162,13 +163,20 @@
     deleted_days_model='int_deleted_user_activity_days',
     extra_days=none
 ) -%}
-    {%- set activity_days = ref(days_model) -%}
-    {#- Referenced before any branch so that parsing records the dependency. -#}
+    {#- Referenced before any branch so that parsing records the dependencies. -#}
+    {%- set day_models = [days_model] if days_model is string else days_model -%}
+    {%- set first_day -%}
+        (select min(activity_date) from (
+            {%- for name in day_models %}
+            select min(activity_date) as activity_date from {{ ref(name) }}
+            {{- ' union all' if not loop.last }}
+            {%- endfor %}
+        ) as first_days)
+    {%- endset -%}
     {%- set deleted_days = ref(deleted_days_model) if deleted_days_model is not none else none -%}
     {%- set w = analytics_window() -%}
     {%- if not w.bounded -%}
-        select generate_series(min(activity_date)::timestamp, {{ as_of_date() }}::timestamp, interval '1 day')::date as day
-        from {{ activity_days }}
+        select generate_series({{ first_day }}::timestamp, {{ as_of_date() }}::timestamp, interval '1 day')::date as day
     {%- else -%}
         {%- set start = "'" ~ w.start.isoformat() ~ "'::date" -%}
         {%- set end = "'" ~ w.end.isoformat() ~ "'::date" -%}
@@ -195,7 +203,7 @@
             where extra.day <= {{ end }}
             {%- endif %}
         ) as candidate
-        where candidate.day >= (select min(activity_date) from {{ activity_days }})
+        where candidate.day >= {{ first_day }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -96,15 +96,21 @@
         created.organization_id,
         {{ days }}.day as metric_date
     from {{ days }}
-    inner join (
-        select
-            scope.organization_id,
-            min((organizations.created_at at time zone 'UTC')::date) as created_date
-        from {{ ref('stg_hr_organizations') }} as organizations
-        {{ hr_with_all_organizations_row('organizations.organization_id') }}
-        group by scope.organization_id
-    ) as created
+    inner join ({{ hr_organization_first_days() }}) as created
         on created.created_date <= {{ days }}.day
+{%- endmacro %}
+
+
+{#- A select of (organization_id, created_date): each organization's creation
+    day (UTC day of created_at), and the first of them for the
+    all-organizations row (organization_id null). -#}
+{% macro hr_organization_first_days() -%}
+    select
+        scope.organization_id,
+        min((organizations.created_at at time zone 'UTC')::date) as created_date
+    from {{ ref('stg_hr_organizations') }} as organizations
+    {{ hr_with_all_organizations_row('organizations.organization_id') }}
+    group by scope.organization_id
 {%- endmacro %}
 
 
@@ -151,4 +157,21 @@
     ) as sessions
     where sessions.session_date in (select day from days)
     group by sessions.organization_id, sessions.user_id, sessions.session_date
+{%- endmacro %}
+
+
+{#- The HR KPIs of analytics_metrics (int_hr_kpis): (metric_name,
+    metric_type, category), the category the seed's feature category in
+    lower case (docs/metrics.md, "HR KPIs in analytics_metrics"). -#}
+{% macro hr_kpi_metrics() -%}
+    {{ return([
+        ('hr_active_users', 'count', 'user_management'),
+        ('reports_generated', 'count', 'report_generation'),
+        ('report_success_rate', 'ratio', 'report_generation'),
+        ('employees_hired', 'count', 'employee_management'),
+        ('chat_sessions', 'count', 'ai_consultation'),
+        ('chat_helpful_rate', 'ratio', 'ai_consultation'),
+        ('notification_read_rate', 'ratio', 'notification_interaction'),
+        ('dashboard_load_p95_ms', 'percentile', 'analytics_viewing'),
+    ]) }}
 {%- endmacro %}

@@ -15,7 +15,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.commands.demo import UNPARTITIONED, event_day_range
+from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
@@ -23,6 +23,7 @@ from analytics_pipeline.sample_data import generate_sample
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS, format_number
 from tests.reference.oracle import preview_frame, significant_digits, warehouse_table
 from tests.reference.raw_files import load_dataset
+from tests.selections import CORE_UNPARTITIONED
 
 LEARNING = "group:learning"
 TABLES = ["topic_mastery", "knowledge_gaps", "exam_readiness", "subject_percentiles"]
@@ -42,7 +43,7 @@ def learning(fresh_database, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANALYTICS_LANDING_DIR", str(out))  # the raw assets read the sample
         assert materialize("group:raw", log_level="WARNING").success
-    assert materialize(UNPARTITIONED, log_level="WARNING").success
+    assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
     as_of = dt.date.fromisoformat(event_day_range()[1]) - dt.timedelta(days=3)
     _materialize_learning(as_of)
     raw = load_dataset(

@@ -25,7 +25,15 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .activity import day_of, day_range, end_of, percentile_cont, ratio
+from .activity import (
+    change_percentage,
+    day_of,
+    day_range,
+    end_of,
+    percentile_cont,
+    period_bounds,
+    ratio,
+)
 
 SOURCES = (
     "hr_organizations", "hr_departments", "hr_branches", "hr_employees", "hr_users",
@@ -805,6 +813,93 @@ def business_impact_metrics(inp: HrInputs) -> pd.DataFrame:
     return finish(out, BUSINESS_IMPACT, ["organization_id", "metric_date"])
 
 
+# -- the HR rows of analytics_metrics (int_hr_kpis) ---------------------------------------
+
+KPI_COLUMNS = [
+    "metric_name", "metric_type", "category", "period_type", "period_start", "period_end",
+    "workspace_id", "value", "previous_value", "change_percentage",
+]  # fmt: skip
+KPI_KEYS = ["metric_name", "period_type", "period_start", "workspace_id"]
+HR_KPIS = {  # metric_name: (metric_type, category)
+    "hr_active_users": ("count", "user_management"),
+    "reports_generated": ("count", "report_generation"),
+    "report_success_rate": ("ratio", "report_generation"),
+    "employees_hired": ("count", "employee_management"),
+    "chat_sessions": ("count", "ai_consultation"),
+    "chat_helpful_rate": ("ratio", "ai_consultation"),
+    "notification_read_rate": ("ratio", "notification_interaction"),
+    "dashboard_load_p95_ms": ("percentile", "analytics_viewing"),
+}
+
+
+def _period_kpis(inp: HrInputs, hires: pd.DataFrame, org: str, first: date, last: date) -> dict:
+    """The HR KPIs of scope `org` over the days first..last."""
+
+    def of(frame: pd.DataFrame) -> pd.DataFrame:
+        part = frame if org == ALL else frame[frame["organization_id"] == org]
+        return part[(part["metric_date"] >= first) & (part["metric_date"] <= last)]
+
+    generations, chats = of(inp.generations), of(inp.chats)
+    deliveries, loads = of(inp.deliveries), of(inp.interactions)
+    loads = loads[loads["interaction_type"] == "WIDGET_LOAD"]
+    successful = int((generations["status"] == "SUCCESS").sum())
+    failed = int((generations["status"] == "FAILED").sum())
+    return {
+        "hr_active_users": float(of(inp.activity)["user_id"].nunique()),
+        "reports_generated": float(successful),
+        "report_success_rate": ratio(successful, successful + failed),
+        "employees_hired": float(len(of(hires))),
+        "chat_sessions": float(len(chats)),
+        "chat_helpful_rate": _bool_rate(chats["was_helpful"]),
+        "notification_read_rate": ratio(
+            int(deliveries["read_at"].notna().sum()), int(deliveries["delivered_at"].notna().sum())
+        ),
+        "dashboard_load_p95_ms": percentile_cont(loads["load_time_ms"], 0.95),
+    }
+
+
+def hr_kpis(inp: HrInputs) -> pd.DataFrame:
+    """int_hr_kpis (the HR rows of analytics_metrics): each KPI per day, ISO week and
+    month, per organization from its creation day and for all organizations, with
+    the previous period's value."""
+    hired = inp.employees[before_end(inp.employees["hired_at"], inp.as_of)]
+    hires = hired.assign(metric_date=day_of(hired["hired_at"]))
+    created: dict[str, date] = {}
+    for org, day in org_days(inp):
+        created[org] = min(created.get(org, day), day)
+    rows = []
+    for period_type in ("day", "week", "month"):
+        for org, first_day in created.items():
+            starts = sorted(
+                {period_bounds(period_type, d)[0] for d in day_range(first_day, inp.as_of)}
+            )
+            previous: dict[str, float] = {}
+            for start in starts:
+                end = period_bounds(period_type, start)[1]
+                values = _period_kpis(inp, hires, org, start, min(end, inp.as_of))
+                for name, (metric_type, category) in HR_KPIS.items():
+                    before = previous.get(name, float("nan"))
+                    rows.append(
+                        {
+                            "metric_name": name,
+                            "metric_type": metric_type,
+                            "category": category,
+                            "period_type": period_type,
+                            "period_start": start,
+                            "period_end": end,
+                            "workspace_id": None if org == ALL else org,
+                            "value": values[name],
+                            "previous_value": before,
+                            "change_percentage": change_percentage(values[name], before),
+                        }
+                    )
+                    previous[name] = values[name]
+    out = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    if out.empty:
+        return out
+    return out.sort_values(KPI_KEYS, na_position="first", kind="stable").reset_index(drop=True)
+
+
 # -- registry ----------------------------------------------------------------------------
 
 TABLES: dict[str, Callable[[HrInputs], pd.DataFrame]] = {
@@ -826,7 +921,9 @@ GRAINS: dict[str, list[str]] = {
     "ai_chat_analytics": CHAT_KEYS,
     "dashboard_performance": DASHBOARD_KEYS,
     "business_impact_metrics": ["organization_id", "metric_date"],
+    "int_hr_kpis": KPI_KEYS,
 }
+INTERMEDIATE: dict[str, Callable[[HrInputs], pd.DataFrame]] = {"int_hr_kpis": hr_kpis}
 
 
 def all_tables(inp: HrInputs) -> dict[str, pd.DataFrame]:

@@ -43,7 +43,7 @@ def reference_tables(
     families = (
         (activity, {**activity.TABLES, **activity.INTERMEDIATE}, {}),
         (learning, {**learning.TABLES, **learning.INTERMEDIATE}, {"sources": learning.SOURCES}),
-        (hr, hr.TABLES, {"sources": hr.SOURCES, "versions": hr.VERSIONED}),
+        (hr, {**hr.TABLES, **hr.INTERMEDIATE}, {"sources": hr.SOURCES, "versions": hr.VERSIONED}),
     )
     wanted = list(names) if names else [n for _, b, _ in families for n in b]
     tables: dict[str, pd.DataFrame] = {}

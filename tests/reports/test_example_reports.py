@@ -29,6 +29,7 @@ from analytics_pipeline.commands.demo import (
 )
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.reports.definition import load_definition_file
 from analytics_pipeline.reports.generation import generate_report
 from analytics_pipeline.sample_data import generate_sample
@@ -79,6 +80,35 @@ EXPECTED_SQL = {
         from analytics.user_engagement_metrics
         where metric_date between '2026-09-24' and '2026-09-30'
         order by workspace_id, metric_date, user_id""",
+    "hr_owner_business_health": """
+        select metric_date, mrr, arr, customer_retention_rate, subscription_renewal_rate,
+               average_user_satisfaction_score, nps_score, employee_turnover_rate,
+               hiring_success_rate, time_to_hire_days
+        from analytics.business_impact_metrics
+        where organization_id is null and metric_date between '2026-09-01' and '2026-09-30'
+        order by metric_date""",
+    "hr_leader_report_generation": """
+        select report_type, sum(reports_requested), sum(successful), sum(failed),
+               sum(ai_tokens_used), sum(views), sum(downloads)
+        from analytics.report_generation_stats
+        where metric_date between '2026-09-21' and '2026-09-27'
+        group by report_type
+        order by sum(reports_requested) desc, report_type""",
+    "hr_manager_team_engagement": """
+        select organization_id, user_id, metric_date, login_count, session_duration_minutes,
+               reports_viewed, reports_downloaded, ai_chat_sessions, employees_added,
+               employees_updated, dashboard_visits
+        from analytics.hr_user_engagement_metrics
+        where metric_date between '2026-09-24' and '2026-09-30'
+        order by organization_id, user_id, metric_date""",
+    "hr_weekly_kpis": """
+        select category, metric_name, period_start, value, previous_value, change_percentage
+        from analytics.analytics_metrics
+        where workspace_id is null and period_type = 'week'
+            and period_start between '2026-09-21' and '2026-09-27'
+            and category in ('user_management', 'report_generation', 'employee_management',
+                             'ai_consultation', 'notification_interaction', 'analytics_viewing')
+        order by category, metric_name""",
 }
 FORMATS = {
     "daily_kpi_overview": {"pdf", "json"},
@@ -87,8 +117,18 @@ FORMATS = {
     "exam_readiness_roster": {"csv"},
     "knowledge_gaps_by_severity": {"pdf", "csv"},
     "workspace_activity_export": {"csv"},
+    "hr_owner_business_health": {"pdf", "json"},
+    "hr_leader_report_generation": {"pdf", "xlsx"},
+    "hr_manager_team_engagement": {"xlsx", "csv"},
+    "hr_weekly_kpis": {"pdf", "csv"},
 }
-CHARTS = {"daily_kpi_overview", "cohort_retention_monthly", "knowledge_gaps_by_severity"}
+CHARTS = {
+    "daily_kpi_overview",
+    "cohort_retention_monthly",
+    "knowledge_gaps_by_severity",
+    "hr_owner_business_health",
+    "hr_leader_report_generation",
+}
 
 
 def _query(text: str) -> list[tuple]:
@@ -100,10 +140,11 @@ def _query(text: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def produced(fresh_database, tmp_path_factory):
-    """Build the pipeline on a sample of another seed than the demo's and
-    render every example; returns {(report id, format): execution row}."""
+    """Build the pipeline on a sample of another seed than the demo's (with
+    every domain pack, as the demo) and render every example; returns
+    {(report id, format): execution row}."""
     out = tmp_path_factory.mktemp("sample")
-    generate_sample(out, workspaces=3, users=90, days=35, seed=SEED)
+    generate_sample(out, workspaces=3, users=90, days=35, seed=SEED, packs=PACKS)
     tags = {"analytics/launched_by": "test"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANALYTICS_LANDING_DIR", str(out))
@@ -279,6 +320,17 @@ def test_xlsx_has_labels_percent_formats_and_workspace_names(produced):
     shown = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
     expected = _query(EXPECTED_SQL["agent_performance_weekly"])
     assert shown == {names[row[0]] for row in expected}
+
+
+def test_hr_examples_name_the_organization_not_a_workspace(produced):
+    path = produced[("hr_manager_team_engagement", "xlsx")][3]
+    sheet = openpyxl.load_workbook(path)["Data"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Organization", "User id", "Metric date"]
+    assert "Minutes in sessions" in header and "AI consultations" in header
+    about = openpyxl.load_workbook(path)["About"]
+    labels = {row[0] for row in about.iter_rows(values_only=True)}
+    assert "Organization" in labels and "Workspace" not in labels
 
 
 def test_pdf_shows_labels_and_percentages(produced):

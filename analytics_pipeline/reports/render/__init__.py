@@ -70,6 +70,7 @@ class ReportContext:
     description: str | None = None
     workspace_id: str | None = None
     workspace_name: str | None = None
+    tenant_label: str = "Workspace"  # what the source's tenant is called
     filters: Sequence[str] = ()
     scheduled_for: datetime | None = None
     chart_type: str | None = None
@@ -102,9 +103,10 @@ class ReportContext:
 
     @property
     def workspace(self) -> str:
-        """The workspace in words: its name (and id), or all workspaces."""
+        """The workspace in words: its name (and id), or all workspaces
+        (organizations, for the HR pack's sources)."""
         if self.workspace_id is None:
-            return "all workspaces"
+            return f"all {self.tenant_label.lower()}s"
         if self.workspace_name:
             return f"{self.workspace_name} ({self.workspace_id})"
         return self.workspace_id
@@ -153,7 +155,7 @@ def _about(context: ReportContext) -> list[tuple[str, object]]:
         date_range = f"{context.date_range[0].isoformat()} to {context.date_range[1].isoformat()}"
     about: list[tuple[str, object]] = [
         ("Report", context.report_id),
-        ("Workspace", context.workspace),
+        (context.tenant_label, context.workspace),
         ("Data source", context.data_source),
         ("Date range", date_range),
         ("Filters", list(context.filters) or ["none"]),

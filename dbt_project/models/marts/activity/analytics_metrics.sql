@@ -1,26 +1,31 @@
 {{
     config(
         meta={'partition_column': 'period_start', 'partition_end_column': 'period_end'},
-        pre_hook="{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end') }}",
+        pre_hook="{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end', days_model=analytics_metrics_day_models()) }}",
         indexes=[{'columns': ['period_start']}],
     )
 }}
 
 {#-
-    Long KPI table. A period is rebuilt when it contains a rebuilt day; its
-    previous period is computed alongside (not stored again) for
-    previous_value. Deletions reach 31 days on so that the period after a
-    changed one gets its new previous_value too. The pieces bound to this
-    run's days are macros (analytics_helpers.sql): the periods to build
-    (workspace_period_spine), the API latency per period and the long rows
-    with their previous values (kpis_with_previous).
+    Long KPI table; a domain pack's rows are its KPI model's of the rebuilt
+    periods (analytics_metrics_packs). A period is rebuilt when it contains a
+    rebuilt day (activity or a pack's); its previous period is computed alongside for previous_value, and
+    deletions reach 31 days on so that the next period's previous_value
+    follows. The pieces bound to the run's days are macros
+    (analytics_helpers.sql: workspace_period_spine, kpis_with_previous, ...).
 -#}
 
 with
 
+kpi_days as (
+
+    {{ recompute_days(31, analytics_metrics_day_models()) }}
+
+),
+
 spine as (
 
-    {{ workspace_period_spine(reach_days=31) }}
+    {{ workspace_period_spine(rebuilt_days='select day from kpi_days') }}
 
 ),
 
@@ -50,30 +55,6 @@ daily_metrics as (
 
 ),
 
--- Sessions per day, with their all-workspaces row: sum each row kind.
-daily_sessions as (
-
-    select
-        metric_date,
-        workspace_id,
-        sessions,
-        bounces
-    from {{ ref('int_sessions__daily') }}
-    where metric_date between (select first_day from bounds) and (select last_day from bounds)
-
-),
-
-activity_days as (
-
-    select
-        activity_date,
-        workspace_id,
-        user_id
-    from {{ ref('int_user_activity_days') }}
-    where activity_date between (select first_day from bounds) and (select last_day from bounds)
-
-),
-
 -- daily_metrics already holds the all-workspaces row: sum each row kind.
 daily_sums as (
 
@@ -96,6 +77,7 @@ daily_sums as (
 
 ),
 
+-- int_sessions__daily holds the all-workspaces row too: sum each row kind.
 session_counts as (
 
     select
@@ -104,8 +86,10 @@ session_counts as (
         daily_sessions.workspace_id,
         sum(daily_sessions.sessions)::bigint as sessions,
         sum(daily_sessions.bounces)::bigint as bounces
-    from daily_sessions
+    from {{ ref('int_sessions__daily') }} as daily_sessions
     {{ periods_containing('daily_sessions.metric_date') }}
+    where daily_sessions.metric_date between
+        (select first_day from bounds) and (select last_day from bounds)
     group by periods.period_type, periods.period_start, daily_sessions.workspace_id
 
 ),
@@ -117,8 +101,10 @@ active_user_counts as (
         periods.period_start,
         activity_days.workspace_id,
         count(distinct activity_days.user_id) as active_users
-    from activity_days
+    from {{ ref('int_user_activity_days') }} as activity_days
     {{ periods_containing('activity_days.activity_date') }}
+    where activity_days.activity_date between
+        (select first_day from bounds) and (select last_day from bounds)
     group by grouping sets (
         (periods.period_type, periods.period_start, activity_days.workspace_id),
         (periods.period_type, periods.period_start)
@@ -174,7 +160,16 @@ period_values as (
 
 ),
 
-final as (
+pack_kpis as (
+
+    {% for kpi_model, _days_model in analytics_metrics_packs() %}
+    {{ kpis_of_rebuilt_periods(kpi_model, 'kpi_days') }}
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+activity_kpis as (
 
     {{ kpis_with_previous('period_values', [
         ('active_users', 'count', 'activity'),
@@ -190,4 +185,6 @@ final as (
 
 )
 
-select * from final
+select * from activity_kpis
+union all
+select * from pack_kpis
