@@ -11,6 +11,17 @@ from pathlib import Path
 from analytics_pipeline.commands.actions import EXIT_FAILED, EXIT_USAGE  # noqa: F401 (re-exported)
 
 
+def _add_packs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack",
+        dest="packs",
+        action="append",
+        metavar="PACK",
+        default=None,
+        help="domain pack to include (hr), repeatable; default: every pack; 'none': the core only",
+    )
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -62,14 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--end-date", type=_date, default=None, help="last day of the data (default 2026-09-30)"
     )
-    gen.add_argument(
-        "--pack",
-        dest="packs",
-        action="append",
-        metavar="PACK",
-        default=None,
-        help="domain pack to include (hr), repeatable; default: every pack; 'none': the core only",
-    )
+    _add_packs_argument(gen)
 
     demo = sub.add_parser("demo", help="start, generate, ingest, materialize everything")
     demo.add_argument("--workspaces", type=_positive, default=3)
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="last day of the sample (default: the existing sample's, else yesterday UTC)",
     )
+    _add_packs_argument(demo)
 
     mat = sub.add_parser("materialize", help="materialize assets")
     mat.add_argument(

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
-import pandas as pd
 import pytest
 
 from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.sample_data import generate_sample
+from tests.builds import assert_same_tables, landing_folder, materialize_days, sorted_tables
 from tests.reference.activity import INTERMEDIATE, TABLES
 from tests.reference.oracle import (
-    GRAINS,
     assert_tables_equal_reference,
     warehouse_table,
 )
@@ -27,67 +25,45 @@ from tests.selections import CORE_DAILY, CORE_UNPARTITIONED
 PUBLISHED = sorted(TABLES)
 
 
-def _materialize_days(first: dt.date, last: dt.date) -> None:
-    result = materialize(
-        CORE_DAILY, as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
-    )
-    assert result.success
-
-
-def _compare(files, as_of: dt.date, names) -> None:
-    assert_tables_equal_reference(files, as_of, names)
-
-
 @pytest.fixture(scope="module")
 def dataset(fresh_database, tmp_path_factory):
     """60 days, 2 workspaces, late and duplicate events, built up to 12 days before
     the end first (the first as-of date), through the project's own assets."""
     landing = tmp_path_factory.mktemp("landing")
-    saved = os.environ.get("ANALYTICS_LANDING_DIR")
-    os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
     summary = generate_sample(landing, workspaces=2, users=160, days=60, seed=23)
     assert summary.late_rows and summary.duplicate_rows
-    assert materialize("group:raw", log_level="WARNING").success
+    with landing_folder(landing):  # the raw assets read the sample
+        assert materialize("group:raw", log_level="WARNING").success
     assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
     early = last - dt.timedelta(days=12)
-    _materialize_days(first, early)
+    materialize_days(CORE_DAILY, first, early)
     yield {"files": summary.files, "first": first, "early": early, "last": last}
-    if saved is None:
-        os.environ.pop("ANALYTICS_LANDING_DIR", None)
-    else:
-        os.environ["ANALYTICS_LANDING_DIR"] = saved
 
 
 def test_tables_equal_reference_at_an_early_as_of_date(dataset):
-    _compare(dataset["files"], dataset["early"], PUBLISHED)
+    assert_tables_equal_reference(dataset["files"], dataset["early"], PUBLISHED)
 
 
 def test_tables_equal_reference_after_incremental_runs_to_the_end(dataset):
     # A backfill of the middle days in one run, then the last three days one
     # partition at a time, as the daily schedule would run them.
     last = dataset["last"]
-    _materialize_days(dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=3))
+    materialize_days(
+        CORE_DAILY, dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=3)
+    )
     for days_back in (2, 1, 0):
         day = last - dt.timedelta(days=days_back)
-        _materialize_days(day, day)
-    _compare(dataset["files"], dataset["last"], PUBLISHED + sorted(INTERMEDIATE))
-
-
-def _snapshot(names) -> dict[str, pd.DataFrame]:
-    frames = {}
-    for name in names:
-        frame = warehouse_table(name)
-        frames[name] = frame.sort_values(list(GRAINS[name])).reset_index(drop=True)
-    return frames
+        materialize_days(CORE_DAILY, day, day)
+    assert_tables_equal_reference(
+        dataset["files"], dataset["last"], PUBLISHED + sorted(INTERMEDIATE)
+    )
 
 
 def test_rerunning_a_partition_leaves_identical_tables(dataset):
-    before = _snapshot(PUBLISHED)
-    _materialize_days(dataset["last"], dataset["last"])
-    after = _snapshot(PUBLISHED)
-    for name in PUBLISHED:
-        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
+    before = sorted_tables(PUBLISHED)
+    materialize_days(CORE_DAILY, dataset["last"], dataset["last"])
+    assert_same_tables(before, sorted_tables(PUBLISHED))
 
 
 def test_late_events_land_in_their_own_day(dataset, tmp_path):
@@ -116,11 +92,11 @@ def test_late_events_land_in_their_own_day(dataset, tmp_path):
     (result,) = ingest_files("user_activity", [late_file])
     assert result.rows_loaded == 4
     assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
-    _materialize_days(last, last)  # only the latest partition
+    materialize_days(CORE_DAILY, last, last)  # only the latest partition
     after = warehouse_table("daily_metrics")
     row = (after.metric_date == late_day) & (after.workspace_id == user.workspace_id)
     old = (before.metric_date == late_day) & (before.workspace_id == user.workspace_id)
     assert int(after[row].events.iloc[0]) == int(before[old].events.iloc[0]) + 4
     files = {k: list(v) for k, v in dataset["files"].items()}
     files["user_activity"] = files["user_activity"] + [late_file]
-    _compare(files, last, PUBLISHED)
+    assert_tables_equal_reference(files, last, PUBLISHED)

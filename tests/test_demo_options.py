@@ -19,3 +19,14 @@ def test_a_rerun_keeps_the_samples_end_and_an_explicit_one_wins(tmp_path):
     assert sample_end_date(DemoOptions(), tmp_path) == dt.date(2026, 9, 30)
     chosen = dt.date(2026, 5, 1)
     assert sample_end_date(DemoOptions(end_date=chosen), tmp_path) == chosen
+
+
+def test_the_demo_takes_every_pack_unless_told_otherwise():
+    from analytics_pipeline.cli import build_parser
+    from analytics_pipeline.commands.actions import _chosen_packs
+    from analytics_pipeline.ingest.contract import PACKS
+
+    parser = build_parser()
+    assert _chosen_packs(parser.parse_args(["demo"])) == PACKS == DemoOptions().packs
+    assert _chosen_packs(parser.parse_args(["demo", "--pack", "none"])) == ()
+    assert _chosen_packs(parser.parse_args(["generate", "--out", "x", "--pack", "hr"])) == ("hr",)

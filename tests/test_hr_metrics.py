@@ -8,29 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
-import pandas as pd
 import pytest
 
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.sample_data import generate_sample
+from tests.builds import assert_same_tables, landing_folder, materialize_days, sorted_tables
 from tests.reference.hr import TABLES
-from tests.reference.oracle import GRAINS, assert_tables_equal_reference, warehouse_table
+from tests.reference.oracle import assert_tables_equal_reference, warehouse_table
 
 PUBLISHED = sorted(TABLES)
 # The HR rows of analytics_metrics, as int_hr_kpis computes them.
 CHECKED = [*PUBLISHED, "int_hr_kpis"]
 HR_UNPARTITIONED = "group:hr and not tag:daily"
 HR_DAILY = "group:hr and tag:daily"
-
-
-def _materialize_days(first: dt.date, last: dt.date) -> None:
-    result = materialize(
-        HR_DAILY, as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
-    )
-    assert result.success
 
 
 def _event_days() -> tuple[dt.date, dt.date]:
@@ -46,19 +38,14 @@ def dataset(fresh_database, tmp_path_factory):
     """35 days of one workspace and the HR pack (late and duplicate rows),
     built up to 12 days before the last event day first."""
     landing = tmp_path_factory.mktemp("landing")
-    saved = os.environ.get("ANALYTICS_LANDING_DIR")
-    os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
     summary = generate_sample(landing, workspaces=1, users=30, days=35, seed=31, packs=("hr",))
-    assert materialize("group:raw", log_level="WARNING").success
+    with landing_folder(landing):  # the raw assets read the sample
+        assert materialize("group:raw", log_level="WARNING").success
     assert materialize(HR_UNPARTITIONED, log_level="WARNING").success
     first, last = _event_days()
     early = last - dt.timedelta(days=12)
-    _materialize_days(first, early)
+    materialize_days(HR_DAILY, first, early)
     yield {"files": summary.files, "first": first, "early": early, "last": last}
-    if saved is None:
-        os.environ.pop("ANALYTICS_LANDING_DIR", None)
-    else:
-        os.environ["ANALYTICS_LANDING_DIR"] = saved
 
 
 def test_hr_tables_equal_reference_at_an_early_as_of_date(dataset):
@@ -67,26 +54,17 @@ def test_hr_tables_equal_reference_at_an_early_as_of_date(dataset):
 
 def test_hr_tables_equal_reference_after_incremental_runs_to_the_end(dataset):
     last = dataset["last"]
-    _materialize_days(dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=3))
+    materialize_days(HR_DAILY, dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=3))
     for days_back in (2, 1, 0):
         day = last - dt.timedelta(days=days_back)
-        _materialize_days(day, day)
+        materialize_days(HR_DAILY, day, day)
     assert_tables_equal_reference(dataset["files"], last, CHECKED)
 
 
-def _snapshot() -> dict[str, pd.DataFrame]:
-    return {
-        name: warehouse_table(name).sort_values(GRAINS[name]).reset_index(drop=True)
-        for name in CHECKED
-    }
-
-
 def test_rerunning_a_partition_leaves_identical_hr_tables(dataset):
-    before = _snapshot()
-    _materialize_days(dataset["last"], dataset["last"])
-    after = _snapshot()
-    for name in CHECKED:
-        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
+    before = sorted_tables(CHECKED)
+    materialize_days(HR_DAILY, dataset["last"], dataset["last"])
+    assert_same_tables(before, sorted_tables(CHECKED))
 
 
 def test_a_late_batch_recomputes_the_days_it_touches(dataset, tmp_path):
@@ -118,7 +96,7 @@ def test_a_late_batch_recomputes_the_days_it_touches(dataset, tmp_path):
     (result,) = ingest_files("hr_activity_logs", [late_file])
     assert result.rows_loaded == 2
     assert materialize(HR_UNPARTITIONED, log_level="WARNING").success
-    _materialize_days(last, last)  # only the latest partition
+    materialize_days(HR_DAILY, last, last)  # only the latest partition
     after = warehouse_table("platform_adoption_metrics")
     row = (after.metric_date == late_day) & (after.organization_id == event.organization_id)
     old = (before.metric_date == late_day) & (before.organization_id == event.organization_id)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +22,9 @@ from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dbt.keys import table_asset_key
 from analytics_pipeline.sample_data import generate_sample
+from tests.builds import assert_same_tables, landing_folder, materialize_days, sorted_tables
 from tests.reference import learning
 from tests.reference.oracle import (
-    GRAINS,
     assert_tables_equal_reference,
     warehouse_table,
 )
@@ -43,17 +42,6 @@ UPSTREAM_SELECTION = (
 
 def _materialize_upstream(selection: str = UPSTREAM_SELECTION) -> None:
     assert materialize(selection, log_level="WARNING").success
-
-
-def _materialize_days(first: dt.date, last: dt.date) -> None:
-    result = materialize(
-        DAILY_SELECTION, as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
-    )
-    assert result.success
-
-
-def _compare(files, as_of: dt.date, names) -> None:
-    assert_tables_equal_reference(files, as_of, names)
 
 
 def _lines(path: Path, rows: list[dict]) -> Path:
@@ -159,35 +147,32 @@ def dataset(fresh_database, tmp_path_factory):
     """60 days, 2 workspaces, late and duplicate events plus the edge cases, built up to
     12 days before the end first (the first as-of date), through the project's assets."""
     landing = tmp_path_factory.mktemp("landing")
-    saved = os.environ.get("ANALYTICS_LANDING_DIR")
-    os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
-    summary = generate_sample(landing, workspaces=2, users=80, days=60, seed=23)
-    assert summary.late_rows and summary.duplicate_rows
-    files = {source: list(paths) for source, paths in summary.files.items()}
-    for source, extra in _edge_case_files(landing, files).items():
-        files[source] = files[source] + extra
-    _materialize_upstream()
-    first, last = (dt.date.fromisoformat(d) for d in event_day_range())
-    early = last - dt.timedelta(days=12)
-    _materialize_days(first, early)
-    yield {"files": files, "early": early, "last": last, "landing": landing}
-    if saved is None:
-        os.environ.pop("ANALYTICS_LANDING_DIR", None)
-    else:
-        os.environ["ANALYTICS_LANDING_DIR"] = saved
+    with landing_folder(landing):  # the raw assets read it, the deletion test too
+        summary = generate_sample(landing, workspaces=2, users=80, days=60, seed=23)
+        assert summary.late_rows and summary.duplicate_rows
+        files = {source: list(paths) for source, paths in summary.files.items()}
+        for source, extra in _edge_case_files(landing, files).items():
+            files[source] = files[source] + extra
+        _materialize_upstream()
+        first, last = (dt.date.fromisoformat(d) for d in event_day_range())
+        early = last - dt.timedelta(days=12)
+        materialize_days(DAILY_SELECTION, first, early)
+        yield {"files": files, "early": early, "last": last, "landing": landing}
 
 
 def test_tables_equal_reference_at_an_early_as_of_date(dataset):
-    _compare(dataset["files"], dataset["early"], TABLES)
+    assert_tables_equal_reference(dataset["files"], dataset["early"], TABLES)
 
 
 def test_tables_equal_reference_after_incremental_runs_to_the_end(dataset):
     # A backfill of the middle days in one run, then the last day as its own
     # partition, as the daily schedule would run it.
     last = dataset["last"]
-    _materialize_days(dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=1))
-    _materialize_days(last, last)
-    _compare(dataset["files"], last, [*TABLES, *sorted(learning.INTERMEDIATE)])
+    materialize_days(
+        DAILY_SELECTION, dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=1)
+    )
+    materialize_days(DAILY_SELECTION, last, last)
+    assert_tables_equal_reference(dataset["files"], last, [*TABLES, *sorted(learning.INTERMEDIATE)])
 
 
 def test_edge_case_sessions_are_in_the_warehouse(dataset):
@@ -198,19 +183,10 @@ def test_edge_case_sessions_are_in_the_warehouse(dataset):
     assert edge.loc["edge-s4", "session_day"] == edge.loc["edge-s1", "session_day"]
 
 
-def _snapshot(names) -> dict[str, pd.DataFrame]:
-    return {
-        name: warehouse_table(name).sort_values(GRAINS[name]).reset_index(drop=True)
-        for name in names
-    }
-
-
 def test_rerunning_a_partition_leaves_identical_tables(dataset):
-    before = _snapshot(TABLES)
-    _materialize_days(dataset["last"], dataset["last"])
-    after = _snapshot(TABLES)
-    for name in TABLES:
-        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
+    before = sorted_tables(TABLES)
+    materialize_days(DAILY_SELECTION, dataset["last"], dataset["last"])
+    assert_same_tables(before, sorted_tables(TABLES))
 
 
 def test_a_deletion_removes_the_user_from_every_table(dataset, tmp_path):
@@ -230,11 +206,11 @@ def test_a_deletion_removes_the_user_from_every_table(dataset, tmp_path):
     }
     users_file = _lines(dataset["landing"] / "users" / "zz_deletion.jsonl", [deleted])
     _materialize_upstream(f"key:raw/users+ and ({UPSTREAM_SELECTION})")
-    _materialize_days(last, last)  # only the latest partition
+    materialize_days(DAILY_SELECTION, last, last)  # only the latest partition
     for name in TABLES:
         assert busiest not in set(warehouse_table(name).get("user_id", pd.Series(dtype=object)))
     files = {**dataset["files"], "users": [*dataset["files"]["users"], users_file]}
-    _compare(files, last, TABLES)
+    assert_tables_equal_reference(files, last, TABLES)
 
 
 # -- the reference itself, on hand-worked values ------------------------------------------

@@ -139,12 +139,17 @@ def ingest_command(args) -> int:
     return 0
 
 
-def generate_command(args) -> int:
+def _chosen_packs(args) -> tuple[str, ...]:
+    """The domain packs of `--pack` (repeatable): every pack without one, none for 'none'."""
     from analytics_pipeline.ingest.contract import PACKS
+
+    return PACKS if args.packs is None else tuple(p for p in args.packs if p != "none")
+
+
+def generate_command(args) -> int:
     from analytics_pipeline.sample_data import generate_sample
 
     options = {} if args.end_date is None else {"end_date": args.end_date}
-    packs = PACKS if args.packs is None else tuple(p for p in args.packs if p != "none")
     summary = generate_sample(
         args.out,
         workspaces=args.workspaces,
@@ -152,7 +157,7 @@ def generate_command(args) -> int:
         days=args.days,
         seed=args.seed,
         bad_rows=args.bad_rows,
-        packs=packs,
+        packs=_chosen_packs(args),
         progress=print,
         **options,
     )
@@ -172,7 +177,13 @@ def demo_command(args) -> int:
     from analytics_pipeline.console import logged_output
 
     options = DemoOptions(
-        args.workspaces, args.users, args.days, args.seed, args.bad_rows, args.end_date
+        args.workspaces,
+        args.users,
+        args.days,
+        args.seed,
+        args.bad_rows,
+        args.end_date,
+        packs=_chosen_packs(args),
     )
     with logged_output("demo") as say:
         if run_demo(options, say=say):

@@ -104,8 +104,9 @@ def _description(definition: ReportDefinition) -> str:
     """Markdown: the definition's description, then what the report reads and when it runs."""
     config = definition.configuration
     schedule = definition.schedule
+    tenant = REPORT_SOURCES[config.data_source].tenant_label.lower()
     workspace = (
-        f"workspace `{definition.workspace_id}`" if definition.workspace_id else "all workspaces"
+        f"{tenant} `{definition.workspace_id}`" if definition.workspace_id else f"all {tenant}s"
     )
     reads = f"`{config.data_source}`, {workspace}"
     facts = [f"Report `{definition.id}` ({definition.report_type}) on {reads}"]

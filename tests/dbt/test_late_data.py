@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 
-import pandas as pd
 import pytest
 
 from analytics_pipeline import warehouse
@@ -21,9 +19,9 @@ from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.sample_data import generate_sample
+from tests.builds import assert_same_tables, landing_folder, materialize_days, sorted_tables
 from tests.reference import activity, learning
 from tests.reference.oracle import (
-    GRAINS,
     assert_tables_equal_reference,
     warehouse_table,
 )
@@ -31,13 +29,6 @@ from tests.selections import CORE_DAILY, CORE_UNPARTITIONED
 
 PUBLISHED = sorted([*activity.TABLES, *learning.TABLES])
 LATE_DAYS = 20
-
-
-def _daily_run(first: dt.date, last: dt.date) -> None:
-    result = materialize(
-        CORE_DAILY, as_of=last.isoformat(), first_day=first.isoformat(), log_level="WARNING"
-    )
-    assert result.success
 
 
 def _jsonl(path, rows) -> None:
@@ -56,26 +47,18 @@ def _row_of_workspace(files, workspace_id: str) -> dict:
     raise AssertionError(f"no row of workspace {workspace_id}")
 
 
-def _snapshot(names) -> dict[str, pd.DataFrame]:
-    return {
-        name: warehouse_table(name).sort_values(GRAINS[name]).reset_index(drop=True)
-        for name in names
-    }
-
-
 @pytest.fixture(scope="module")
 def late_dataset(fresh_database, tmp_path_factory):
     """Daily runs up to the last day, then late batches 20 days old, each
     followed by staging/intermediate and the daily run of the last day only."""
     landing = tmp_path_factory.mktemp("landing")
-    saved = os.environ.get("ANALYTICS_LANDING_DIR")
-    os.environ["ANALYTICS_LANDING_DIR"] = str(landing)
     summary = generate_sample(landing, workspaces=2, users=40, days=30, seed=41)
-    assert materialize("group:raw", log_level="WARNING").success
+    with landing_folder(landing):  # the raw assets read the sample
+        assert materialize("group:raw", log_level="WARNING").success
     assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
     first, last = (dt.date.fromisoformat(d) for d in event_day_range())
-    _daily_run(first, last - dt.timedelta(days=1))
-    _daily_run(last, last)
+    materialize_days(CORE_DAILY, first, last - dt.timedelta(days=1))
+    materialize_days(CORE_DAILY, last, last)
 
     late_day = last - dt.timedelta(days=LATE_DAYS)
     next_day = late_day + dt.timedelta(days=1)
@@ -140,14 +123,14 @@ def late_dataset(fresh_database, tmp_path_factory):
         assert result.rows_loaded >= 1, result
         files[source] = files[source] + [path]
     assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
-    _daily_run(last, last)
+    materialize_days(CORE_DAILY, last, last)
     before_midnight = warehouse_table("daily_metrics")
 
     (result,) = ingest_files("user_activity", [midnight_file])
     assert result.rows_loaded == 1
     files["user_activity"] = files["user_activity"] + [midnight_file]
     assert materialize(CORE_UNPARTITIONED, log_level="WARNING").success
-    _daily_run(last, last)
+    materialize_days(CORE_DAILY, last, last)
     yield {
         "files": files,
         "last": last,
@@ -155,10 +138,6 @@ def late_dataset(fresh_database, tmp_path_factory):
         "user": user,
         "before_midnight": before_midnight,
     }
-    if saved is None:
-        os.environ.pop("ANALYTICS_LANDING_DIR", None)
-    else:
-        os.environ["ANALYTICS_LANDING_DIR"] = saved
 
 
 def test_every_table_equals_the_reference_after_late_batches(late_dataset):
@@ -206,10 +185,8 @@ def test_each_dirty_day_is_consumed_once(late_dataset):
 
 
 def test_incremental_tables_equal_a_full_refresh(late_dataset, run_dbt):
-    before = _snapshot(PUBLISHED)
+    before = sorted_tables(PUBLISHED)
     window = {"ANALYTICS_WINDOW_MAX_DATE": late_dataset["last"].isoformat()}
     full_refresh = ["build", "--select", "tag:daily", "--exclude", "path:models/hr/aggregates"]
     run_dbt([*full_refresh, "--full-refresh"], environment=window).check()
-    after = _snapshot(PUBLISHED)
-    for name in PUBLISHED:
-        pd.testing.assert_frame_equal(before[name], after[name], check_dtype=False, obj=name)
+    assert_same_tables(before, sorted_tables(PUBLISHED))

@@ -212,9 +212,14 @@ def test_report_families_sit_downstream_of_the_marts_their_definitions_read(grap
         source = source.to_user_string()
         expected.setdefault(definition.report_type, set()).add(source)
     assert expected == {
-        "dashboard": {"aggregates/daily_metrics"},
-        "table": {"aggregates/agent_performance", "learning/exam_readiness"},
-        "chart": {"marts/user_cohorts", "learning/knowledge_gaps"},
+        "dashboard": {"aggregates/daily_metrics", "hr/business_impact_metrics"},
+        "table": {
+            "aggregates/agent_performance",
+            "learning/exam_readiness",
+            "hr/hr_user_engagement_metrics",
+            "marts/analytics_metrics",
+        },
+        "chart": {"marts/user_cohorts", "learning/knowledge_gaps", "hr/report_generation_stats"},
         "export": {"aggregates/user_engagement_metrics"},
     }
     for family, sources in expected.items():

@@ -898,34 +898,28 @@ def period_bounds(period_type: str, day: date) -> tuple[date, date]:
     return start, next_month(start) - timedelta(days=1)
 
 
-def analytics_metrics(inp: Inputs) -> pd.DataFrame:
-    """analytics.analytics_metrics: KPIs per day, week and month with the previous
-    period's value and the change in percent."""
-    keys = ["workspace_id", "period_start"]
-    active = with_all(activity_days(inp))
-    firsts = active.groupby("workspace_id")["metric_date"].min()
-    events, runs = with_all(inp.events), with_all(inp.runs)
-    sessions = with_all(inp.sessions)
+def long_kpi_rows(
+    first_days: Mapping[object, date],
+    as_of: date,
+    kpis: Mapping[str, tuple[str, str]],
+    values: Callable[[object, str, date, date], Mapping[str, float]],
+) -> list[dict]:
+    """The rows of a long KPI table (analytics_metrics' columns): per period type
+    and scope (a workspace, an organization or the ALL sentinel, with its first
+    day), every period from the one containing the first day to the as-of date,
+    `values(scope, period_type, start, end)` as {metric_name: value} and the
+    previous period's value (null for the first period). `kpis`: {metric_name:
+    (metric_type, category)}."""
     rows = []
     for period_type in ("day", "week", "month"):
-
-        def start_of(days: pd.Series, period_type=period_type) -> list[date]:
-            return [period_bounds(period_type, d)[0] for d in days]
-
-        metrics = bucket_metrics(
-            events.assign(period_start=start_of(events["metric_date"])),
-            runs.assign(period_start=start_of(runs["metric_date"])),
-            sessions.assign(period_start=start_of(sessions["session_date"])),
-            keys,
-        ).set_index(keys)
-        for w, first in firsts.items():
-            starts = sorted({period_bounds(period_type, d)[0] for d in day_range(first, inp.as_of)})
+        for scope, first in first_days.items():
+            starts = sorted({period_bounds(period_type, d)[0] for d in day_range(first, as_of)})
             previous: dict[str, float] = {}
             for start in starts:
                 end = period_bounds(period_type, start)[1]
-                stats = metrics.loc[(w, start)] if (w, start) in metrics.index else None
-                for name, (metric_type, category, column) in KPIS.items():
-                    value = _kpi_value(stats, column)
+                period_values = values(scope, period_type, start, end)
+                for name, (metric_type, category) in kpis.items():
+                    value = period_values[name]
                     before = previous.get(name, float("nan"))
                     rows.append(
                         {
@@ -935,13 +929,44 @@ def analytics_metrics(inp: Inputs) -> pd.DataFrame:
                             "period_type": period_type,
                             "period_start": start,
                             "period_end": end,
-                            "workspace_id": w,
+                            "workspace_id": scope,
                             "value": value,
                             "previous_value": before,
                             "change_percentage": change_percentage(value, before),
                         }
                     )
                     previous[name] = value
+    return rows
+
+
+def analytics_metrics(inp: Inputs) -> pd.DataFrame:
+    """analytics.analytics_metrics: KPIs per day, week and month with the previous
+    period's value and the change in percent."""
+    keys = ["workspace_id", "period_start"]
+    active = with_all(activity_days(inp))
+    firsts = active.groupby("workspace_id")["metric_date"].min()
+    events, runs = with_all(inp.events), with_all(inp.runs)
+    sessions = with_all(inp.sessions)
+    by_type = {}
+    for period_type in ("day", "week", "month"):
+
+        def start_of(days: pd.Series, period_type=period_type) -> list[date]:
+            return [period_bounds(period_type, d)[0] for d in days]
+
+        by_type[period_type] = bucket_metrics(
+            events.assign(period_start=start_of(events["metric_date"])),
+            runs.assign(period_start=start_of(runs["metric_date"])),
+            sessions.assign(period_start=start_of(sessions["session_date"])),
+            keys,
+        ).set_index(keys)
+
+    def values(w, period_type: str, start: date, _end: date) -> dict[str, float]:
+        metrics = by_type[period_type]
+        stats = metrics.loc[(w, start)] if (w, start) in metrics.index else None
+        return {name: _kpi_value(stats, column) for name, (_t, _c, column) in KPIS.items()}
+
+    kpis = {name: (metric_type, category) for name, (metric_type, category, _) in KPIS.items()}
+    rows = long_kpi_rows(dict(firsts.items()), inp.as_of, kpis, values)
     out = pd.DataFrame(rows, columns=ANALYTICS_METRICS)
     return finish(
         out, ANALYTICS_METRICS, ["metric_name", "period_type", "period_start", "workspace_id"]

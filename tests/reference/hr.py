@@ -25,15 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .activity import (
-    change_percentage,
-    day_of,
-    day_range,
-    end_of,
-    percentile_cont,
-    period_bounds,
-    ratio,
-)
+from .activity import day_of, day_range, end_of, long_kpi_rows, percentile_cont, ratio
 
 SOURCES = (
     "hr_organizations", "hr_departments", "hr_branches", "hr_employees", "hr_users",
@@ -867,33 +859,13 @@ def hr_kpis(inp: HrInputs) -> pd.DataFrame:
     created: dict[str, date] = {}
     for org, day in org_days(inp):
         created[org] = min(created.get(org, day), day)
-    rows = []
-    for period_type in ("day", "week", "month"):
-        for org, first_day in created.items():
-            starts = sorted(
-                {period_bounds(period_type, d)[0] for d in day_range(first_day, inp.as_of)}
-            )
-            previous: dict[str, float] = {}
-            for start in starts:
-                end = period_bounds(period_type, start)[1]
-                values = _period_kpis(inp, hires, org, start, min(end, inp.as_of))
-                for name, (metric_type, category) in HR_KPIS.items():
-                    before = previous.get(name, float("nan"))
-                    rows.append(
-                        {
-                            "metric_name": name,
-                            "metric_type": metric_type,
-                            "category": category,
-                            "period_type": period_type,
-                            "period_start": start,
-                            "period_end": end,
-                            "workspace_id": None if org == ALL else org,
-                            "value": values[name],
-                            "previous_value": before,
-                            "change_percentage": change_percentage(values[name], before),
-                        }
-                    )
-                    previous[name] = values[name]
+
+    def values(org: str, _period_type: str, start: date, end: date) -> dict[str, float]:
+        return _period_kpis(inp, hires, org, start, min(end, inp.as_of))
+
+    rows = long_kpi_rows(created, inp.as_of, HR_KPIS, values)
+    for row in rows:
+        row["workspace_id"] = None if row["workspace_id"] == ALL else row["workspace_id"]
     out = pd.DataFrame(rows, columns=KPI_COLUMNS)
     if out.empty:
         return out

@@ -99,7 +99,7 @@ def test_examples_name_no_workspace_so_they_run_on_any_dataset(examples) -> None
     # Without a workspace: the all-workspaces rows where the source has them,
     # else every workspace's rows, each row showing its workspace (by name in
     # PDF and XLSX) unless the report pools them by design.
-    pooled = {"knowledge_gaps_by_severity"}
+    pooled = {"knowledge_gaps_by_severity", "hr_leader_report_generation"}
     for definition in examples:
         assert definition.workspace_id is None, definition.id
         source = REPORT_SOURCES[definition.configuration.data_source]
