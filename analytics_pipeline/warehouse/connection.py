@@ -65,6 +65,16 @@ def admin_url(settings: Settings | None = None) -> URL:
     return make_url(server.url(settings.warehouse_db))
 
 
+def database_url(name: str, settings: Settings | None = None) -> URL:
+    """Admin URL of database `name` on the warehouse server, created if missing:
+    a database of its own beside the warehouse (e.g. a sample source system).
+    Not provisioned for the pipeline's roles."""
+    settings = settings or get_settings()
+    admin = admin_url(settings)
+    _ensure_database(admin.set(database="postgres"), name)
+    return admin.set(database=name)
+
+
 def warehouse_url(role: Role, settings: Settings | None = None) -> URL:
     """URL of the warehouse database for `role`, provisioning it on first use."""
     settings = settings or get_settings()
