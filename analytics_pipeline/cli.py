@@ -18,7 +18,8 @@ def _add_packs_argument(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="PACK",
         default=None,
-        help="domain pack to include (hr), repeatable; default: every pack; 'none': the core only",
+        help="domain pack to include (hr, hospital), repeatable; default: every pack; "
+        "'none': the core only",
     )
 
 
@@ -109,6 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --as-of: materialize the partitions FROM..AS_OF in one run",
     )
 
+    extract = sub.add_parser(
+        "extract", help="extract a domain pack's operational database into raw (incremental)"
+    )
+    extract.add_argument("pack", choices=["hospital"])
+    extract.add_argument(
+        "--url",
+        required=True,
+        help="the operational database (postgresql://...; a read-only role is enough)",
+    )
+    extract.add_argument(
+        "--overlap-minutes",
+        type=_positive,
+        default=10,
+        help="re-read this much before the cursor, for transactions that commit late",
+    )
+
     report = sub.add_parser("report", help="report definitions and runs")
     report_sub = report.add_subparsers(dest="action", required=True)
     report_sub.add_parser("sync", help="sync reports/*.yml into control.report_definitions")
@@ -189,6 +206,7 @@ _COMMANDS = {
     for name in (
         "warehouse",
         "ingest",
+        "extract",
         "generate",
         "demo",
         "materialize",

@@ -26,11 +26,11 @@ from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import all_asset_keys, materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.ingest.contract import PACKS, SOURCES, pack_sources
+from analytics_pipeline.ingest.contract import SOURCES, pack_sources
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.learning.assets import SUBJECT_PERCENTILES, TOPIC_MASTERY
 from analytics_pipeline.reports.sources import REPORT_SOURCES
-from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
 from analytics_pipeline.sample_data.summary import GenerationSummary
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
 from tests.command_line import assert_readable, materialized_since, run_cli
@@ -53,7 +53,7 @@ class CliBuild:
 def cli_build(fresh_database) -> tuple[GenerationSummary, CliBuild]:
     landing = ensure_landing_folders()
     summary = generate_sample(
-        landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02, packs=PACKS
+        landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02, packs=FILE_PACKS
     )
     started = dt.datetime.now(dt.UTC).timestamp()
     return summary, CliBuild(run_cli("materialize"), started)

@@ -139,15 +139,29 @@ def ingest_command(args) -> int:
     return 0
 
 
-def _chosen_packs(args) -> tuple[str, ...]:
-    """The domain packs of `--pack` (repeatable): every pack without one, none for 'none'."""
-    from analytics_pipeline.ingest.contract import PACKS
+def extract_command(args) -> int:
+    import datetime as dt
 
-    return PACKS if args.packs is None else tuple(p for p in args.packs if p != "none")
+    from analytics_pipeline.console import progress
+    from analytics_pipeline.extract.hospital import extract_hospital
+
+    with progress() as say:
+        results = extract_hospital(
+            args.url, overlap=dt.timedelta(minutes=args.overlap_minutes), say=say
+        )
+    new = sum(r.rows_new for r in results)
+    seconds = sum(r.seconds for r in results)
+    print(f"{args.pack}: {new:,} new rows from {len(results)} tables in {seconds:.1f}s")
+    return 0
+
+
+def _chosen_packs(args, every: tuple[str, ...]) -> tuple[str, ...]:
+    """The domain packs of `--pack` (repeatable): `every` without one, none for 'none'."""
+    return every if args.packs is None else tuple(p for p in args.packs if p != "none")
 
 
 def generate_command(args) -> int:
-    from analytics_pipeline.sample_data import generate_sample
+    from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
 
     options = {} if args.end_date is None else {"end_date": args.end_date}
     summary = generate_sample(
@@ -157,7 +171,7 @@ def generate_command(args) -> int:
         days=args.days,
         seed=args.seed,
         bad_rows=args.bad_rows,
-        packs=_chosen_packs(args),
+        packs=_chosen_packs(args, FILE_PACKS),
         progress=print,
         **options,
     )
@@ -175,6 +189,7 @@ def generate_command(args) -> int:
 def demo_command(args) -> int:
     from analytics_pipeline.commands.demo import DemoOptions, run_demo
     from analytics_pipeline.console import logged_output
+    from analytics_pipeline.ingest.contract import PACKS
 
     options = DemoOptions(
         args.workspaces,
@@ -183,7 +198,7 @@ def demo_command(args) -> int:
         args.seed,
         args.bad_rows,
         args.end_date,
-        packs=_chosen_packs(args),
+        packs=_chosen_packs(args, PACKS),
     )
     with logged_output("demo") as say:
         if run_demo(options, say=say):

@@ -33,6 +33,11 @@ from analytics_pipeline.settings import get_settings, record_data_start
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
 
 
+HOSPITAL = "hospital"
+HOSPITAL_DATABASE = "hospital_ops"  # the sample hospital's own database, beside the warehouse
+HOSPITAL_PATIENTS = 3_000
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     workspaces: int = 3
@@ -72,6 +77,8 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
     prepare_dagster_home()
 
     land_sample(options, step)
+    if HOSPITAL in options.packs:
+        extract_sample_hospital(options, step)
 
     outcome = build(tags={"analytics/launched_by": "demo"}, say=say, started=started)
     if not outcome.success:
@@ -87,7 +94,7 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
     as where the time partitions start, and copy it into the landing folders.
     Runs before the definitions load (the first materialize), so that they
     start there."""
-    from analytics_pipeline.sample_data import generate_sample
+    from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
 
     settings = get_settings()
     landing = ensure_landing_folders()
@@ -105,7 +112,7 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
         seed=options.seed,
         bad_rows=options.bad_rows,
         end_date=end_date,
-        packs=options.packs,
+        packs=[pack for pack in options.packs if pack in FILE_PACKS],
     )
     files = sum(len(paths) for paths in summary.files.values())
     step(f"wrote {files} files, {sum(summary.rows_written.values()):,} rows")
@@ -116,6 +123,26 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
     )
     copied = _copy_to_landing(summary.files, landing)
     step(f"copied {copied} new files into {landing}")
+
+
+def extract_sample_hospital(options: DemoOptions, step: Callable[[str], None] = print) -> None:
+    """The hospital pack's sample: its operational database (a database of its own
+    on the warehouse server, filled once), extracted into raw as a deployment
+    extracts the hospital's own database."""
+    from analytics_pipeline.extract.hospital import extract_hospital
+    from analytics_pipeline.sample_data import hospital
+
+    url = warehouse.database_url(HOSPITAL_DATABASE)
+    end_date = sample_end_date(options, get_settings().sample_dir)
+    if hospital.is_empty(url):
+        step(f"filling the hospital's operational database {HOSPITAL_DATABASE} ...")
+        rows = hospital.fill(
+            url, patients=HOSPITAL_PATIENTS, days=options.days, end_date=end_date, seed=options.seed
+        )
+        step(f"wrote {sum(rows.values()):,} rows into {len(rows)} operational tables")
+    step(f"extracting the hospital's operational database {HOSPITAL_DATABASE} ...")
+    results = extract_hospital(url)
+    step(f"extracted {sum(r.rows_new for r in results):,} new rows from {len(results)} tables")
 
 
 def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:

@@ -7,6 +7,7 @@ table DDL, the validator, the sample generator and the check that keeps the dbt
 
 from __future__ import annotations
 
+from analytics_pipeline.ingest.contract_hospital import HOSPITAL_SOURCES
 from analytics_pipeline.ingest.contract_hr import HR_SOURCES
 from analytics_pipeline.ingest.contract_types import (
     JSON_KEY_TYPES,
@@ -14,6 +15,7 @@ from analytics_pipeline.ingest.contract_types import (
     LINEAGE_COLUMNS,
     MAX_TEXT_LENGTH,
     MAX_YEAR,
+    MIN_DATE_YEAR,
     MIN_YEAR,
     TYPES,
     Column,
@@ -32,6 +34,7 @@ __all__ = [
     "LINEAGE_COLUMNS",
     "MAX_TEXT_LENGTH",
     "MAX_YEAR",
+    "MIN_DATE_YEAR",
     "MIN_YEAR",
     "PACKS",
     "SOURCES",
@@ -370,7 +373,7 @@ _CORE_SOURCES = (
     ),
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (*_CORE_SOURCES, *HR_SOURCES)}
+SOURCES: dict[str, Source] = {s.name: s for s in (*_CORE_SOURCES, *HR_SOURCES, *HOSPITAL_SOURCES)}
 # Domain packs in contract order; the core sources have pack None.
 PACKS: tuple[str, ...] = tuple(dict.fromkeys(s.pack for s in SOURCES.values() if s.pack))
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TYPES = ("text", "int", "numeric", "bool", "ts", "json")
+TYPES = ("text", "int", "numeric", "bool", "ts", "date", "json")
 JSON_KINDS = ("object", "array")
 JSON_KEY_TYPES = ("text", "number", "bool", "ts")
 MAX_TEXT_LENGTH = 10_000
 # Timestamps outside [1970-01-01, 2101-01-01) are quarantined ("outside 1970..2100").
 MIN_YEAR, MAX_YEAR = 1970, 2100
+# Dates (a date of birth) reach further back than the events' timestamps.
+MIN_DATE_YEAR = 1850
 
 LINEAGE_COLUMNS = (
     ("_ingested_at", "timestamptz", "When the loader landed the row (one value per batch)."),
@@ -79,6 +81,7 @@ class Column:
             "numeric": "numeric",
             "bool": "boolean",
             "ts": "timestamptz",
+            "date": "date",
             "json": "jsonb",
         }[self.type]
 

@@ -7,6 +7,7 @@ row and, for the rows that break a rule, the reasons naming column and rule.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 from analytics_pipeline.ingest.contract import (
     MAX_TEXT_LENGTH,
     MAX_YEAR,
+    MIN_DATE_YEAR,
     MIN_YEAR,
     Column,
     JsonKey,
@@ -303,6 +305,27 @@ def _check_ts(column: Column, values: list, errors: _Errors) -> pa.Array:
     return pa.Array.from_pandas(parsed)
 
 
+def _check_date(column: Column, values: list, errors: _Errors) -> pa.Array:
+    """A calendar date: an ISO 8601 date (YYYY-MM-DD), or a Parquet date."""
+    _presence(column, values, errors)
+    for row, value in enumerate(values):
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            continue
+        day = None
+        if type(value) is str:
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(value.strip())
+        if day is None or not MIN_DATE_YEAR <= day.year <= MAX_YEAR:
+            errors.add(
+                row,
+                f"column {column.name}: value {_show(value)} is not an ISO 8601 date "
+                f"in {MIN_DATE_YEAR}..{MAX_YEAR}",
+            )
+            day = None
+        values[row] = day
+    return pa.array(values, type=pa.date32())
+
+
 def _timestamp_problem(column: Column, value: str) -> str:
     # pandas cannot hold far-away years: tell "out of range" from "unparseable".
     try:
@@ -442,4 +465,5 @@ _CHECKERS = {
     "numeric": _check_numeric,
     "bool": _check_bool,
     "ts": _check_ts,
+    "date": _check_date,
 }

@@ -5,7 +5,13 @@ write_user_activity_file(Path("bench.jsonl"), 1_000_000)
 """
 
 from .bulk import write_user_activity_file
-from .generator import MANIFEST, generate_sample
+from .generator import FILE_PACKS, MANIFEST, generate_sample
 from .summary import GenerationSummary
 
-__all__ = ["MANIFEST", "GenerationSummary", "generate_sample", "write_user_activity_file"]
+__all__ = [
+    "FILE_PACKS",
+    "MANIFEST",
+    "GenerationSummary",
+    "generate_sample",
+    "write_user_activity_file",
+]

@@ -36,7 +36,10 @@ _STAGES = (
 # The packs' streams come after the core's, all spawned whichever packs are asked
 # for: the core's streams (and bytes) do not depend on the packs.
 _PACK_STAGES = {"hr": (*HR_STAGES, "hr_delivery", "hr_bad_rows")}
-_ALL_STAGES = _STAGES + tuple(stage for pack in PACKS for stage in _PACK_STAGES[pack])
+_ALL_STAGES = _STAGES + tuple(stage for stages in _PACK_STAGES.values() for stage in stages)
+# The packs whose sample is files; the others' is a database of their own
+# (the hospital's: sample_data.hospital, extracted by `analytics-pipeline extract`).
+FILE_PACKS: tuple[str, ...] = tuple(pack for pack in PACKS if pack in _PACK_STAGES)
 
 
 def _validate(
@@ -45,6 +48,12 @@ def _validate(
     unknown = [pack for pack in packs if pack not in PACKS]
     if unknown:
         raise ValueError(f"unknown pack {unknown[0]!r}; packs are: {', '.join(PACKS)}")
+    databases = [pack for pack in packs if pack not in FILE_PACKS]
+    if databases:
+        raise ValueError(
+            f"the {databases[0]} pack's sample is a database, not files: "
+            f"`analytics-pipeline demo` fills and extracts it; file packs: {', '.join(FILE_PACKS)}"
+        )
     if workspaces < 1:
         raise ValueError("workspaces must be at least 1")
     if users < 2 * workspaces:

@@ -81,8 +81,14 @@ BATCH_INCREMENTAL = {
 }
 
 
+# Sources staged as one model each with the contract's columns. The hospital
+# pack's sources have no staging models yet (issue 14: theirs will drop the
+# columns that never leave raw).
+STAGED = {name: source for name, source in SOURCES.items() if source.pack != "hospital"}
+
+
 def test_staging_models_land_in_schema_staging(manifest) -> None:
-    for name in SOURCES:
+    for name in STAGED:
         node = _model(manifest, f"stg_{name}")
         assert node["schema"] == "staging"
         expected = "incremental" if name in BATCH_INCREMENTAL else "table"
@@ -92,7 +98,7 @@ def test_staging_models_land_in_schema_staging(manifest) -> None:
 
 
 def test_staging_columns_follow_the_contract(manifest) -> None:
-    for name, source in SOURCES.items():
+    for name, source in STAGED.items():
         node = _model(manifest, f"stg_{name}")
         columns = list(node["columns"])
         expected = [*source.column_names, *EXTRA_COLUMNS.get(name, ()), *LINEAGE_KEPT]
@@ -102,7 +108,7 @@ def test_staging_columns_follow_the_contract(manifest) -> None:
 
 
 def test_staging_tests_follow_the_contract(manifest) -> None:
-    for name, source in SOURCES.items():
+    for name, source in STAGED.items():
         tests = _column_tests(manifest, f"stg_{name}")
         if len(source.key) == 1:
             (key,) = source.key

@@ -29,10 +29,9 @@ from analytics_pipeline.commands.demo import (
 )
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
-from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.reports.definition import load_definition_file
 from analytics_pipeline.reports.generation import generate_report
-from analytics_pipeline.sample_data import generate_sample
+from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
 from analytics_pipeline.settings import get_settings
 
 pytestmark = pytest.mark.integration
@@ -144,7 +143,7 @@ def produced(fresh_database, tmp_path_factory):
     every domain pack, as the demo) and render every example; returns
     {(report id, format): execution row}."""
     out = tmp_path_factory.mktemp("sample")
-    generate_sample(out, workspaces=3, users=90, days=35, seed=SEED, packs=PACKS)
+    generate_sample(out, workspaces=3, users=90, days=35, seed=SEED, packs=FILE_PACKS)
     tags = {"analytics/launched_by": "test"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANALYTICS_LANDING_DIR", str(out))

@@ -62,6 +62,15 @@ def create_schema(url: URL | str) -> None:
         cur.execute(SCHEMA_SQL.read_text())
 
 
+def is_empty(url: URL | str) -> bool:
+    """Whether the hospital database has no rows yet (its schema created if missing)."""
+    create_schema(url)
+    with connect(url) as conn, conn.cursor() as cur:
+        empty = " and ".join(f"not exists (select from hospital.{table})" for table in TABLES)
+        cur.execute(f"select {empty}")
+        return cur.fetchone()[0]
+
+
 def fill(
     url: URL | str,
     *,
