@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bench = sub.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=["ingest", "learning", "reports"])
+    bench.add_argument("what", choices=["ingest", "learning", "reports", "extract"])
     bench.add_argument(
         "--rows", type=_positive, default=1_000_000, help="ingest: rows; reports: report rows"
     )
@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--attempts", type=_positive, default=1_000_000, help="learning: question attempts"
     )
     bench.add_argument("--learners", type=_positive, default=2_000, help="learning: learners")
+    bench.add_argument(
+        "--appointments",
+        type=_positive,
+        default=1_000_000,
+        help="extract: appointments in the operational database",
+    )
     bench.add_argument("--days", type=_positive, default=90, help="learning: days")
     return parser
 

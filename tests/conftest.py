@@ -72,3 +72,14 @@ def empty_database(analytics_home: Path) -> Iterator[str]:
     """Point the warehouse at a new, empty database for one test."""
     with _use_new_database() as name:
         yield name
+
+
+@pytest.fixture
+def restored_env(analytics_home, monkeypatch):
+    """For the benchmarks, which point this process at their scratch database
+    (settings and dbt's profile variables): put them back afterwards."""
+    for key in ("ANALYTICS_WAREHOUSE_DB", "ANALYTICS_DATABASE_URL", *warehouse.dbt_env()):
+        if key in os.environ:
+            monkeypatch.setenv(key, os.environ[key])
+        else:
+            monkeypatch.delenv(key, raising=False)

@@ -291,9 +291,16 @@ def docs_command(args) -> int:
 
 
 def bench_command(args) -> int:
-    from analytics_pipeline.commands.benchmarks import bench_ingest, bench_learning, bench_reports
+    from analytics_pipeline.commands.benchmarks import (
+        bench_extract,
+        bench_ingest,
+        bench_learning,
+        bench_reports,
+    )
 
-    if args.what == "learning":
+    if args.what == "extract":
+        bench_extract(args.appointments)
+    elif args.what == "learning":
         bench_learning(args.learners, args.attempts, args.days)
     elif args.what == "reports":
         bench_reports(args.rows)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -141,3 +144,69 @@ def bench_reports(rows: int) -> list[dict]:
     for row in table:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
     return result.formats
+
+
+# Appointments per patient over a year, as the sample hospital books them
+# (sample_data.hospital.fill: about 0.02 per patient and weekday).
+_APPOINTMENTS_PER_PATIENT_YEAR = 5.84
+_EXTRACT_DAYS = 365
+
+
+def bench_extract(appointments: int, fraction: float = 0.01) -> dict:
+    """Fill a scratch operational hospital database with about `appointments`
+    appointments (and their patients, records, lab tests, invoices and
+    payments), then time the first extraction of every table into a scratch
+    warehouse (rows per second), a change of `fraction` of the rows
+    (sample_data.hospital.apply_changes) and the incremental extraction."""
+    from analytics_pipeline.extract.hospital import extract_hospital
+    from analytics_pipeline.sample_data import hospital
+
+    _use_bench_database()
+    source = warehouse.database_url(f"{BENCH_DB}_hospital")
+    _drop_hospital_schema(source)
+    patients = max(100, round(appointments / _APPOINTMENTS_PER_PATIENT_YEAR))
+    started = time.perf_counter()
+    rows = hospital.fill(source, patients=patients, days=_EXTRACT_DAYS)
+    print(
+        f"filled the operational database: {rows['appointments']:,} appointments, "
+        f"{sum(rows.values()):,} rows in {len(rows)} tables "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    scratch = Path(tempfile.mkdtemp(prefix="bench-extract-"))
+    extract = functools.partial(extract_hospital, out_dir=scratch)
+    first = _timed_extract(extract, source)
+    print(
+        f"first extract: {first['rows']:,} rows in {first['seconds']:.1f}s "
+        f"({first['rows_per_second']:,.0f} rows/s; appointments "
+        f"{first['appointments']:,} rows)"
+    )
+    changes = hospital.apply_changes(source, seed=11, fraction=fraction)
+    print(f"changed the source: {', '.join(f'{k} {v:,}' for k, v in changes.items())}")
+    second = _timed_extract(extract, source)
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(
+        f"incremental extract: {second['rows']:,} rows in {second['seconds']:.1f}s "
+        f"(fraction {fraction:.0%} of the rows changed)"
+    )
+    return {"source_rows": rows, "first": first, "changes": changes, "incremental": second}
+
+
+def _drop_hospital_schema(url) -> None:
+    import psycopg2
+
+    with psycopg2.connect(**warehouse.libpq_params(url)) as conn, conn.cursor() as cur:
+        cur.execute("drop schema if exists hospital cascade")
+
+
+def _timed_extract(extract, source) -> dict:
+    started = time.perf_counter()
+    results = extract(source)
+    seconds = time.perf_counter() - started
+    rows = sum(r.rows_new for r in results)
+    by_source = {r.source: r.rows_new for r in results}
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds) if seconds else 0,
+        "appointments": by_source.get("hospital_appointments", 0),
+    }

@@ -36,13 +36,15 @@ def extract_hospital(
     overlap: dt.timedelta = DEFAULT_OVERLAP,
     page_rows: int = 50_000,
     say: Callable[[str], None] | None = None,
+    out_dir: Path | None = None,
 ) -> list[ExtractResult]:
-    """Extract every hospital table changed since the last extraction."""
+    """Extract every hospital table changed since the last extraction; the
+    batches go to `out_dir` (default extracts_dir() / "hospital")."""
+    out_dir = out_dir or extracts_dir() / "hospital"
     conn = open_source(url)
     try:
         return [
-            extract_table(conn, spec, extracts_dir() / "hospital", overlap, page_rows, say)
-            for spec in HOSPITAL_TABLES
+            extract_table(conn, spec, out_dir, overlap, page_rows, say) for spec in HOSPITAL_TABLES
         ]
     finally:
         conn.close()

@@ -6,22 +6,9 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from analytics_pipeline import warehouse
 from analytics_pipeline.commands.benchmarks import BENCH_DB, bench_learning
 from analytics_pipeline.learning.benchmark import DBT_MODELS
-
-
-@pytest.fixture
-def restored_env(analytics_home, monkeypatch):
-    """The benchmark points this process at its scratch database (settings and
-    dbt's profile variables): put them back afterwards."""
-    for key in ("ANALYTICS_WAREHOUSE_DB", "ANALYTICS_DATABASE_URL", *warehouse.dbt_env()):
-        if key in os.environ:
-            monkeypatch.setenv(key, os.environ[key])
-        else:
-            monkeypatch.delenv(key, raising=False)
 
 
 def test_bench_learning_reads_the_views_dbt_builds(restored_env):
