@@ -71,6 +71,9 @@ class Settings:
     partition_start: str
     lookback_days: int
     run_monitoring_interval: int = 30
+    # The key of the patients' pseudonyms (warehouse/pseudonyms.py); None: this
+    # installation's own, generated once.
+    pseudonym_key: str | None = None
 
     @property
     def pgdata_dir(self) -> Path:
@@ -177,6 +180,7 @@ def get_settings() -> Settings:
         run_monitoring_interval=int(
             _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)
         ),
+        pseudonym_key=env.get("ANALYTICS_PSEUDONYM_KEY") or None,
     )
 
 

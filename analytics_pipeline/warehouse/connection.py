@@ -24,11 +24,13 @@ from sqlalchemy.engine import URL, make_url
 from analytics_pipeline.settings import Settings, get_settings
 from analytics_pipeline.warehouse.embedded import EmbeddedServer, WarehouseError
 from analytics_pipeline.warehouse.provision import (
+    SECURITY_SCHEMA,
     ensure_login_roles,
     hand_over_dagster_tables,
     provision_dagster_database,
     provision_warehouse,
 )
+from analytics_pipeline.warehouse.pseudonyms import install_pseudonyms, pseudonym_key
 from analytics_pipeline.warehouse.roles import Role, role_passwords
 
 DAGSTER_DB = "dagster"
@@ -123,6 +125,10 @@ def _provision(admin: URL, settings: Settings, again: bool = False) -> dict[Role
     with _admin_connection(admin) as conn:
         ensure_login_roles(conn, passwords, generated)
         provision_warehouse(conn, database)
+        with conn.cursor() as cur:
+            install_pseudonyms(
+                cur, pseudonym_key(settings), SECURITY_SCHEMA, Role.TRANSFORMER.role_name
+            )
     _provisioned.add(key)
     return passwords
 
