@@ -74,6 +74,10 @@ class Settings:
     # The key of the patients' pseudonyms (warehouse/pseudonyms.py); None: this
     # installation's own, generated once.
     pseudonym_key: str | None = None
+    # The hospital's operational database the hospital pack's raw assets
+    # extract from (ANALYTICS_HOSPITAL_DATABASE_URL, else the one the demo
+    # recorded); None: those assets read landing files only.
+    hospital_database_url: str | None = None
 
     @property
     def pgdata_dir(self) -> Path:
@@ -113,6 +117,27 @@ def _project_var(path: str, mtime: float, name: str) -> int:  # mtime: re-read o
 
     with open(path) as handle:
         return int(yaml.safe_load(handle)["vars"][name])
+
+
+# Where the demo records the URL of the sample hospital's operational database.
+HOSPITAL_DATABASE_FILE = "hospital_database_url"
+
+
+def _recorded(path: Path) -> str | None:
+    """The text of a one-line file under ANALYTICS_HOME, None when there is none."""
+    try:
+        return path.read_text().strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def record_hospital_database(url: str, home: Path | None = None) -> None:
+    """Record `url` as the hospital pack's operational database (the demo's)."""
+    target = (home or get_settings().home) / HOSPITAL_DATABASE_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(url + "\n")
+    temporary.replace(target)
 
 
 def partition_start_file(home: Path) -> Path:
@@ -181,6 +206,8 @@ def get_settings() -> Settings:
             _positive_number(env, "ANALYTICS_RUN_MONITORING_INTERVAL", "30", int)
         ),
         pseudonym_key=env.get("ANALYTICS_PSEUDONYM_KEY") or None,
+        hospital_database_url=env.get("ANALYTICS_HOSPITAL_DATABASE_URL")
+        or _recorded(home / HOSPITAL_DATABASE_FILE),
     )
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import psycopg2
 import pyarrow.parquet as pq
 import pytest
 from dagster_postgres import PostgresRunStorage
@@ -26,14 +27,16 @@ from analytics_pipeline.commands.demo import event_day_range
 from analytics_pipeline.commands.materialize import all_asset_keys, materialize
 from analytics_pipeline.dagster_instance import get_instance
 from analytics_pipeline.dbt.keys import table_asset_key
+from analytics_pipeline.ingest.assets import EXTRACTED
 from analytics_pipeline.ingest.contract import SOURCES, pack_sources
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.learning.assets import SUBJECT_PERCENTILES, TOPIC_MASTERY
 from analytics_pipeline.reports.sources import REPORT_SOURCES
-from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
+from analytics_pipeline.sample_data import FILE_PACKS, generate_sample, hospital
 from analytics_pipeline.sample_data.summary import GenerationSummary
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
 from tests.command_line import assert_readable, materialized_since, run_cli
+from tests.extract.expected import HOSPITAL_QUARANTINED
 from tests.reference.hr import HR_KPIS
 from tests.reference.oracle import preview_frame, significant_digits
 
@@ -49,14 +52,28 @@ class CliBuild:
     started: float
 
 
+def _hospital_url(warehouse_db: str):
+    """The hospital's operational database the CLI build extracts (its own)."""
+    return warehouse.database_url(f"hospital_{warehouse_db}")
+
+
 @pytest.fixture(scope="module")
 def cli_build(fresh_database) -> tuple[GenerationSummary, CliBuild]:
     landing = ensure_landing_folders()
     summary = generate_sample(
         landing, workspaces=2, users=120, days=21, seed=11, bad_rows=0.02, packs=FILE_PACKS
     )
+    # The hospital pack's raw assets extract its operational database.
+    hospital_url = _hospital_url(fresh_database)
+    hospital.fill(hospital_url, departments=3, doctors=8, patients=200, days=21, seed=11)
+    with psycopg2.connect(**warehouse.libpq_params(hospital_url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "delete from hospital.payments where id = (select max(id) from hospital.payments)"
+        )
     started = dt.datetime.now(dt.UTC).timestamp()
-    return summary, CliBuild(run_cli("materialize"), started)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANALYTICS_HOSPITAL_DATABASE_URL", hospital_url.render_as_string(False))
+        return summary, CliBuild(run_cli("materialize"), started)
 
 
 @pytest.fixture(scope="module")
@@ -104,26 +121,38 @@ def test_every_asset_materialized_in_the_persistent_instance(built):
     assert checks and checks[0].status.value == "SUCCEEDED"
 
 
-def test_nothing_is_lost(built):
-    """Per file: rows in the file = rows landed from it + rows quarantined from it."""
+def test_nothing_is_lost(built, fresh_database):
+    """Per file: rows in the file = rows landed from it + rows quarantined from it;
+    per hospital table: its rows = rows landed from its extracts + quarantined."""
+    files_sources = [name for name in SOURCES if name not in EXTRACTED]
     every_table = "".join(
-        f"select _source_file as source_file from raw.{name} union all " for name in SOURCES
+        f"select _source_file as source_file from raw.{name} union all " for name in files_sources
     )
     landed = _query_df(
         f"select source_file, count(*) as n from ({every_table}"
         "select source_file from raw._quarantine) rows group by 1"
     ).set_index("source_file")["n"]
+    landed = landed[~landed.index.str.contains("/extracts/")]
     files = [p for paths in built.files.values() for p in paths]
     assert len(files) == len(landed)
     for path in files:
         assert landed[str(path.resolve())] == _rows_in_file(path), path
+    quarantined = _query_df("select source, count(*) as n from raw._quarantine group by 1")
+    quarantined = dict(zip(quarantined.source, quarantined.n, strict=True))
+    with psycopg2.connect(**warehouse.libpq_params(_hospital_url(fresh_database))) as conn:
+        for name, spec in EXTRACTED.items():
+            with conn.cursor() as cur:
+                cur.execute(f"select count(*) from {spec.table}")
+                (rows,) = cur.fetchone()
+            (raw_rows,) = _query_df(f"select count(*) from raw.{name}").iloc[0]
+            assert raw_rows + quarantined.get(name, 0) == rows > 0, name
 
 
 def test_quarantine_holds_exactly_the_injected_bad_rows(built):
     got = _query_df("select source, count(*) as n from raw._quarantine group by 1")
     expected = {
         s: sum(kinds.values()) for s, kinds in built.bad_rows.items() if sum(kinds.values())
-    }
+    } | HOSPITAL_QUARANTINED
     assert dict(zip(got.source, got.n, strict=True)) == expected
     assert min(expected.values()) > 0
     ledger = _query_df("select rows_read, rows_loaded, rows_quarantined from raw._ingest_batches")

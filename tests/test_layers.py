@@ -17,7 +17,7 @@ LAYERS = (
     {"settings", "groups"},
     {"warehouse", "console"},
     {"ingest", "dagster_storage", "dagster_run_launcher", "partitions"},
-    {"sample_data", "dagster_instance", "extract"},
+    {"sample_data", "dagster_instance"},
     {"dbt"},
     {"published_tables"},
     {"learning"},

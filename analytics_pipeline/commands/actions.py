@@ -143,7 +143,7 @@ def extract_command(args) -> int:
     import datetime as dt
 
     from analytics_pipeline.console import progress
-    from analytics_pipeline.extract.hospital import extract_hospital
+    from analytics_pipeline.ingest.extract.hospital import extract_hospital
 
     with progress() as say:
         results = extract_hospital(

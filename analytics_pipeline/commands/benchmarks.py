@@ -158,7 +158,7 @@ def bench_extract(appointments: int, fraction: float = 0.01) -> dict:
     payments), then time the first extraction of every table into a scratch
     warehouse (rows per second), a change of `fraction` of the rows
     (sample_data.hospital.apply_changes) and the incremental extraction."""
-    from analytics_pipeline.extract.hospital import extract_hospital
+    from analytics_pipeline.ingest.extract.hospital import extract_hospital
     from analytics_pipeline.sample_data import hospital
 
     _use_bench_database()

@@ -28,7 +28,7 @@ from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.sample_data.generator import MANIFEST as SAMPLE_MANIFEST
-from analytics_pipeline.settings import get_settings, record_data_start
+from analytics_pipeline.settings import get_settings, record_data_start, record_hospital_database
 
 SUMMARY_SCHEMAS = ("raw", "staging", "intermediate", "analytics", "snapshots")
 
@@ -78,7 +78,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> bool:
 
     land_sample(options, step)
     if HOSPITAL in options.packs:
-        extract_sample_hospital(options, step)
+        prepare_sample_hospital(options, step)
 
     outcome = build(tags={"analytics/launched_by": "demo"}, say=say, started=started)
     if not outcome.success:
@@ -125,11 +125,10 @@ def land_sample(options: DemoOptions, step: Callable[[str], None] = print) -> No
     step(f"copied {copied} new files into {landing}")
 
 
-def extract_sample_hospital(options: DemoOptions, step: Callable[[str], None] = print) -> None:
+def prepare_sample_hospital(options: DemoOptions, step: Callable[[str], None] = print) -> str:
     """The hospital pack's sample: its operational database (a database of its own
-    on the warehouse server, filled once), extracted into raw as a deployment
-    extracts the hospital's own database."""
-    from analytics_pipeline.extract.hospital import extract_hospital
+    on the warehouse server, filled once), recorded as the database the hospital
+    raw assets extract from, as a deployment extracts the hospital's own. Its URL."""
     from analytics_pipeline.sample_data import hospital
 
     url = warehouse.database_url(HOSPITAL_DATABASE)
@@ -140,9 +139,10 @@ def extract_sample_hospital(options: DemoOptions, step: Callable[[str], None] = 
             url, patients=HOSPITAL_PATIENTS, days=options.days, end_date=end_date, seed=options.seed
         )
         step(f"wrote {sum(rows.values()):,} rows into {len(rows)} operational tables")
-    step(f"extracting the hospital's operational database {HOSPITAL_DATABASE} ...")
-    results = extract_hospital(url)
-    step(f"extracted {sum(r.rows_new for r in results):,} new rows from {len(results)} tables")
+    text = url.render_as_string(hide_password=False)
+    record_hospital_database(text)
+    step(f"the hospital raw assets extract from {warehouse.display_url(url)}")
+    return text
 
 
 def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:

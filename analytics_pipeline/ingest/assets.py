@@ -1,5 +1,7 @@
 """Raw landing tables as Dagster assets (group `raw`): materializing one
-ingests the files waiting in its landing folder (or the files given in config).
+ingests the files waiting in its landing folder (or the files given in config)
+and, for the hospital pack's sources, the table's changes extracted from the
+hospital's operational database when one is configured.
 
 Each file loads on its own: a file that fails is logged, recorded in
 `raw._ingest_failures` and fails the step after the other files loaded. The
@@ -14,13 +16,20 @@ import dagster as dg
 
 from analytics_pipeline import groups, warehouse
 from analytics_pipeline.ingest.contract import SOURCES, Source
+from analytics_pipeline.ingest.extract.hospital import HOSPITAL_TABLES, extracts_dir
+from analytics_pipeline.ingest.extract.postgres import open_source
+from analytics_pipeline.ingest.extract.runner import extract_table
 from analytics_pipeline.ingest.landing import landed_files
 from analytics_pipeline.ingest.ledger import record_failures
-from analytics_pipeline.ingest.loader import IngestFailure, ingest_files
+from analytics_pipeline.ingest.loader import IngestFailure, IngestResult, ingest_files
 from analytics_pipeline.ingest.schema import BATCHES_TABLE, QUARANTINE_TABLE, raw_table
+from analytics_pipeline.settings import get_settings
 
 # The step failure names this many failed files; its metadata lists them all.
 _NAMED_FAILURES = 10
+# Sources whose rows also come from their pack's operational database
+# (settings.hospital_database_url), besides landing files.
+EXTRACTED = {spec.source: spec for spec in HOSPITAL_TABLES}
 
 
 def raw_asset_key(source: str) -> dg.AssetKey:
@@ -42,6 +51,22 @@ def _table_counts(source: Source) -> tuple[int, int, int]:
             (source.name, source.name),
         )
         return cur.fetchone()
+
+
+def _extracted(source: Source, say) -> list[IngestResult]:
+    """The batch of `source`'s table extracted from its pack's operational
+    database since the last extraction (none when the source is not extracted
+    or no database is configured)."""
+    spec = EXTRACTED.get(source.name)
+    url = get_settings().hospital_database_url
+    if spec is None or url is None:
+        return []
+    conn = open_source(url)
+    try:
+        result = extract_table(conn, spec, extracts_dir() / source.pack, say=say)
+    finally:
+        conn.close()
+    return [result.ingest] if result.ingest else []
 
 
 def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
@@ -73,6 +98,7 @@ def _build_raw_asset(source: Source) -> dg.AssetsDefinition:
             on_failure=failed,
         )
         record_failures(failures)
+        results += _extracted(source, context.log.info)
         loaded = [r for r in results if r.status == "loaded"]
         empty = [r for r in results if r.status == "empty"]
         if loaded:

@@ -3,7 +3,7 @@
 
 Each source is a table of the hospital's own PostgreSQL database
 (`sample_data/hospital/operational_schema.sql`), extracted incrementally by
-(updated_at, id) (analytics_pipeline/extract); files of the same columns are a
+(updated_at, id) (analytics_pipeline/ingest/extract); files of the same columns are a
 second way in. Every table is mutable (the newest `updated_at` wins) and soft
 deletes arrive as `deleted_at`; hard deletes arrive in
 `hospital_deleted_rows`. Names, contact details, the MRN, the date of birth

@@ -4,7 +4,9 @@
   and what follows it: the learning assets (group `learning`, Python) and
   the mastery history (snapshot of topic_mastery, mastery_progression);
 - hourly, at :10: today's (filling) partition of the hourly aggregates;
-- daily, 01:30 UTC: dbt snapshots of the mutable entities.
+- daily, 01:30 UTC: dbt snapshots of the mutable entities;
+- hourly, at :05: the hospital pack's extraction from its operational
+  database (skipped while none is configured).
 Staging models follow new raw data on their own (automation condition eager,
 evaluated by `automation_condition_sensor`), so the partitioned runs read
 fresh tables.
@@ -25,8 +27,10 @@ import dagster as dg
 from analytics_pipeline import groups
 from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history, dbt_snapshots
 from analytics_pipeline.dbt.keys import table_asset_key
+from analytics_pipeline.ingest.assets import EXTRACTED, raw_asset_key
 from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
 from analytics_pipeline.partitions import daily_partitions
+from analytics_pipeline.settings import get_settings
 
 SCHEDULE_TIMEZONE = "UTC"
 DEFAULT_STATUS = dg.DefaultScheduleStatus.RUNNING
@@ -111,6 +115,31 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
                 default_status=DEFAULT_STATUS,
             )
         )
+    extract_job = dg.define_asset_job(
+        "hospital_extract_job",
+        selection=dg.AssetSelection.assets(*(raw_asset_key(name) for name in EXTRACTED)),
+        description="Extracts the hospital's operational database: each table's changes "
+        "since the last extraction into its raw table.",
+    )
+
+    @dg.schedule(
+        job=extract_job,
+        cron_schedule="5 * * * *",
+        execution_timezone=SCHEDULE_TIMEZONE,
+        name="hospital_extract_schedule",
+        default_status=DEFAULT_STATUS,
+    )
+    def hospital_extract_schedule(context: dg.ScheduleEvaluationContext):
+        if get_settings().hospital_database_url is None:
+            return dg.SkipReason(
+                "no hospital database configured (ANALYTICS_HOSPITAL_DATABASE_URL)"
+            )
+        return dg.RunRequest(
+            run_key=f"hospital-extract-{context.scheduled_execution_time:%Y-%m-%dT%H}"
+        )
+
+    jobs.append(extract_job)
+    schedules.append(hospital_extract_schedule)
     return schedules, jobs
 
 

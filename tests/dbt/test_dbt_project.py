@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from analytics_pipeline.ingest.contract import SOURCES
+from tests.dbt.staged import STAGED
 
 LINEAGE_KEPT = ("_ingested_at", "_batch_id")
 EXTRA_COLUMNS = {
@@ -79,12 +80,6 @@ BATCH_INCREMENTAL = {
     "hr_activity_logs",
     "hr_survey_responses",
 }
-
-
-# Sources staged as one model each with the contract's columns. The hospital
-# pack's sources have no staging models yet (issue 14: theirs will drop the
-# columns that never leave raw).
-STAGED = {name: source for name, source in SOURCES.items() if source.pack != "hospital"}
 
 
 def test_staging_models_land_in_schema_staging(manifest) -> None:

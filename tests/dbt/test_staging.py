@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.ingest.contract import SOURCES
 from analytics_pipeline.ingest.schema import ensure_raw_schema
+from tests.dbt.staged import STAGED
 
 T0 = "2024-03-01 00:00:00+00"  # first ingest
 T1 = "2024-03-02 00:00:00+00"
@@ -216,7 +216,7 @@ def test_build_passes_with_unit_and_data_tests(staged) -> None:
     models = {uid for uid in results if uid.startswith("model.")}
     unit_tests = {uid for uid in results if uid.startswith("unit_test.")}
     data_tests = {uid for uid in results if uid.startswith("test.")}
-    assert models == {f"model.analytics_pipeline.stg_{name}" for name in SOURCES}
+    assert models == {f"model.analytics_pipeline.stg_{name}" for name in STAGED}
     assert len(unit_tests) >= 5 and len(data_tests) >= 80
     assert all(results[uid] == "success" for uid in models)
     assert all(results[uid] == "pass" for uid in unit_tests)
@@ -310,7 +310,7 @@ def test_metadata_keys_are_extracted_typed(staged) -> None:
 
 def test_tables_match_their_documentation(staged) -> None:
     manifest = staged.manifest
-    for name in SOURCES:
+    for name in STAGED:
         table = f"stg_{name}"
         documented = list(manifest["nodes"][f"model.analytics_pipeline.{table}"]["columns"])
         actual = [

@@ -14,17 +14,12 @@ import psycopg2
 import pytest
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.extract.hospital import HOSPITAL_TABLES, extract_hospital
-from analytics_pipeline.extract.postgres import open_source
-from analytics_pipeline.sample_data.hospital import BROKEN_PER_RULE, apply_changes, fill
+from analytics_pipeline.ingest.extract.hospital import HOSPITAL_TABLES, extract_hospital
+from analytics_pipeline.ingest.extract.postgres import open_source
+from analytics_pipeline.sample_data.hospital import apply_changes, fill
+from tests.extract.expected import HOSPITAL_QUARANTINED
 
-# The generator's planted rule breaks the contract catches in a row of its own
-# (a payment before its invoice is a cross-table fact, for the metrics).
-QUARANTINED = {
-    "hospital_appointments": BROKEN_PER_RULE,
-    "hospital_medical_records": BROKEN_PER_RULE,
-    "hospital_lab_tests": BROKEN_PER_RULE,
-}
+QUARANTINED = HOSPITAL_QUARANTINED
 
 
 def _source_counts(url) -> dict[str, int]:
@@ -186,14 +181,18 @@ def test_the_overlap_keys_are_kept_for_the_window_only(hospital):
     assert with_cursor == {name for name, rows in _raw_counts().items() if rows}
 
 
-def test_the_demo_fills_the_hospital_once_and_extracts_it(empty_database):
-    from analytics_pipeline.commands.demo import DemoOptions, extract_sample_hospital
+def test_the_demo_fills_the_hospital_once_and_records_it(empty_database, monkeypatch):
+    from analytics_pipeline.commands.demo import DemoOptions, prepare_sample_hospital
+    from analytics_pipeline.settings import get_settings
 
+    monkeypatch.delenv("ANALYTICS_HOSPITAL_DATABASE_URL", raising=False)
     options = DemoOptions(days=10, end_date=dt.date(2026, 9, 30))
     said: list[str] = []
-    extract_sample_hospital(options, said.append)
-    first = _raw_counts()
-    extract_sample_hospital(options, said.append)  # a rerun: nothing new
-    assert _raw_counts() == first and first["hospital_patients"] > 0
+    try:
+        url = prepare_sample_hospital(options, said.append)
+        assert prepare_sample_hospital(options, said.append) == url  # a rerun fills nothing
+        assert get_settings().hospital_database_url == url
+    finally:  # the other modules' raw assets must not extract it
+        (get_settings().home / "hospital_database_url").unlink(missing_ok=True)
     assert sum("filling" in line for line in said) == 1
-    assert said[-1].startswith("extracted 0 new rows")
+    assert _source_counts(warehouse.database_url("hospital_ops"))["hospital_patients"] > 0

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import dagster as dg
@@ -148,6 +149,7 @@ def test_expected_schedules(defs):
     names = {s.name: s for s in defs.schedules}
     assert names["daily_analytics_schedule"].cron_schedule == "0 2 * * *"
     assert names["hourly_metrics_schedule"].cron_schedule == "10 * * * *"
+    assert names["hospital_extract_schedule"].cron_schedule == "5 * * * *"
     assert {
         "dbt_snapshots_schedule",
         "data_snapshots_hourly_schedule",
@@ -377,3 +379,16 @@ def test_data_snapshots_view_publishes_the_four_periods(graph):
         f"snapshots/data_snapshots_{period}" for period in _PERIODS
     }
     assert node.partitions_def is None
+
+
+def test_the_hospital_extract_schedule_waits_for_a_configured_database(defs, monkeypatch):
+    schedule = next(s for s in defs.schedules if s.name == "hospital_extract_schedule")
+    monkeypatch.delenv("ANALYTICS_HOSPITAL_DATABASE_URL", raising=False)
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 9, 30, 10, 5))
+    assert isinstance(schedule.evaluate_tick(context).skip_message, str)
+    monkeypatch.setenv("ANALYTICS_HOSPITAL_DATABASE_URL", "postgresql://reader@/hospital")
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.run_key == "hospital-extract-2026-09-30T10"
+    assert set(defs.resolve_job_def("hospital_extract_job").asset_layer.executable_asset_keys) == {
+        dg.AssetKey(["raw", name]) for name in pack_sources("hospital")
+    }

@@ -1,5 +1,5 @@
 -- The hospital system's own (operational) database, shaped after seed 000:
--- what the pipeline extracts from (analytics_pipeline/extract), never writes
+-- what the pipeline extracts from (analytics_pipeline/ingest/extract), never writes
 -- to. The sample generator creates it in a database of its own on the
 -- embedded server and fills it; a real deployment points the extractor at
 -- the hospital's database, which has these tables (or views of this shape).

@@ -7,14 +7,14 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from analytics_pipeline.extract.postgres import open_source
-from analytics_pipeline.extract.runner import (
+from analytics_pipeline.ingest.contract_hospital import TABLES
+from analytics_pipeline.ingest.extract.postgres import open_source
+from analytics_pipeline.ingest.extract.runner import (
     DEFAULT_OVERLAP,
     ExtractResult,
     TableExtract,
     extract_table,
 )
-from analytics_pipeline.ingest.contract_hospital import TABLES
 from analytics_pipeline.settings import get_settings
 
 # Parents before children (a batch's references are older than it), then the

@@ -17,16 +17,16 @@ import pyarrow.parquet as pq
 from psycopg2.extensions import connection
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.extract.postgres import KEY_COLUMN, VERSION_COLUMN, read_changes
-from analytics_pipeline.extract.state import (
+from analytics_pipeline.ingest import IngestResult, ingest_files
+from analytics_pipeline.ingest.contract import Source, get_source
+from analytics_pipeline.ingest.extract.postgres import KEY_COLUMN, VERSION_COLUMN, read_changes
+from analytics_pipeline.ingest.extract.state import (
     Cursor,
     load_cursor,
     prepare_state_tables,
     recent_keys,
     save_progress,
 )
-from analytics_pipeline.ingest import IngestResult, ingest_files
-from analytics_pipeline.ingest.contract import Source, get_source
 
 # Re-read on every extraction: rows of transactions that commit up to this long
 # after they stamped updated_at are still taken.
