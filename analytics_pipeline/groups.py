@@ -11,3 +11,5 @@ SNAPSHOTS = "snapshots"
 REPORTS = "reports"
 # A domain pack: every layer of the HR platform pack, as one group.
 HR = "hr"
+# The hospital operations pack: its dbt models and the small-cell rule.
+HOSPITAL = "hospital"

@@ -78,6 +78,9 @@ class Settings:
     # extract from (ANALYTICS_HOSPITAL_DATABASE_URL, else the one the demo
     # recorded); None: those assets read landing files only.
     hospital_database_url: str | None = None
+    # The hospital pack's small-cell threshold k: counts about 1..k-1 patients
+    # are never published (docs/metrics.md, "Small cells").
+    min_cell_size: int = 5
 
     @property
     def pgdata_dir(self) -> Path:
@@ -208,6 +211,7 @@ def get_settings() -> Settings:
         pseudonym_key=env.get("ANALYTICS_PSEUDONYM_KEY") or None,
         hospital_database_url=env.get("ANALYTICS_HOSPITAL_DATABASE_URL")
         or _recorded(home / HOSPITAL_DATABASE_FILE),
+        min_cell_size=int(_positive_number(env, "ANALYTICS_MIN_CELL_SIZE", "5", int)),
     )
 
 

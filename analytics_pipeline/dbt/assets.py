@@ -7,6 +7,11 @@
 - `dbt_mastery_history`: the snapshot of the Python asset topic_mastery and
   the mastery_progression mart over it (tag `mastery_history`), partitioned
   like the learning assets so that a daily run records each as-of date;
+- `dbt_hospital_figures`, `dbt_hospital_published`: the hospital pack's
+  intermediate models and exact figures (tag `hospital_figures`), rebuilt as
+  of each date, and its published tables (tag `hospital_published`), after
+  the Python asset between them that decides their hidden small cells
+  (hospital/suppressed_cells), partitioned like it;
 - `dbt_data_snapshots_<period>`: the data snapshots (tag `data_snapshots`),
   one incremental model per period type, each partitioned by its periods
   (hourly, daily, weekly, monthly), the window in the environment as for the
@@ -45,6 +50,8 @@ DAILY_SELECTOR = "tag:daily"
 BUILD = ["build", "--exclude-resource-type", "unit_test", "--indirect-selection", "buildable"]
 MASTERY_HISTORY_SELECTOR = "tag:mastery_history"
 DATA_SNAPSHOTS_SELECTOR = "tag:data_snapshots"
+HOSPITAL_FIGURES_SELECTOR = "tag:hospital_figures"
+HOSPITAL_PUBLISHED_SELECTOR = "tag:hospital_published"
 
 
 def _has_nodes(
@@ -66,7 +73,7 @@ def _has_nodes(
     select="fqn:*",
     exclude=(
         f"{DAILY_SELECTOR} resource_type:snapshot {MASTERY_HISTORY_SELECTOR} "
-        f"{DATA_SNAPSHOTS_SELECTOR}"
+        f"{DATA_SNAPSHOTS_SELECTOR} {HOSPITAL_FIGURES_SELECTOR} {HOSPITAL_PUBLISHED_SELECTOR}"
     ),
     name="dbt_models",
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -141,28 +148,51 @@ def _build_snapshots() -> dg.AssetsDefinition:
     return dbt_snapshots
 
 
-def _build_mastery_history() -> dg.AssetsDefinition:
+def _build_per_date(selector: str, name: str, as_of_window: bool) -> dg.AssetsDefinition:
+    """The models of `selector` as a dbt asset of their own, daily partitioned,
+    one run per date: models that a daily Python asset reads, or that read
+    it (in one asset with each other they would make a cycle of steps).
+    `as_of_window`: the partition's window reaches dbt (their as-of date)."""
+
     @dbt_assets(
         manifest=MANIFEST,
         project=DBT_PROJECT,
         dagster_dbt_translator=AnalyticsDbtTranslator(),
-        select=MASTERY_HISTORY_SELECTOR,
-        name="dbt_mastery_history",
+        select=selector,
+        name=name,
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.multi_run(1),
     )
-    def dbt_mastery_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        prepare_dbt_invocation()
-        yield from with_table_metadata(dbt.cli(BUILD, context=context).stream(), context)
+    def _dbt_per_date(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        if as_of_window:
+            invocation = _build_partitioned_run(context, dbt)
+        else:
+            prepare_dbt_invocation()
+            invocation = dbt.cli(BUILD, context=context)
+        yield from with_table_metadata(invocation.stream(), context)
 
-    return dbt_mastery_history
+    return _dbt_per_date
 
 
 # A selection that matches no node cannot become an asset definition; the
 # daily models and snapshots join the graph as soon as the project has them.
 dbt_daily_models = _build_daily_models() if _has_nodes("daily") else None
 dbt_snapshots = _build_snapshots() if _has_nodes(None, "snapshot") else None
-dbt_mastery_history = _build_mastery_history() if _has_nodes("mastery_history") else None
+dbt_mastery_history = (
+    _build_per_date(MASTERY_HISTORY_SELECTOR, "dbt_mastery_history", as_of_window=False)
+    if _has_nodes("mastery_history")
+    else None
+)
+dbt_hospital_figures = (
+    _build_per_date(HOSPITAL_FIGURES_SELECTOR, "dbt_hospital_figures", as_of_window=True)
+    if _has_nodes("hospital_figures")
+    else None
+)
+dbt_hospital_published = (
+    _build_per_date(HOSPITAL_PUBLISHED_SELECTOR, "dbt_hospital_published", as_of_window=False)
+    if _has_nodes("hospital_published")
+    else None
+)
 # period -> its data snapshot asset definition (key snapshots/data_snapshots_<period>).
 DATA_SNAPSHOT_ASSETS = {
     period: _build_data_snapshots(period)
@@ -170,5 +200,13 @@ DATA_SNAPSHOT_ASSETS = {
     if _has_nodes("data_snapshots", "model", f"data_snapshots_{period}")
 }
 DBT_ASSETS = [
-    a for a in (dbt_models, dbt_daily_models, dbt_snapshots, dbt_mastery_history) if a is not None
+    a
+    for a in (
+        dbt_models,
+        dbt_daily_models,
+        dbt_snapshots,
+        dbt_mastery_history,
+        dbt_hospital_published,
+    )
+    if a is not None
 ] + list(DATA_SNAPSHOT_ASSETS.values())

@@ -46,6 +46,7 @@ _LAYER_GROUPS = {
     "marts": groups.MARTS,
     "data_snapshots": groups.SNAPSHOTS,  # beside the dbt (type-2) snapshots
     "hr": groups.HR,  # the HR platform pack, all its layers: keys `hr/<model>`
+    "hospital": groups.HOSPITAL,  # the hospital operations pack, likewise
 }
 
 
@@ -107,7 +108,9 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
     ) -> dg.AutomationCondition | None:
         # Staging follows newly landed raw data; later layers run on schedules.
         fqn = dbt_resource_props.get("fqn", [])
-        pack_staging = len(fqn) > 2 and fqn[1] == groups.HR and fqn[2] == "staging"
+        pack_staging = (
+            len(fqn) > 2 and fqn[1] in (groups.HR, groups.HOSPITAL) and fqn[2] == "staging"
+        )
         if self.get_group_name(dbt_resource_props) == groups.STAGING or pack_staging:
             return dg.AutomationCondition.eager()
         return None

@@ -2,7 +2,8 @@
 
 - daily, 02:00 UTC: yesterday's partition of every daily-partitioned model
   and what follows it: the learning assets (group `learning`, Python) and
-  the mastery history (snapshot of topic_mastery, mastery_progression);
+  the mastery history (snapshot of topic_mastery, mastery_progression), the
+  hospital pack's small-cell rule and its published tables;
 - hourly, at :10: today's (filling) partition of the hourly aggregates;
 - daily, 01:30 UTC: dbt snapshots of the mutable entities;
 - hourly, at :05: the hospital pack's extraction from its operational
@@ -25,8 +26,15 @@ import datetime as dt
 import dagster as dg
 
 from analytics_pipeline import groups
-from analytics_pipeline.dbt.assets import dbt_daily_models, dbt_mastery_history, dbt_snapshots
+from analytics_pipeline.dbt.assets import (
+    dbt_daily_models,
+    dbt_hospital_figures,
+    dbt_hospital_published,
+    dbt_mastery_history,
+    dbt_snapshots,
+)
 from analytics_pipeline.dbt.keys import table_asset_key
+from analytics_pipeline.hospital.assets import SUPPRESSED_CELLS
 from analytics_pipeline.ingest.assets import EXTRACTED, raw_asset_key
 from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
 from analytics_pipeline.partitions import daily_partitions
@@ -52,10 +60,18 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             "daily_analytics_job",
             selection=dg.AssetSelection.assets(dbt_daily_models)
             | dg.AssetSelection.groups(groups.LEARNING)
-            | dg.AssetSelection.assets(*[a for a in (dbt_mastery_history,) if a is not None]),
+            | dg.AssetSelection.assets(SUPPRESSED_CELLS)
+            | dg.AssetSelection.assets(
+                *[
+                    a
+                    for a in (dbt_mastery_history, dbt_hospital_figures, dbt_hospital_published)
+                    if a is not None
+                ]
+            ),
             partitions_def=daily_partitions,
             description="Daily-partitioned aggregates and marts for one day (with lookback), "
-            "then mastery, knowledge gaps, exam readiness and the mastery history as of that day.",
+            "then mastery, knowledge gaps, exam readiness and the mastery history as of that "
+            "day, and the hospital pack's tables with their small cells hidden.",
         )
 
         @dg.schedule(

@@ -29,9 +29,10 @@ SECURITY_SCHEMA = "security"
 WORKSPACE_SETTING = "app.workspace_id"
 ALL_WORKSPACES = "*"
 # The tenant column of a published table, the first of these it has: the core
-# tables' workspace, or the HR pack's organization (an HR organization is the
-# tenant of its rows, scoped by the same `app.workspace_id` setting).
-SCOPE_COLUMNS = ("workspace_id", "organization_id")
+# tables' workspace, the HR pack's organization or the hospital pack's
+# department (each the tenant of its rows, scoped by the same
+# `app.workspace_id` setting; hospital-wide tables have no department).
+SCOPE_COLUMNS = ("workspace_id", "organization_id", "department_id")
 SCOPE_COLUMN = SCOPE_COLUMNS[0]
 _SCOPE_ARRAY = ", ".join(f"'{column}'" for column in SCOPE_COLUMNS)
 READER_POLICY = "workspace_scope"

@@ -1,0 +1,87 @@
+"""The table of hidden cells: the small-cell rule run over the exact figures
+in the warehouse, its result written to `intermediate.hospital_suppressed_cells`
+(one row per published row with anything hidden), which the published dbt
+models read to null those cells and fill `suppressed_columns`
+(macros/hospital_published.sql). The figures never pass through Python: only
+the weights of the cells do, so money keeps its exact numeric values."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+from psycopg2 import sql
+from psycopg2.extensions import connection
+
+from analytics_pipeline.hospital.published_tables import TABLE_NAMES, exact_model
+from analytics_pipeline.hospital.suppression import suppressed_columns
+from analytics_pipeline.warehouse.frames import read_frame, write_frame
+
+SCHEMA = "intermediate"
+TABLE = "hospital_suppressed_cells"
+# A published row's key in the cells table: its period (metric_date,
+# month_start or as_of_date) and the dimensions it has (null otherwise).
+_DEFINITION = """
+    table_name          text not null,
+    period_start        date not null,
+    department_id       bigint,
+    test_type           text,
+    doctor_id           bigint,
+    metric_name         text,
+    suppressed_columns  jsonb not null
+"""
+_PERIODS = ("metric_date", "month_start", "as_of_date")
+_DIMENSIONS = ("department_id", "test_type", "doctor_id", "metric_name")
+
+
+@dataclass
+class SuppressionResult:
+    min_cell_size: int
+    exact_rows: dict[str, int] = field(default_factory=dict)
+    rows_with_hidden_cells: dict[str, int] = field(default_factory=dict)
+    hidden_cells: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _cells_rows(table: str, hidden: pd.DataFrame) -> pd.DataFrame:
+    period = next(c for c in _PERIODS if c in hidden.columns)
+    rows = pd.DataFrame(
+        {
+            "table_name": table,
+            "period_start": hidden[period],
+            **{name: hidden[name] if name in hidden.columns else None for name in _DIMENSIONS},
+            "suppressed_columns": hidden["suppressed_columns"],
+        }
+    )
+    for name in ("department_id", "doctor_id"):
+        rows[name] = rows[name].astype("Int64")
+    return rows
+
+
+def run_suppression(conn: connection, min_cell_size: int) -> SuppressionResult:
+    """Replace the hidden cells of every published hospital table (in the
+    caller's transaction)."""
+    started = time.monotonic()
+    result = SuppressionResult(min_cell_size)
+    frames = {
+        table: read_frame(
+            conn, sql.SQL("select * from {}").format(sql.Identifier(SCHEMA, exact_model(table)))
+        )
+        for table in TABLE_NAMES
+    }
+    hidden = suppressed_columns(frames, min_cell_size)
+    target = sql.Identifier(SCHEMA, TABLE)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("create table if not exists {} ({})").format(target, sql.SQL(_DEFINITION))
+        )
+        cur.execute(sql.SQL("truncate {}").format(target))
+    for table in TABLE_NAMES:
+        result.exact_rows[table] = len(frames[table])
+        result.rows_with_hidden_cells[table] = len(hidden[table])
+        result.hidden_cells[table] = int(hidden[table]["suppressed_columns"].map(len).sum())
+        if len(hidden[table]):
+            write_frame(conn, f"{SCHEMA}.{TABLE}", _cells_rows(table, hidden[table]))
+    result.seconds = time.monotonic() - started
+    return result
