@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from analytics_pipeline.ingest.contract import SOURCES
-
 from tests.dbt.staged import STAGED, staged_columns, staged_extra
 
 LINEAGE_KEPT = ("_ingested_at", "_batch_id")
