@@ -242,3 +242,31 @@ HOSPITAL_SOURCES: tuple[Source, ...] = (
     _PAYMENTS,
     _DELETED_ROWS,
 )
+
+# What staging never passes on (docs/metrics.md, "Privacy: what never leaves
+# schema raw"): identifying columns, free text, the patient id itself, and
+# columns no metric reads.
+NOT_STAGED: dict[str, tuple[str, ...]] = {
+    "hospital_staff": ("full_name", "email"),
+    "hospital_patients": (
+        "id", "mrn", "first_name", "last_name", "date_of_birth", "phone", "email", "address",
+    ),
+    "hospital_appointments": ("patient_id", "notes"),
+    "hospital_medical_records": ("patient_id", "diagnosis_code", "notes"),
+    "hospital_lab_tests": ("patient_id", "result_value", "result_text"),
+    "hospital_invoices": ("patient_id",),
+}  # fmt: skip
+# What staging adds instead: on every row about a patient its keyed pseudonym
+# (patient_key), the age band at the row's event day and the sex; on every
+# row of an operational table its deletion (soft, hard or cascaded).
+_ABOUT_A_PATIENT = ("patient_key", "age_band", "sex", "is_deleted")
+STAGED_EXTRA: dict[str, tuple[str, ...]] = {
+    "hospital_departments": ("is_deleted",),
+    "hospital_staff": ("is_deleted",),
+    "hospital_patients": ("patient_key", "age_band", "is_deleted"),
+    "hospital_appointments": _ABOUT_A_PATIENT,
+    "hospital_medical_records": _ABOUT_A_PATIENT,
+    "hospital_lab_tests": _ABOUT_A_PATIENT,
+    "hospital_invoices": _ABOUT_A_PATIENT,
+    "hospital_payments": ("is_deleted",),
+}

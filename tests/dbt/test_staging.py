@@ -195,8 +195,10 @@ def staged(fresh_database: str, run_dbt):
         with conn.cursor() as cur:
             for table, rows in RAW.items():
                 _insert(cur, table, rows)
-    # The core staging folder and the packs' (models/hr/staging).
-    return run_dbt(["build", "--select", "staging", "hr.staging"], name="build-staging")
+    # The core staging folder and the packs' (models/hr/staging, models/hospital/staging).
+    return run_dbt(
+        ["build", "--select", "staging", "hr.staging", "hospital.staging"], name="build-staging"
+    )
 
 
 def _query(sql: str) -> list[tuple]:

@@ -1,0 +1,134 @@
+{#- Shared SQL of the hospital operations pack's models (models/hospital;
+    docs/metrics.md, "Hospital operations pack"). Nothing here reads the
+    wall clock. -#}
+
+
+{#- The hospital's currency as a SQL literal: ANALYTICS_HOSPITAL_CURRENCY,
+    default USD (invoices in another currency are in no money column). -#}
+{% macro hospital_currency() -%}
+    {%- set code = env_var('ANALYTICS_HOSPITAL_CURRENCY', 'USD') | trim -%}
+    {%- if not modules.re.match('^[A-Za-z]{3}$', code) -%}
+        {{ exceptions.raise_compiler_error("ANALYTICS_HOSPITAL_CURRENCY must be a 3-letter currency code, got " ~ code) }}
+    {%- endif -%}
+    '{{ code }}'
+{%- endmacro %}
+
+
+{#- The UTC day of a timestamptz. -#}
+{% macro hospital_day(ts) -%}
+    (({{ ts }}) at time zone 'UTC')::date
+{%- endmacro %}
+
+
+{#- The instant a day ends (d + 1 day, 00:00 UTC), exclusive: "before the
+    end of d" is `< hospital_end_of(d)`. -#}
+{% macro hospital_end_of(day) -%}
+    (({{ day }}) + 1)::timestamp at time zone 'UTC'
+{%- endmacro %}
+
+
+{#- The age band of a patient born `date_of_birth` at the day `day`: whole
+    years as extract(year from age(day, date_of_birth)); 'unknown' when the
+    date of birth is null or after the day. -#}
+{% macro hospital_age_band(date_of_birth, day) -%}
+    case
+        when {{ date_of_birth }} is null or {{ date_of_birth }} > {{ day }} then 'unknown'
+        when extract(year from age({{ day }}, {{ date_of_birth }})) < 18 then '0-17'
+        when extract(year from age({{ day }}, {{ date_of_birth }})) < 35 then '18-34'
+        when extract(year from age({{ day }}, {{ date_of_birth }})) < 50 then '35-49'
+        when extract(year from age({{ day }}, {{ date_of_birth }})) < 65 then '50-64'
+        when extract(year from age({{ day }}, {{ date_of_birth }})) < 80 then '65-79'
+        else '80+'
+    end
+{%- endmacro %}
+
+
+{#- Condition: the row `alias` (with id, updated_at, deleted_at) of the
+    operational table `table_name` is deleted: its newest version has
+    deleted_at (soft delete), or hospital_deleted_rows has its (table, id)
+    with a deleted_at at or after its newest updated_at (hard delete; a
+    newer version re-inserted under the same id revives it). -#}
+{% macro hospital_row_deleted(table_name, alias) -%}
+    ({{ alias }}.deleted_at is not null or exists (
+        select 1
+        from {{ ref('stg_hospital_deleted_rows') }} as hard_delete
+        where hard_delete.table_name = '{{ table_name }}'
+            and hard_delete.row_id = {{ alias }}.id
+            and hard_delete.deleted_at >= {{ alias }}.updated_at
+    ))
+{%- endmacro %}
+
+
+{#- A select of the newest version of each raw patient (id, date_of_birth,
+    sex, is_deleted): what the fact tables' staging joins to compute the
+    age band, the sex and the cascade of a patient's deletion. The date of
+    birth and the id are read here and passed on by no model. -#}
+{% macro hospital_patient_lookup() -%}
+    select
+        patient.id,
+        patient.date_of_birth,
+        coalesce(patient.sex, 'unknown') as sex,
+        {{ hospital_row_deleted('patients', 'patient') }} as is_deleted
+    from (
+        {{ latest_per_key(
+            '(select id, date_of_birth, sex, updated_at, deleted_at, _ingested_at, _source_line, _source_file from '
+            ~ source('raw', 'hospital_patients') ~ ') as versions',
+            ['id'],
+            version_column='updated_at'
+        ) }}
+    ) as patient
+{%- endmacro %}
+
+
+{#- The columns a staged row about a patient carries instead of the patient:
+    patient_key (keyed pseudonym of the id's decimal text), age_band at the
+    UTC day of `event_ts`, sex ('unknown' when null or the patient unknown),
+    from the row `row_alias` joined to hospital_patient_lookup() as
+    `patient_alias`. -#}
+{% macro hospital_patient_columns(row_alias, event_ts, patient_alias='patient') -%}
+    security.pseudonym({{ row_alias }}.patient_id::text) as patient_key,
+    {{ hospital_age_band(patient_alias ~ '.date_of_birth', hospital_day(row_alias ~ '.' ~ event_ts)) }} as age_band,
+    coalesce({{ patient_alias }}.sex, 'unknown') as sex
+{%- endmacro %}
+
+
+{#- The as-of date of the hospital models as a python date: max_date when
+    set, else the UTC day of the newest updated_at over the staged hospital
+    tables (int_hospital_source_clock: the source's "now"); none without
+    data or at parse time. -#}
+{% macro hospital_as_of_date_value() -%}
+    {%- set clock = ref('int_hospital_source_clock') -%}
+    {%- set max_date = _date_var('max_date') -%}
+    {%- if max_date is not none -%}
+        {{ return(max_date) }}
+    {%- endif -%}
+    {%- if not execute or adapter.get_relation(clock.database, clock.schema, clock.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set value = run_query('select max(newest_update_day)::text from ' ~ clock).columns[0].values()[0] -%}
+    {{ return(modules.datetime.date.fromisoformat(value) if value else none) }}
+{%- endmacro %}
+
+
+{#- The hospital as-of date as a SQL date literal (null::date without data). -#}
+{% macro hospital_as_of_date() -%}
+    {%- set value = hospital_as_of_date_value() -%}
+    {%- if value is none -%}
+        null::date
+    {%- else -%}
+        '{{ value.isoformat() }}'::date
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A duration between two timestamptz in `unit` seconds (numeric,
+    unrounded): 60 minutes, 3600 hours, 86400 days. -#}
+{% macro hospital_duration(later, earlier, unit_seconds) -%}
+    (extract(epoch from ({{ later }}) - ({{ earlier }})) / {{ unit_seconds }})
+{%- endmacro %}
+
+
+{#- percentile_cont as numeric (PostgreSQL computes it in double precision). -#}
+{% macro hospital_percentile(fraction, expression) -%}
+    (percentile_cont({{ fraction }}) within group (order by {{ expression }}))::numeric
+{%- endmacro %}

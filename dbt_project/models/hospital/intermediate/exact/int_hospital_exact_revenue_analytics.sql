@@ -1,0 +1,244 @@
+{#- revenue_analytics' exact figures: each department for every day from
+    its first invoice's issue day to the as-of date, and the all-departments
+    row (department_id null) from the first invoice. Money in the hospital's
+    currency only, no void invoice nor its payments.
+
+    The receivables are stocks: an invoice's balance greatest(0, amount -
+    its payments so far) changes on its issue day, its payment days and
+    (for the overdue part) its due day; each change adds the difference to
+    the stock, summed up to d. Payments on or before the issue day count on
+    the issue day (the invoice is outstanding from then on). -#}
+
+with
+
+invoices as (
+
+    select
+        invoice_id,
+        department_id,
+        issued_at,
+        issued_day,
+        due_at,
+        amount,
+        status,
+        in_hospital_currency,
+        paid_in_full_at
+    from {{ ref('int_hospital_invoices') }}
+
+),
+
+money_invoices as (
+
+    select
+        invoice_id,
+        department_id,
+        issued_at,
+        issued_day,
+        {{ hospital_day('due_at') }} as due_day,
+        amount,
+        paid_in_full_at
+    from invoices
+    where status <> 'void' and in_hospital_currency
+
+),
+
+money_payments as (
+
+    select
+        payment_id,
+        invoice_id,
+        department_id,
+        paid_day,
+        amount
+    from {{ ref('int_hospital_payments') }}
+    where counts_as_money
+
+),
+
+rows_of_days as (
+
+    select
+        first_invoice.department_id,
+        generate_series(first_invoice.first_day::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+    from (
+        select
+            department_id,
+            min(issued_day) as first_day
+        from invoices
+        group by grouping sets ((department_id), ())
+    ) as first_invoice
+
+),
+
+issued as (
+
+    select
+        department_id,
+        issued_day as metric_date,
+        count(*) filter (where in_hospital_currency) as invoices_issued,
+        coalesce(sum(amount) filter (where in_hospital_currency), 0) as billed_amount,
+        count(*) filter (where not in_hospital_currency) as invoices_other_currency
+    from invoices
+    where status <> 'void'
+    group by grouping sets ((department_id, issued_day), (issued_day))
+
+),
+
+received as (
+
+    select
+        department_id,
+        paid_day as metric_date,
+        count(*) as payments_received,
+        sum(amount) as collected_amount
+    from money_payments
+    group by grouping sets ((department_id, paid_day), (paid_day))
+
+),
+
+paid_in_full as (
+
+    select
+        department_id,
+        {{ hospital_day('paid_in_full_at') }} as metric_date,
+        count(*) as invoices_paid_in_full,
+        {{ hospital_percentile(0.5, 'greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }}
+            as time_to_payment_p50_days,
+        avg(greatest({{ hospital_duration('paid_in_full_at', 'issued_at', 86400) }}, 0)) as avg_time_to_payment_days
+    from money_invoices
+    where amount > 0 and paid_in_full_at is not null
+    group by grouping sets ((department_id, {{ hospital_day('paid_in_full_at') }}), ({{ hospital_day('paid_in_full_at') }}))
+
+),
+
+{#- The days an invoice's balance or overdue state may change. -#}
+change_days as (
+
+    select
+        invoice_id,
+        issued_day as change_day
+    from money_invoices
+    union
+    select
+        payment.invoice_id,
+        payment.paid_day
+    from money_payments as payment
+    inner join money_invoices as invoice on payment.invoice_id = invoice.invoice_id
+    where payment.paid_day > invoice.issued_day
+    union
+    select
+        invoice_id,
+        due_day
+    from money_invoices
+    where due_day > issued_day
+
+),
+
+balances as (
+
+    select
+        invoice.invoice_id,
+        invoice.department_id,
+        change.change_day,
+        greatest(invoice.amount - coalesce((
+            select sum(payment.amount)
+            from money_payments as payment
+            where payment.invoice_id = invoice.invoice_id
+                and payment.paid_day <= change.change_day
+        ), 0), 0) as balance,
+        invoice.due_day <= change.change_day as is_due
+    from money_invoices as invoice
+    inner join change_days as change on invoice.invoice_id = change.invoice_id
+
+),
+
+stock_states as (
+
+    select
+        invoice_id,
+        department_id,
+        change_day,
+        balance as outstanding,
+        (balance > 0)::int as open_count,
+        case when is_due then balance else 0 end as overdue,
+        (is_due and balance > 0)::int as overdue_count
+    from balances
+
+),
+
+stock_changes as (
+
+    select
+        department_id,
+        change_day as metric_date,
+        sum(outstanding - coalesce(previous_outstanding, 0)) as outstanding_delta,
+        sum(open_count - coalesce(previous_open_count, 0)) as open_delta,
+        sum(overdue - coalesce(previous_overdue, 0)) as overdue_delta,
+        sum(overdue_count - coalesce(previous_overdue_count, 0)) as overdue_count_delta
+    from (
+        select
+            department_id,
+            change_day,
+            outstanding,
+            open_count,
+            overdue,
+            overdue_count,
+            lag(outstanding) over by_invoice as previous_outstanding,
+            lag(open_count) over by_invoice as previous_open_count,
+            lag(overdue) over by_invoice as previous_overdue,
+            lag(overdue_count) over by_invoice as previous_overdue_count
+        from stock_states
+        window by_invoice as (partition by invoice_id order by change_day)
+    ) as state
+    group by grouping sets ((department_id, change_day), (change_day))
+
+),
+
+stocks as (
+
+    select
+        day.department_id,
+        day.metric_date,
+        coalesce(sum(change.outstanding_delta) over by_day, 0) as outstanding_receivables,
+        coalesce(sum(change.open_delta) over by_day, 0)::bigint as open_invoices,
+        coalesce(sum(change.overdue_delta) over by_day, 0) as overdue_receivables,
+        coalesce(sum(change.overdue_count_delta) over by_day, 0)::bigint as overdue_invoices
+    from rows_of_days as day
+    left join stock_changes as change
+        on day.metric_date = change.metric_date
+        and day.department_id is not distinct from change.department_id
+    window by_day as (partition by day.department_id order by day.metric_date)
+
+),
+
+final as (
+
+    select
+        stock.department_id,
+        stock.metric_date,
+        coalesce(issue.invoices_issued, 0) as invoices_issued,
+        coalesce(issue.billed_amount, 0) as billed_amount,
+        coalesce(issue.invoices_other_currency, 0) as invoices_other_currency,
+        coalesce(receipt.payments_received, 0) as payments_received,
+        coalesce(receipt.collected_amount, 0) as collected_amount,
+        stock.outstanding_receivables,
+        stock.open_invoices,
+        stock.overdue_receivables,
+        stock.overdue_invoices,
+        coalesce(full_payment.invoices_paid_in_full, 0) as invoices_paid_in_full,
+        full_payment.time_to_payment_p50_days,
+        full_payment.avg_time_to_payment_days
+    from stocks as stock
+    left join issued as issue
+        on stock.metric_date = issue.metric_date
+        and stock.department_id is not distinct from issue.department_id
+    left join received as receipt
+        on stock.metric_date = receipt.metric_date
+        and stock.department_id is not distinct from receipt.department_id
+    left join paid_in_full as full_payment
+        on stock.metric_date = full_payment.metric_date
+        and stock.department_id is not distinct from full_payment.department_id
+
+)
+
+select * from final
