@@ -206,6 +206,7 @@ DBT_ASSETS = [
         dbt_daily_models,
         dbt_snapshots,
         dbt_mastery_history,
+        dbt_hospital_figures,
         dbt_hospital_published,
     )
     if a is not None

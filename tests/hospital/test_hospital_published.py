@@ -1,0 +1,137 @@
+"""The hospital pack's published tables, built through the project's own
+assets from a generated hospital's operational database: the exact figures
+with the small cells hidden, no patient identifier anywhere past raw, and
+the threshold a setting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pandas as pd
+import pytest
+from psycopg2 import sql
+
+from analytics_pipeline import warehouse
+from analytics_pipeline.commands.materialize import materialize
+from analytics_pipeline.hospital.published_tables import TABLE_NAMES, exact_model
+from analytics_pipeline.hospital.suppressed_cells import run_suppression
+from analytics_pipeline.ingest.extract.hospital import extract_hospital
+from analytics_pipeline.sample_data.hospital import apply_changes, fill
+from analytics_pipeline.sample_data.hospital.operational import connect as connect_source
+from analytics_pipeline.warehouse.frames import read_frame
+
+AS_OF = dt.date(2026, 9, 30)
+# Staging follows the extracted raw tables; the rest runs per date.
+HOSPITAL_STAGING = "tag:hospital and not tag:hospital_figures and not tag:hospital_published"
+HOSPITAL_PER_DATE = (
+    "tag:hospital_figures or key:hospital/suppressed_cells or tag:hospital_published"
+)
+PRIVATE_COLUMNS = {
+    "patient_id",
+    "first_name",
+    "last_name",
+    "mrn",
+    "date_of_birth",
+    "phone",
+    "email",
+    "address",
+    "notes",
+    "result_text",
+    "diagnosis_code",
+    "result_value",
+    "full_name",
+}
+
+
+@pytest.fixture(scope="module")
+def hospital(fresh_database):
+    url = warehouse.database_url(f"hospital_{uuid.uuid4().hex[:8]}")
+    fill(url, departments=3, doctors=8, patients=400, days=45, seed=11)
+    extract_hospital(url)
+    apply_changes(url, seed=12, fraction=0.05)
+    extract_hospital(url)
+    assert materialize(HOSPITAL_STAGING, log_level="WARNING").success
+    assert materialize(HOSPITAL_PER_DATE, as_of=AS_OF.isoformat(), log_level="WARNING").success
+    return {"url": url}
+
+
+def _table(schema: str, name: str) -> pd.DataFrame:
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        return read_frame(conn, sql.SQL("select * from {}").format(sql.Identifier(schema, name)))
+
+
+def _grain(frame: pd.DataFrame) -> list[str]:
+    candidates = ("as_of_date", "department_id", "test_type", "doctor_id", "metric_name")
+    periods = ("metric_date", "month_start")
+    return [c for c in frame.columns if c in candidates or c in periods]
+
+
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_published_cells_are_the_exact_ones_or_hidden_and_named(hospital, table):
+    published = _table("analytics", table)
+    exact = _table("intermediate", exact_model(table))
+    assert list(published.columns) == [
+        *[c for c in published.columns[:-1] if c in exact.columns],
+        "suppressed_columns",
+    ]
+    grain = _grain(published)
+    merged = published.merge(exact, on=grain, suffixes=("", "_exact"), validate="1:1")
+    assert len(merged) == len(published) == len(exact)
+    for _, row in merged.iterrows():
+        hidden = json.loads(row["suppressed_columns"])
+        for column in published.columns:
+            if column in grain or column == "suppressed_columns":
+                continue
+            if column in hidden or pd.isna(row[f"{column}_exact"]):
+                assert pd.isna(row[column]), (table, column)
+            else:
+                assert row[column] == row[f"{column}_exact"], (table, column)
+
+
+def _private_values(url) -> set[str]:
+    with connect_source(url) as conn:
+        patients = read_frame(conn, "select * from hospital.patients")
+    values = set()
+    for column in ("mrn", "first_name", "last_name", "phone", "email", "address"):
+        values |= {v for v in patients[column].dropna() if len(v) >= 4}
+    return values
+
+
+def test_no_patient_identifier_passes_raw(hospital):
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select table_schema, table_name, column_name, data_type"
+            " from information_schema.columns"
+            " where table_schema in ('staging', 'intermediate', 'analytics')"
+            " and (table_name like '%%hospital%%' or table_name = any(%s))",
+            (list(TABLE_NAMES),),
+        )
+        columns = cur.fetchall()
+    assert {c[2] for c in columns} & PRIVATE_COLUMNS == set()
+    private = _private_values(hospital["url"])
+    assert len(private) > 1000
+    text_columns = [c for c in columns if c[3] in ("text", "jsonb", "character varying")]
+    found = []
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        for schema, table, column, _ in text_columns:
+            cur.execute(
+                sql.SQL("select distinct {}::text from {}").format(
+                    sql.Identifier(column), sql.Identifier(schema, table)
+                )
+            )
+            found += [(table, column, v) for (v,) in cur.fetchall() if v in private]
+    assert found == []
+
+
+def test_the_threshold_is_a_setting(hospital):
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        everything = run_suppression(conn, 1)
+        conn.rollback()
+        default = run_suppression(conn, 5)
+        conn.rollback()
+        stricter = run_suppression(conn, 11)
+        conn.rollback()
+    assert sum(everything.hidden_cells.values()) == 0
+    assert 0 < sum(default.hidden_cells.values()) < sum(stricter.hidden_cells.values())
