@@ -708,7 +708,7 @@ def doctor_performance(inp: HospitalInputs) -> pd.DataFrame:
             {
                 "doctor_id": doctor,
                 "month_start": month,
-                "department_id": _value(staff.at[doctor, "department_id"]) if known else None,
+                "department_id": _id(staff.at[doctor, "department_id"]) if known else None,
                 "specialty": _value(staff.at[doctor, "specialty"]) if known else None,
                 **measures,
                 "records_created": int(created.get((doctor, month), 0)),
@@ -718,6 +718,11 @@ def doctor_performance(inp: HospitalInputs) -> pd.DataFrame:
             }
         )
     return _finish(rows, DOCTOR_PERFORMANCE, ["doctor_id", "month_start"])
+
+
+def _id(value) -> int | None:
+    value = _value(value)
+    return None if value is None else int(value)
 
 
 def _value(value):

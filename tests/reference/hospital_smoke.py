@@ -13,17 +13,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import date
 
+import pandas as pd
 import psycopg2
 
-from . import hospital
+from . import hospital, small_cells
 
 
 def smoke(
     as_of: date = date(2026, 9, 30), patients: int = 300, days: int = 45, seed: int = 5
-) -> dict[str, int]:
-    """Rows per table of the reference on a freshly filled and extracted hospital."""
+) -> dict[str, pd.DataFrame]:
+    """The reference's frames (and KPIs) on a freshly filled and extracted hospital
+    (a warehouse database must be configured: the extract lands there)."""
     from analytics_pipeline import warehouse
     from analytics_pipeline.ingest.extract.hospital import extract_hospital
     from analytics_pipeline.sample_data.hospital import apply_changes, fill
@@ -41,8 +44,17 @@ def smoke(
     frames = hospital.all_tables(inp)
     frames["hospital_kpis"] = hospital.hospital_kpis(inp)
     print(f"reference computed in {time.monotonic() - started:.1f}s", file=sys.stderr)
-    print({t: sum(len(ids) for ids in q.values()) for t, q in [("quarantined", quarantined)]})
-    return {name: len(frame) for name, frame in frames.items()}
+    print(f"quarantined rows: { {t: len(ids) for t, ids in quarantined.items()} }")
+    return frames
+
+
+def unsuppressed(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The exact figures published as they are (no cell suppressed)."""
+    return {
+        name: frame[hospital.published_columns(name, frame)].assign(suppressed_columns="[]")
+        for name, frame in frames.items()
+        if name in hospital.EXTRA
+    }
 
 
 def main() -> None:
@@ -56,8 +68,14 @@ def main() -> None:
         os.environ.pop(key, None)
     try:
         warehouse.warehouse_url(warehouse.Role.ADMIN)
-        for name, rows in smoke().items():
-            print(f"{name:32} {rows:6d}")
+        frames = smoke()
+        for name, frame in frames.items():
+            print(f"{name:32} {len(frame):6d}")
+        found = small_cells.violations(frames, unsuppressed(frames))
+        rules = Counter(line.split(": ")[1] for line in found)
+        print(f"small cells, published unsuppressed: {dict(rules)}")
+        if len(sys.argv) > 1:  # a path: keep the frames for a look
+            pd.to_pickle(frames, sys.argv[1])
     finally:
         warehouse.embedded_server().stop()
 
