@@ -1126,7 +1126,10 @@ def hospital_kpis(inp: HospitalInputs) -> pd.DataFrame:
         scope = row["workspace_id"]
         row["workspace_id"] = None if scope == ALL else str(scope)
     out = pd.DataFrame(rows, columns=KPI_COLUMNS)
-    return out.sort_values(KPI_KEYS, na_position="first", kind="stable").reset_index(drop=True)
+    out = out.sort_values(KPI_KEYS, na_position="first", kind="stable").reset_index(drop=True)
+    workspace = out["workspace_id"].astype(object)
+    out["workspace_id"] = workspace.where(workspace.notna(), None)
+    return out
 
 
 # -- registry and comparison with the warehouse ------------------------------------------
