@@ -48,6 +48,7 @@ from .activity import (
     ratio,
 )
 from .compare import frame_differences
+from .hr import KPI_COLUMNS, KPI_KEYS  # analytics_metrics' columns and grain
 
 OPERATIONAL_TABLES = (
     "departments", "staff", "patients", "appointments", "medical_records", "lab_tests",
@@ -1052,11 +1053,6 @@ def hospital_dashboard_metrics(inp: HospitalInputs) -> pd.DataFrame:
 
 # -- the hospital rows of analytics_metrics ----------------------------------------------
 
-KPI_COLUMNS = [
-    "metric_name", "metric_type", "category", "period_type", "period_start", "period_end",
-    "workspace_id", "value", "previous_value", "change_percentage",
-]  # fmt: skip
-KPI_KEYS = ["metric_name", "period_type", "period_start", "workspace_id"]
 HOSPITAL_KPIS = {  # metric_name: (metric_type, category)
     "new_patients": ("count", "patients"),
     "active_patients": ("count", "patients"),

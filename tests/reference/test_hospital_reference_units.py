@@ -5,7 +5,6 @@ docs/metrics.md. No database."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ import pytest
 
 from . import hospital, small_cells
 from .hospital import age_band
+from .test_hr_reference_units import null, one
 
 D = date(2026, 3, 10)
 LATER = "2026-06-01T00:00:00Z"  # every row's updated_at unless said
@@ -93,19 +93,6 @@ def deletion(did, table, row_id, at):
 
 def inputs(as_of: date = D, quarantined=None, **rows) -> hospital.HospitalInputs:
     return hospital.prepare(frames(**rows), quarantined or {}, as_of)
-
-
-def one(frame: pd.DataFrame, **keys) -> dict:
-    mask = pd.Series(True, index=frame.index)
-    for column, value in keys.items():
-        mask &= frame[column].isna() if value is None else frame[column] == value
-    found = frame[mask].to_dict("records")
-    assert len(found) == 1, (keys, found)
-    return found[0]
-
-
-def null(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 # -- age bands ---------------------------------------------------------------------------
@@ -506,6 +493,15 @@ def _exact(*rows: dict) -> pd.DataFrame:
 COUNTS = {"bookings_made": 0, "unique_patients": 0}
 
 
+def _ten_appointments() -> pd.DataFrame:
+    """Department 1 on D: 10 appointments, 7 completed, 3 cancelled."""
+    return _exact(
+        _appointment_row(1, total_appointments=10, completed_appointments=7,
+                         cancelled_appointments=3, completion_rate=0.7, cancellation_rate=0.3,
+                         no_show_rate=0.0, **COUNTS),
+    )  # fmt: skip
+
+
 def test_relation_safety_rule():
     safe = small_cells.relation_safe
     assert safe((False, 10), [(False, 7), (False, 3)], 5)
@@ -516,11 +512,7 @@ def test_relation_safety_rule():
 
 
 def test_checker_reports_a_primary_small_cell_and_an_unsafe_relation():
-    exact = _exact(
-        _appointment_row(1, total_appointments=10, completed_appointments=7,
-                         cancelled_appointments=3, completion_rate=0.7, cancellation_rate=0.3,
-                         no_show_rate=0.0, **COUNTS),
-    )  # fmt: skip
+    exact = _ten_appointments()
     found = small_cells.violations(
         {"appointment_analytics": exact},
         {"appointment_analytics": _published(exact, [[]])},
@@ -541,11 +533,7 @@ def test_checker_reports_a_primary_small_cell_and_an_unsafe_relation():
 
 
 def test_checker_accepts_a_safe_suppression():
-    exact = _exact(
-        _appointment_row(1, total_appointments=10, completed_appointments=7,
-                         cancelled_appointments=3, completion_rate=0.7, cancellation_rate=0.3,
-                         no_show_rate=0.0, **COUNTS),
-    )  # fmt: skip
+    exact = _ten_appointments()
     published = _published(
         exact,
         [["completed_appointments", "cancelled_appointments", "completion_rate",
