@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -189,9 +190,22 @@ def _mean(values: Iterable[float]) -> float:
     return float(array.mean()) if array.size else float("nan")
 
 
-def _between(days: pd.Series, first: date, last: date) -> pd.Series:
-    """days (dates or None) within first..last."""
-    return days.map(lambda d: d is not None and first <= d <= last).astype(bool)
+def _ordinals(days: pd.Series) -> pd.Series:
+    """Day numbers (date.toordinal) of dates, NaN for None: fast range tests."""
+    return pd.Series(
+        [np.nan if d is None else float(d.toordinal()) for d in days], index=days.index
+    )
+
+
+def _between(frame: pd.DataFrame, column: str, first: date, last: date) -> pd.Series:
+    """The rows of `frame` whose day `column` (dates or None) is within first..last
+    (through its ordinals, column + "_n")."""
+    ordinals = frame[f"{column}_n"]
+    return (ordinals >= first.toordinal()) & (ordinals <= last.toordinal())
+
+
+def _with_ordinals(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    return frame.assign(**{f"{c}_n": _ordinals(frame[c]) for c in columns})
 
 
 def _finish(rows: list[dict], columns: list[str], grain: list[str]) -> pd.DataFrame:
@@ -234,12 +248,12 @@ class HospitalInputs:
     def end(self) -> pd.Timestamp:
         return end_of(self.as_of)
 
-    @property
+    @cached_property
     def money_invoices(self) -> pd.DataFrame:
         """Non-void invoices in the hospital's currency (the money columns' invoices)."""
         return self.invoices[self.invoices["eligible"]]
 
-    @property
+    @cached_property
     def money_payments(self) -> pd.DataFrame:
         return self.payments[self.payments["eligible"]]
 
@@ -388,17 +402,39 @@ def prepare(
         payments[column] = payments["invoice_id"].map(info[column])
     payments["eligible"] = payments["eligible"].astype(bool)
 
+    keep = {
+        "patients": ["id", "date_of_birth", "sex", "created_at", "reg_day"],
+        "appointments": [
+            "id", "patient_id", "doctor_id", "department_id", "booked_at", "scheduled_start",
+            "checked_in_at", "started_at", "ended_at", "status", "booked_day", "day",
+            "lead_days", "waiting_minutes", "duration_minutes",
+        ],
+        "records": ["id", "patient_id", "doctor_id", "status", "created_at", "finalized_at",
+                    "day", "finalized_day", "finalize_hours"],
+        "tests": ["id", "patient_id", "test_type", "status", "ordered_at", "resulted_at",
+                  "is_abnormal", "day", "resulted_day", "turnaround_hours"],
+        "invoices": ["id", "patient_id", "department_id", "issued_at", "due_at", "cents",
+                     "currency", "status", "eligible", "day"],
+        "payments": ["id", "invoice_id", "paid_at", "cents", "department_id", "eligible", "day"],
+    }  # fmt: skip
+    days = {"patients": ["reg_day"], "appointments": ["day"], "records": ["day", "finalized_day"],
+            "tests": ["day", "resulted_day"], "invoices": ["day"], "payments": ["day"]}  # fmt: skip
+
+    def slim(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[keep[name]].reset_index(drop=True)
+        return _with_ordinals(frame, days[name])
+
     return HospitalInputs(
         as_of=as_of,
         currency=currency,
-        patients=patients.reset_index(drop=True),
+        patients=slim("patients", patients),
         staff=live_rows("staff", tables["staff"], deleted_rows, quarantined, keep_deleted=True),
-        bookings=bookings,
-        appointments=appointments.reset_index(drop=True),
-        records=records.reset_index(drop=True),
-        tests=tests.reset_index(drop=True),
-        invoices=invoices.reset_index(drop=True),
-        payments=payments.reset_index(drop=True),
+        bookings=bookings[keep["appointments"][:-4]].reset_index(drop=True),
+        appointments=slim("appointments", appointments),
+        records=slim("records", records),
+        tests=slim("tests", tests),
+        invoices=slim("invoices", invoices),
+        payments=slim("payments", payments),
     )
 
 
@@ -614,12 +650,14 @@ def patient_analytics(inp: HospitalInputs) -> pd.DataFrame:
             "band": [band_column[b] for b in band],
         }
     )
+    by_sex = frame.groupby(["day", "sex"]).size()
+    by_band = frame.groupby(["day", "band"]).size()
+    new = frame.groupby("day").size()
     rows = []
     for d in day_range(min(p["reg_day"]), inp.as_of):
-        today = frame[frame["day"] == d]
-        row = {"metric_date": d, "new_patients": len(today)}
-        row.update({c: int((today["sex"] == c).sum()) for c in SEX_COLUMNS})
-        row.update({c: int((today["band"] == c).sum()) for c in AGE_COLUMNS})
+        row = {"metric_date": d, "new_patients": int(new.get(d, 0))}
+        row.update({c: int(by_sex.get((d, c), 0)) for c in SEX_COLUMNS})
+        row.update({c: int(by_band.get((d, c), 0)) for c in AGE_COLUMNS})
         row["active_patients"] = active_patients(inp, d)
         rows.append(row)
     return _finish(rows, PATIENT_ANALYTICS, ["metric_date"])
@@ -872,7 +910,7 @@ def period_facts(inp: HospitalInputs, first: date, last: date, department=ALL) -
     def within(frame: pd.DataFrame, column: str = "day") -> pd.DataFrame:
         if department != ALL:
             frame = frame[frame["department_id"] == department]
-        return frame[_between(frame[column], first, last)]
+        return frame[_between(frame, column, first, last)]
 
     appointments = within(inp.appointments)
     invoices = within(inp.money_invoices)
@@ -885,15 +923,15 @@ def period_facts(inp: HospitalInputs, first: date, last: date, department=ALL) -
         "payments_received": len(payments),
     }
     if department == ALL:
-        finalized = inp.records[_between(inp.records["finalized_day"], first, last)]
-        completed = inp.tests[_between(inp.tests["resulted_day"], first, last)]
+        finalized = inp.records[_between(inp.records, "finalized_day", first, last)]
+        completed = inp.tests[_between(inp.tests, "resulted_day", first, last)]
         out.update(
             {
-                "new_patients": int(_between(inp.patients["reg_day"], first, last).sum()),
-                "records_created": int(_between(inp.records["day"], first, last).sum()),
+                "new_patients": int(_between(inp.patients, "reg_day", first, last).sum()),
+                "records_created": int(_between(inp.records, "day", first, last).sum()),
                 "records_finalized": len(finalized),
                 "finalize_hours": finalized["finalize_hours"],
-                "lab_tests_ordered": int(_between(inp.tests["day"], first, last).sum()),
+                "lab_tests_ordered": int(_between(inp.tests, "day", first, last).sum()),
                 "lab_tests_completed": len(completed),
                 "turnaround_hours": completed["turnaround_hours"],
             }
@@ -1073,29 +1111,65 @@ HOSPITAL_KPIS = {  # metric_name: (metric_type, category)
 DEPARTMENT_CATEGORIES = ("appointments", "revenue")
 
 
-def kpi_values(inp: HospitalInputs, scope, first: date, last: date) -> dict[str, float]:
+class KpiFacts:
+    """The facts the KPIs read, as numpy arrays (day ordinals, departments, values):
+    the KPIs are many small periods, which DataFrame filtering makes slow."""
+
+    def __init__(self, inp: HospitalInputs):
+        def arrays(frame: pd.DataFrame, **columns: str) -> dict[str, np.ndarray]:
+            return {name: frame[column].to_numpy() for name, column in columns.items()}
+
+        self.appointments = arrays(inp.appointments, day="day_n", dept="department_id",
+                                   status="status")  # fmt: skip
+        self.patients = arrays(inp.patients, day="reg_day_n")
+        self.records = arrays(inp.records, day="day_n", finalized="finalized_day_n",
+                              hours="finalize_hours")  # fmt: skip
+        self.tests = arrays(inp.tests, day="day_n", resulted="resulted_day_n",
+                            hours="turnaround_hours")  # fmt: skip
+        self.invoices = arrays(inp.money_invoices, day="day_n", dept="department_id",
+                               cents="cents")  # fmt: skip
+        self.payments = arrays(inp.money_payments, day="day_n", dept="department_id",
+                               cents="cents")  # fmt: skip
+
+
+def _in(days: np.ndarray, first: date, last: date) -> np.ndarray:
+    return (days >= first.toordinal()) & (days <= last.toordinal())
+
+
+def kpi_values(
+    inp: HospitalInputs, facts: KpiFacts, scope, first: date, last: date
+) -> dict[str, float]:
     """The KPIs of a scope (a department or ALL) over first..last."""
-    facts = period_facts(inp, first, last, scope)
+
+    def rows(table: dict[str, np.ndarray], column: str = "day") -> np.ndarray:
+        mask = _in(table[column], first, last)
+        return mask if scope == ALL else mask & (table["dept"] == scope)
+
+    status = facts.appointments["status"][rows(facts.appointments)]
+    total = len(status)
+    completed, no_show = int((status == "completed").sum()), int((status == "no_show").sum())
     out = {
-        "total_appointments": facts["total_appointments"],
-        "completed_appointments": facts["completed_appointments"],
-        "no_show_appointments": facts["no_show_appointments"],
-        "appointment_completion_rate": facts["completion_rate"],
-        "no_show_rate": facts["no_show_rate"],
-        "billed_amount": facts["billed_amount"],
-        "collected_amount": facts["collected_amount"],
+        "total_appointments": total,
+        "completed_appointments": completed,
+        "no_show_appointments": no_show,
+        "appointment_completion_rate": ratio(completed, total),
+        "no_show_rate": ratio(no_show, completed + no_show),
+        "billed_amount": money(facts.invoices["cents"][rows(facts.invoices)].sum()),
+        "collected_amount": money(facts.payments["cents"][rows(facts.payments)].sum()),
     }
     if scope == ALL:
+        finalized = rows(facts.records, "finalized")
+        resulted = rows(facts.tests, "resulted")
         out.update(
             {
-                "new_patients": facts["new_patients"],
+                "new_patients": int(rows(facts.patients).sum()),
                 "active_patients": distinct_patients(inp, first, last),
-                "records_created": facts["records_created"],
-                "records_finalized": facts["records_finalized"],
-                "finalize_time_p50_hours": percentile_cont(facts["finalize_hours"], 0.5),
-                "lab_tests_ordered": facts["lab_tests_ordered"],
-                "lab_tests_completed": facts["lab_tests_completed"],
-                "lab_turnaround_p90_hours": percentile_cont(facts["turnaround_hours"], 0.9),
+                "records_created": int(rows(facts.records).sum()),
+                "records_finalized": int(finalized.sum()),
+                "finalize_time_p50_hours": percentile_cont(facts.records["hours"][finalized], 0.5),
+                "lab_tests_ordered": int(rows(facts.tests).sum()),
+                "lab_tests_completed": int(resulted.sum()),
+                "lab_turnaround_p90_hours": percentile_cont(facts.tests["hours"][resulted], 0.9),
             }
         )
     return {name: float(value) for name, value in out.items()}
@@ -1110,8 +1184,10 @@ def hospital_kpis(inp: HospitalInputs) -> pd.DataFrame:
     if first is None:
         return pd.DataFrame(columns=KPI_COLUMNS)
 
+    facts = KpiFacts(inp)
+
     def values(scope, _period_type: str, start: date, end: date) -> dict[str, float]:
-        return kpi_values(inp, scope, start, min(end, inp.as_of))
+        return kpi_values(inp, facts, scope, start, min(end, inp.as_of))
 
     rows = long_kpi_rows({ALL: first}, inp.as_of, HOSPITAL_KPIS, values)
     departmental = {

@@ -22,11 +22,9 @@ import psycopg2
 from . import hospital, small_cells
 
 
-def smoke(
-    as_of: date = date(2026, 9, 30), patients: int = 300, days: int = 45, seed: int = 5
-) -> dict[str, pd.DataFrame]:
-    """The reference's frames (and KPIs) on a freshly filled and extracted hospital
-    (a warehouse database must be configured: the extract lands there)."""
+def sample(patients: int = 300, days: int = 45, seed: int = 5) -> tuple[dict, dict]:
+    """A freshly filled hospital (a day of changes applied) extracted into the
+    configured warehouse: (its operational tables, the quarantined rows)."""
     from analytics_pipeline import warehouse
     from analytics_pipeline.ingest.extract.hospital import extract_hospital
     from analytics_pipeline.sample_data.hospital import apply_changes, fill
@@ -39,6 +37,11 @@ def smoke(
         tables = hospital.read_operational(conn)
     with warehouse.connect(warehouse.Role.ADMIN) as conn:
         quarantined = hospital.read_quarantined(conn)
+    return tables, quarantined
+
+
+def smoke(tables: dict, quarantined: dict, as_of: date = date(2026, 9, 30)) -> dict:
+    """The reference's frames (and KPIs) as of `as_of`."""
     started = time.monotonic()
     inp = hospital.prepare(tables, quarantined, as_of)
     frames = hospital.all_tables(inp)
@@ -68,14 +71,15 @@ def main() -> None:
         os.environ.pop(key, None)
     try:
         warehouse.warehouse_url(warehouse.Role.ADMIN)
-        frames = smoke()
+        tables, quarantined = sample()
+        if len(sys.argv) > 1:  # a path: keep the inputs for a look
+            pd.to_pickle((tables, quarantined), sys.argv[1])
+        frames = smoke(tables, quarantined)
         for name, frame in frames.items():
             print(f"{name:32} {len(frame):6d}")
         found = small_cells.violations(frames, unsuppressed(frames))
         rules = Counter(line.split(": ")[1] for line in found)
         print(f"small cells, published unsuppressed: {dict(rules)}")
-        if len(sys.argv) > 1:  # a path: keep the frames for a look
-            pd.to_pickle(frames, sys.argv[1])
     finally:
         warehouse.embedded_server().stop()
 
