@@ -16,6 +16,9 @@ violation, naming the table, the row, the column and the rule:
 - `relation`: a relation (within a row, all-departments / all-test-types rows,
   periods) is not safe: some cells suppressed, and not at least two, or its
   total published while the suppressed parts weigh less than k;
+- `same cell`: a quantity published twice (a month's end-of-period stock and
+  its last day's, the dashboard's stocks and the daily tables') suppressed in
+  one place only;
 - `derived`: a rate, mean, percentile or change_percentage that the docs
   suppress is published, or one is suppressed that the docs do not suppress;
 - `rows`: a row on one side only.
@@ -563,6 +566,66 @@ def check_relations(tables: Mapping[str, Table], k: int, out: list[str]) -> None
         )
 
 
+STOCK_TWINS = {  # dashboard metric: (daily table, its column): the same quantity at a day's end
+    "active_patients": ("patient_analytics", "active_patients"),
+    "drafts_open": ("medical_records_analytics", "drafts_open"),
+    "pending_backlog": ("lab_tests_analytics", "pending_backlog"),
+    "outstanding_receivables": ("revenue_analytics", "outstanding_receivables"),
+}
+MONTH_END_TWINS = {  # monthly_summary column: (daily table, its column) on the period's last day
+    "active_patients_end": ("patient_analytics", "active_patients"),
+    "outstanding_receivables_end": ("revenue_analytics", "outstanding_receivables"),
+}
+
+
+def _daily_key(table: Table, scope, day: date) -> tuple:
+    return (day,) if SCOPE_COLUMN[table.name] is None else (scope, day)
+
+
+def same_cells(tables: Mapping[str, Table]) -> list[tuple[Cell, Cell]]:
+    """The quantities published twice (one cell: suppressed in one place,
+    suppressed in both): a month's end-of-period stocks and the last day's, the
+    dashboard's stocks and the daily tables' at the end of D and of D-30."""
+    pairs: list[tuple[Cell, Cell]] = []
+    monthly = tables.get("monthly_summary")
+    for key in sorted(monthly.published if monthly else (), key=_order):
+        if not monthly.has(key):
+            continue
+        days = normalize(monthly.exact[key]["days_in_period"])
+        last = key[0] + timedelta(days=days - 1)
+        for column, (daily, daily_column) in MONTH_END_TWINS.items():
+            table = tables.get(daily)
+            other = _daily_key(table, None, last) if table else None
+            if table and table.has(other):
+                pairs.append((("monthly_summary", key, column), (daily, other, daily_column)))
+    dashboard = tables.get("hospital_dashboard_metrics")
+    for key in sorted(dashboard.published if dashboard else (), key=_order):
+        as_of, department, metric = key
+        if not dashboard.has(key) or metric not in STOCK_TWINS:
+            continue
+        daily, daily_column = STOCK_TWINS[metric]
+        table = tables.get(daily)
+        for column, day in (("current_value", as_of), ("previous_value", as_of - timedelta(30))):
+            other = _daily_key(table, department, day) if table else None
+            if table and table.has(other):
+                pairs.append(
+                    (("hospital_dashboard_metrics", key, column), (daily, other, daily_column))
+                )
+    return pairs
+
+
+def check_same_cells(tables: Mapping[str, Table], out: list[str]) -> None:
+    for first, second in same_cells(tables):
+        states = [tables[c[0]].suppressed(c[1], c[2]) for c in (first, second)]
+        if states[0] != states[1]:
+            shown = [f"{c[0]} [{tables[c[0]].where(c[1])}] {c[2]}" for c in (first, second)]
+            hidden = shown[0] if states[0] else shown[1]
+            out.append(
+                f"{shown[0]}: same cell: {shown[1]} is the same quantity, but only {hidden} "
+                "is suppressed"
+            )
+
+
 def violations(
     exact: Mapping[str, pd.DataFrame], published: Mapping[str, pd.DataFrame], k: int = K
 ) -> list[str]:
@@ -576,4 +639,5 @@ def violations(
     for table in tables.values():
         check_derived(table, k, out)
     check_relations(tables, k, out)
+    check_same_cells(tables, out)
     return out

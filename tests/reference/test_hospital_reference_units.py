@@ -573,3 +573,55 @@ def test_checker_sees_the_all_departments_row_and_the_markers():
     )
     assert any("bookings_made: exact" in line for line in found), found
     assert any("department_id: marker" in line for line in found), found
+
+
+def _rows(table: str, *rows: dict) -> pd.DataFrame:
+    """Exact rows of `table`: counts 0 and statistics null unless given."""
+    columns = {
+        "patient_analytics": hospital.PATIENT_ANALYTICS,
+        "monthly_summary": hospital.MONTHLY_SUMMARY,
+    }[table]
+    stats = {"avg_daily_new_patients", "avg_daily_appointments", "completion_rate",
+             "no_show_rate"}  # fmt: skip
+    full = [{c: float("nan") if c in stats else 0 for c in columns} | r for r in rows]
+    return pd.DataFrame(full, columns=columns)
+
+
+def _publish(table: str, exact: pd.DataFrame, suppressed: list[list[str]]) -> pd.DataFrame:
+    out = exact[hospital.published_columns(table, exact)].copy().astype(object)
+    for i, names in enumerate(suppressed):
+        for name in names:
+            out.at[i, name] = None
+    out["suppressed_columns"] = suppressed
+    return out
+
+
+def test_checker_sees_months_over_their_days_and_the_same_cell_twice():
+    march_1, march_2 = date(2026, 3, 1), date(2026, 3, 2)
+    days = _rows(
+        "patient_analytics",
+        {"metric_date": march_1, "new_patients": 3, "new_patients_male": 3,
+         "new_patients_age_unknown": 3},
+        {"metric_date": march_2, "new_patients": 8, "new_patients_male": 8,
+         "new_patients_age_unknown": 8, "active_patients": 7},
+    )  # fmt: skip
+    month = _rows(
+        "monthly_summary",
+        {"month_start": march_1, "days_in_period": 2, "new_patients": 11,
+         "avg_daily_new_patients": 5.5, "active_patients_end": 7},
+    )  # fmt: skip
+    small = ["new_patients", "new_patients_male", "new_patients_age_unknown"]
+    exact = {"patient_analytics": days, "monthly_summary": month}
+
+    def check(day_names: list[list[str]]) -> list[str]:
+        published = {
+            "patient_analytics": _publish("patient_analytics", days, day_names),
+            "monthly_summary": _publish("monthly_summary", month, [[]]),
+        }
+        return small_cells.violations(exact, published)
+
+    found = check([small, []])  # March 1 hidden, the month and March 2 published
+    assert len(found) == 1 and "relation (month over the days of patient_analytics)" in found[0]
+    assert check([small, small]) == []
+    found = check([small, [*small, "active_patients"]])
+    assert len(found) == 1 and "same cell" in found[0], found
