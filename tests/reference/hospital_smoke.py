@@ -4,7 +4,8 @@ hospital on a scratch embedded server, apply a day of changes, extract it into a
 warehouse database (for the quarantine), and compute every table of the
 reference at an as-of date. No comparison with dbt. Prints rows per table and
 the small-cell checker's findings on the exact figures published as they are
-(every primary small cell, which shows the checker runs on real shapes)."""
+(every primary small cell, which shows the checker runs on real shapes), then
+on the reference suppression (`small_cells.suppress`)."""
 
 from __future__ import annotations
 
@@ -77,9 +78,17 @@ def main() -> None:
         frames = smoke(tables, quarantined)
         for name, frame in frames.items():
             print(f"{name:32} {len(frame):6d}")
-        found = small_cells.violations(frames, unsuppressed(frames))
+        exact = {name: frame for name, frame in frames.items() if name in hospital.EXTRA}
+        found = small_cells.violations(exact, unsuppressed(exact))
         rules = Counter(line.split(": ")[1] for line in found)
         print(f"small cells, published unsuppressed: {dict(rules)}")
+        published = small_cells.suppress(exact)
+        hidden = {n: int(f["suppressed_columns"].map(len).sum()) for n, f in published.items()}
+        print(f"cells the reference suppression hides: {hidden}")
+        found = small_cells.violations(exact, published)
+        print(f"small cells, reference suppression: {len(found)} violation(s)")
+        for line in found:
+            print(f"  {line}")
     finally:
         warehouse.embedded_server().stop()
 

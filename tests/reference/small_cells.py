@@ -641,3 +641,91 @@ def violations(
     check_relations(tables, k, out)
     check_same_cells(tables, out)
     return out
+
+
+# -- a reference suppression -----------------------------------------------------------------
+
+
+def suppress(
+    exact: Mapping[str, pd.DataFrame], k: int = K, columns: Mapping[str, list[str]] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The published tables the docs' procedure makes of the exact figures: primary
+    suppression, then passes over every relation (`relations` order) suppressing,
+    in an unsafe relation, the published part of smallest nonzero weight (first
+    in the relation's order on ties) until it is safe, else its total; a quantity
+    published twice suppressed in both places; passes until one suppresses
+    nothing; then the derived cells. `columns`: the published columns of each
+    table (default: the exact frame's columns that are not weights, see
+    hospital.EXTRA)."""
+    from .hospital import EXTRA
+
+    names = [n for n in TABLE_ORDER if n in exact]
+    published = {
+        n: exact[n][(columns or {}).get(n) or [c for c in exact[n] if c not in EXTRA[n]]]
+        for n in names
+    }
+    tables = {n: Table(n, exact[n], published[n]) for n in names}
+    hidden: dict[str, dict[tuple, set[str]]] = {n: {} for n in names}
+    twins: dict[Cell, list[Cell]] = {}
+    for first, second in same_cells(tables):
+        twins.setdefault(first, []).append(second)
+        twins.setdefault(second, []).append(first)
+
+    def hide(cell: Cell) -> None:
+        todo = [cell]
+        while todo:
+            name, key, column = todo.pop()
+            if column not in hidden[name].setdefault(key, set()):
+                hidden[name][key].add(column)
+                tables[name].named[key] = sorted(hidden[name][key])
+                todo += twins.get((name, key, column), [])
+
+    for table in tables.values():
+        for key in sorted(table.published, key=_order):
+            for column in table.columns:
+                if table.protected(key, column) and 1 <= table.weight(key, column) <= k - 1:
+                    hide((table.name, key, column))
+
+    def state(cell: Cell) -> tuple[bool, float]:
+        return tables[cell[0]].suppressed(cell[1], cell[2]), tables[cell[0]].weight(
+            cell[1], cell[2]
+        )
+
+    every = relations(tables)
+    changed = True
+    while changed:
+        changed = False
+        for relation in every:
+            while not relation_safe(state(relation.total), map(state, relation.parts), k):
+                candidates = [
+                    (weight, i)
+                    for i, (hidden_part, weight) in enumerate(map(state, relation.parts))
+                    if not hidden_part and weight > 0
+                ]
+                if candidates:
+                    hide(relation.parts[min(candidates)[1]])
+                elif not state(relation.total)[0]:
+                    hide(relation.total)
+                else:
+                    break  # nothing left to hide: only zero-weight parts published
+                changed = True
+
+    for table in tables.values():
+        for key in sorted(table.published, key=_order):
+            for column in table.columns:  # in column order: a change after its values
+                if _derived_kind(table, key, column) and derived_required(table, key, column, k):
+                    hide((table.name, key, column))
+
+    out = {}
+    for name, table in tables.items():
+        frame = published[name].copy().astype(object)
+        markers = []
+        for i, row in enumerate(frame.to_dict("records")):
+            key = tuple(normalize(row[c]) for c in table.grain)
+            names_hidden = [c for c in table.columns if c in hidden[name].get(key, ())]
+            for column in names_hidden:
+                frame.iat[i, frame.columns.get_loc(column)] = None
+            markers.append(names_hidden)
+        frame["suppressed_columns"] = markers
+        out[name] = frame
+    return out

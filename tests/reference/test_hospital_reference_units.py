@@ -625,3 +625,20 @@ def test_checker_sees_months_over_their_days_and_the_same_cell_twice():
     assert check([small, small]) == []
     found = check([small, [*small, "active_patients"]])
     assert len(found) == 1 and "same cell" in found[0], found
+
+
+def test_reference_suppression_hides_the_small_cell_and_its_complement():
+    exact = _ten_appointments()
+    published = small_cells.suppress({"appointment_analytics": exact})["appointment_analytics"]
+    # cancelled 3: primary; completed 7 (the smallest nonzero published part) with it;
+    # the rates of hidden counts
+    assert published["suppressed_columns"].tolist() == [
+        ["completed_appointments", "cancelled_appointments", "completion_rate",
+         "cancellation_rate", "no_show_rate"],
+    ]  # fmt: skip
+    assert published["completed_appointments"].tolist() == [None]
+    assert published["total_appointments"].tolist() == [10]
+    found = small_cells.violations(
+        {"appointment_analytics": exact}, {"appointment_analytics": published}
+    )
+    assert found == []
