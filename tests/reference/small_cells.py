@@ -22,6 +22,10 @@ violation, naming the table, the row, the column and the rule:
 - `derived`: a rate, mean, percentile or change_percentage that the docs
   suppress is published, or one is suppressed that the docs do not suppress;
 - `rows`: a row on one side only.
+
+`suppress(exact, k)` is a reference of the procedure itself (primary, then the
+complements over the same relations, then the derived cells), for comparing
+which cells the production suppression hides; the checker passes on its output.
 """
 
 from __future__ import annotations

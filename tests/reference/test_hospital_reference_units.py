@@ -477,13 +477,7 @@ def _appointment_row(dept, **values) -> dict:
 
 
 def _published(exact: pd.DataFrame, suppressed: list[list[str]]) -> pd.DataFrame:
-    table = "appointment_analytics"
-    out = exact[hospital.published_columns(table, exact)].copy().astype(object)
-    for i, names in enumerate(suppressed):
-        for name in names:
-            out.at[i, name] = None
-    out["suppressed_columns"] = suppressed
-    return out
+    return _publish("appointment_analytics", exact, suppressed)
 
 
 def _exact(*rows: dict) -> pd.DataFrame:
@@ -588,6 +582,7 @@ def _rows(table: str, *rows: dict) -> pd.DataFrame:
 
 
 def _publish(table: str, exact: pd.DataFrame, suppressed: list[list[str]]) -> pd.DataFrame:
+    """The exact rows published with the cells `suppressed` (per row) hidden."""
     out = exact[hospital.published_columns(table, exact)].copy().astype(object)
     for i, names in enumerate(suppressed):
         for name in names:
