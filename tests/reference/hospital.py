@@ -1245,6 +1245,17 @@ def all_tables(inp: HospitalInputs) -> dict[str, pd.DataFrame]:
     return {name: fn(inp) for name, fn in TABLES.items()}
 
 
+def compute(
+    hospital_conn, warehouse_conn, as_of: date, currency: str = CURRENCY
+) -> dict[str, pd.DataFrame]:
+    """Everything of the reference as of `as_of`: the eight exact tables and
+    `hospital_kpis`, from a connection to the hospital's database and one to the
+    warehouse (for the quarantine only)."""
+    inp = prepare(read_operational(hospital_conn), read_quarantined(warehouse_conn), as_of,
+                  currency)  # fmt: skip
+    return {**all_tables(inp), "hospital_kpis": hospital_kpis(inp)}
+
+
 def published_columns(table: str, frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in EXTRA[table]]
 

@@ -563,10 +563,12 @@ def check_relations(tables: Mapping[str, Table], k: int, out: list[str]) -> None
             for p, (s, w) in zip(relation.parts, parts, strict=True)
             if s
         ]
+        left = any(not s and w > 0 for s, w in parts)
         out.append(
             f"{name} [{tables[name].where(key)}] {column}: relation ({relation.label}) unsafe: "
             f"total {'suppressed' if total[0] else 'published'} (weight {total[1]}), "
             f"suppressed parts {hidden or 'none'}"
+            + ("" if left else " (no part of nonzero weight left to suppress)")
         )
 
 
