@@ -637,3 +637,14 @@ def test_reference_suppression_hides_the_small_cell_and_its_complement():
         {"appointment_analytics": exact}, {"appointment_analytics": published}
     )
     assert found == []
+
+
+def test_an_empty_hospital_has_empty_tables_with_their_columns():
+    inp = inputs()
+    for name, frame in {**hospital.all_tables(inp), "kpis": hospital.hospital_kpis(inp)}.items():
+        assert frame.empty, name
+    assert list(hospital.revenue_analytics(inp).columns) == hospital.REVENUE_ANALYTICS
+    only_patients = inputs(patients=[patient(1)])
+    assert len(hospital.patient_analytics(only_patients)) == 10  # Mar 1 .. Mar 10
+    assert hospital.revenue_analytics(only_patients).empty
+    assert len(hospital.monthly_summary(only_patients)) == 1
