@@ -126,10 +126,6 @@ def end_of(day: date) -> pd.Timestamp:
     return pd.Timestamp(day + timedelta(days=1)).tz_localize("UTC")
 
 
-def start_of(day: date) -> pd.Timestamp:
-    return pd.Timestamp(day).tz_localize("UTC")
-
-
 def utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True)
 
