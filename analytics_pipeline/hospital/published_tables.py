@@ -230,6 +230,12 @@ MONTH_OF_DAYS: dict[str, tuple[HospitalTable, str]] = {
     "billed_amount": (REVENUE_ANALYTICS, "billed_amount"),
     "collected_amount": (REVENUE_ANALYTICS, "collected_amount"),
 }
+# Stocks at the end of a month's period: the same cell as the daily table's
+# on its last day (docs: "the same quantity published twice is one cell").
+MONTH_END_STOCKS: dict[str, tuple[HospitalTable, str]] = {
+    "active_patients_end": (PATIENT_ANALYTICS, "active_patients"),
+    "outstanding_receivables_end": (REVENUE_ANALYTICS, "outstanding_receivables"),
+}
 # The appointment counts of a month = the doctors' of the month.
 MONTH_OF_DOCTORS = _APPOINTMENT_COUNTS
 
@@ -240,15 +246,17 @@ class DashboardMetric:
     `kind` count (weight = value), money (weight = the *_rows columns), rate
     (no_show_rate: numerator *_numerator over *_rows) or statistic (hidden
     over 1..k-1 rows); `days`, for the totals of a period, the daily table and
-    column its 30 days add up from."""
+    column its 30 days add up from; `stock`, for a stock at a period's end,
+    the daily table and column holding the same cell on that day."""
 
     kind: str
     days: tuple[HospitalTable, str] | None = None
+    stock: tuple[HospitalTable, str] | None = None
 
 
 DASHBOARD_METRICS: dict[str, DashboardMetric] = {
     "new_patients": DashboardMetric("count", (PATIENT_ANALYTICS, "new_patients")),
-    "active_patients": DashboardMetric("count"),
+    "active_patients": DashboardMetric("count", stock=(PATIENT_ANALYTICS, "active_patients")),
     "total_appointments": DashboardMetric("count", (APPOINTMENT_ANALYTICS, "total_appointments")),
     "completed_appointments": DashboardMetric(
         "count", (APPOINTMENT_ANALYTICS, "completed_appointments")
@@ -256,14 +264,16 @@ DASHBOARD_METRICS: dict[str, DashboardMetric] = {
     "no_show_rate": DashboardMetric("rate"),
     "waiting_time_p50_minutes": DashboardMetric("statistic"),
     "records_created": DashboardMetric("count", (MEDICAL_RECORDS_ANALYTICS, "records_created")),
-    "drafts_open": DashboardMetric("count"),
+    "drafts_open": DashboardMetric("count", stock=(MEDICAL_RECORDS_ANALYTICS, "drafts_open")),
     "finalize_time_p50_hours": DashboardMetric("statistic"),
     "lab_tests_ordered": DashboardMetric("count", (LAB_TESTS_ANALYTICS, "tests_ordered")),
-    "pending_backlog": DashboardMetric("count"),
+    "pending_backlog": DashboardMetric("count", stock=(LAB_TESTS_ANALYTICS, "pending_backlog")),
     "turnaround_p50_hours": DashboardMetric("statistic"),
     "billed_amount": DashboardMetric("money", (REVENUE_ANALYTICS, "billed_amount")),
     "collected_amount": DashboardMetric("money", (REVENUE_ANALYTICS, "collected_amount")),
-    "outstanding_receivables": DashboardMetric("money"),
+    "outstanding_receivables": DashboardMetric(
+        "money", stock=(REVENUE_ANALYTICS, "outstanding_receivables")
+    ),
 }
 DASHBOARD = "hospital_dashboard_metrics"
 DASHBOARD_GRAIN = ("as_of_date", "department_id", "metric_name")

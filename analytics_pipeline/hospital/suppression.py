@@ -29,6 +29,7 @@ from analytics_pipeline.hospital.published_tables import (
     DASHBOARD_PERIOD_DAYS,
     DASHBOARD_PERIODS,
     DOCTOR_PERFORMANCE,
+    MONTH_END_STOCKS,
     MONTH_OF_DAYS,
     MONTH_OF_DOCTORS,
     MONTHLY_SUMMARY,
@@ -78,10 +79,16 @@ class _Rows:
         return zip(self.keys, self.records, strict=True)
 
 
-def _all_row_key(table: HospitalTable, period: dt.date) -> Key:
-    """The key of the all-departments (all-test-types) row of a day, or of the
-    only row of a hospital-wide table."""
-    return (None, period) if table.all_row_dimension else (period,)
+def _day_key(table: HospitalTable, day: dt.date, dimension=None) -> Key:
+    """The key of a daily table's row of `day`: of the department (test type)
+    `dimension`, or of the all-departments row (None); a hospital-wide table
+    has one row a day."""
+    return (dimension, day) if table.all_row_dimension else (day,)
+
+
+def _rows_column(value_column: str) -> str:
+    """current_value -> current_rows, previous_value -> previous_rows."""
+    return value_column.replace("_value", "_rows")
 
 
 class _Suppression:
@@ -90,6 +97,7 @@ class _Suppression:
         self.rows = {t.name: _Rows(frames[t.name], t.grain) for t in DAILY_AND_MONTHLY}
         self.rows[DASHBOARD] = _Rows(frames[DASHBOARD], DASHBOARD_GRAIN)
         self.cells = CellRegistry()
+        self._same: dict[Hashable, Hashable] = {}  # a cell published twice -> its first name
         self._register_cells()
 
     # --- cells -------------------------------------------------------------
@@ -97,22 +105,44 @@ class _Suppression:
         for table in DAILY_AND_MONTHLY:
             for key, row in self.rows[table.name]:
                 for column in table.counts:
-                    self.cells.add((table.name, key, column), _weight(row[column]))
+                    self._add(
+                        (table.name, key, column), row[column], self._stock(table, row, column)
+                    )
                 for column, weight in table.money.items():
-                    self.cells.add((table.name, key, column), _weight(row[weight]))
+                    self._add(
+                        (table.name, key, column), row[weight], self._stock(table, row, column)
+                    )
         for key, row in self.rows[DASHBOARD]:
-            kind = DASHBOARD_METRICS[row["metric_name"]].kind
-            for column, weight in (
-                ("current_value", "current_rows"),
-                ("previous_value", "previous_rows"),
-            ):
-                if kind == "count":
-                    self.cells.add((DASHBOARD, key, column), _weight(row[column]))
-                elif kind == "money":
-                    self.cells.add((DASHBOARD, key, column), _weight(row[weight]))
+            metric = DASHBOARD_METRICS[row["metric_name"]]
+            for column, offset in DASHBOARD_PERIODS.items():
+                weight = row[column] if metric.kind == "count" else row[_rows_column(column)]
+                if metric.kind not in ("count", "money"):
+                    continue
+                same = None
+                if metric.stock is not None:
+                    table, daily_column = metric.stock
+                    day = key[0] - dt.timedelta(days=offset)
+                    same = (table.name, _day_key(table, day, key[1]), daily_column)
+                self._add((DASHBOARD, key, column), weight, same)
+
+    def _stock(self, table: HospitalTable, row: dict, column: str) -> Hashable | None:
+        """The daily cell a month's end-of-period stock is the same as."""
+        if table is not MONTHLY_SUMMARY or column not in MONTH_END_STOCKS:
+            return None
+        daily, daily_column = MONTH_END_STOCKS[column]
+        last = row["month_start"] + dt.timedelta(days=int(row["days_in_period"]) - 1)
+        return (daily.name, _day_key(daily, _plain(last), None), daily_column)
+
+    def _add(self, name: Hashable, weight, same: Hashable | None) -> None:
+        """A protected cell, one with `same` when that cell is published."""
+        if same is not None and self.cells.number(same) is not None:
+            self._same[name] = same
+            name = same
+        self.cells.add(name, _weight(weight))
 
     def _cell(self, table: str, key: Key, column: str) -> int | None:
-        return self.cells.number((table, key, column))
+        name = (table, key, column)
+        return self.cells.number(self._same.get(name, name))
 
     def _relation(self, total: int | None, parts: Iterable[int | None]) -> Relation | None:
         present = tuple(p for p in parts if p is not None)
@@ -161,8 +191,7 @@ class _Suppression:
         self, table: HospitalTable, column: str, days: Iterable[dt.date], dimension=None
     ):
         for day in days:
-            key = (dimension, day) if table.all_row_dimension else (day,)
-            yield self._cell(table.name, key, column)
+            yield self._cell(table.name, _day_key(table, day, dimension), column)
 
     def _months_of_days(self) -> Iterator[Relation | None]:
         for (month,), _ in self.rows[MONTHLY_SUMMARY.name]:

@@ -33,6 +33,7 @@ def _columns(table) -> list[str]:
                 *table.statistics.values(),
                 *table.per_day,
                 *table.extra,
+                *(["days_in_period"] if table.name == "monthly_summary" else []),
             ]
         )
     )
