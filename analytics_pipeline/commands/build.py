@@ -10,7 +10,9 @@ runs, each over the selected assets of one stage:
 3. the daily aggregates and marts, every day of the window in one run;
 4. the data snapshots, each period type over its whole periods in the window;
 5. learning and the mastery history, one run per as-of date, in order;
-6. the reports: sync the definitions, render each for its latest scheduled time.
+6. the hospital pack's figures, small cells and published tables, one run
+   per as-of date (the window's last day unless the caller names the days);
+7. the reports: sync the definitions, render each for its latest scheduled time.
 
 The window is the days of the data (first to last day with activity) unless
 the caller names the days.
@@ -42,12 +44,17 @@ DAILY = "tag:daily"
 DATA_SNAPSHOTS = "tag:data_snapshots"
 # The Python learning assets and what dbt builds from them, partitioned by as-of date.
 LEARNING = "group:learning or tag:mastery_history"
+# The hospital pack's assets rebuilt as of each date: its figures (dbt), the
+# small-cell rule (Python) and its published tables (dbt).
+HOSPITAL = "tag:hospital_figures or key:hospital/suppressed_cells or tag:hospital_published"
 REPORTS = "group:reports"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports (partitioned by definition; built last).
 UNPARTITIONED = (
     f"not {RAW} and not {DAILY} and not {DATA_SNAPSHOTS} and not group:learning"
-    f" and not tag:mastery_history and not {REPORTS}"
+    " and not tag:mastery_history and not tag:hospital_figures"
+    " and not key:hospital/suppressed_cells and not tag:hospital_published"
+    f" and not {REPORTS}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history) and the data snapshots of the periods ending that day.
@@ -131,7 +138,9 @@ def build(
         )
         if not run(stages["unpartitioned"]):
             return outcome
-    partitioned = stages["daily"] | stages["data_snapshots"] | stages["learning"]
+    partitioned = (
+        stages["daily"] | stages["data_snapshots"] | stages["learning"] | stages["hospital"]
+    )
     if not (partitioned or stages["reports"]):
         return outcome
     window = _window(as_of, first_day)
@@ -162,6 +171,15 @@ def build(
         for day in days:
             if not run(stages["learning"], as_of=day):
                 return outcome
+    if stages["hospital"]:
+        days = _days(first, last) if first_day is not None else [last]
+        step(
+            f"building {_count(stages['hospital'], 'hospital')} (figures, small cells, "
+            f"published tables) as of {_span(days[0], days[-1])}, one run per day ..."
+        )
+        for day in days:
+            if not run(stages["hospital"], as_of=day):
+                return outcome
     if stages["reports"]:
         moment = report_moment(last)
         step(
@@ -183,6 +201,7 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("daily", DAILY),
             ("data_snapshots", DATA_SNAPSHOTS),
             ("learning", LEARNING),
+            ("hospital", HOSPITAL),
             ("reports", REPORTS),
         )
     }
