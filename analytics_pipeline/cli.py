@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--overlap-minutes",
         type=_positive,
         default=10,
-        help="re-read this much before the cursor, for transactions that commit late",
+        help="re-read this much before the cursor, for transactions that commit late, where"
+        " the role cannot see the open transactions (no pg_read_all_stats)",
     )
 
     report = sub.add_parser("report", help="report definitions and runs")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psycopg2
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg2.extensions import connection
 
@@ -256,12 +257,12 @@ def _prepare_chunk(
     source: Source, chunk: Chunk, lineage: dict
 ) -> tuple[list[tuple[str, pa.Table]], int, int]:
     """Validate a chunk: ([(table name, rows to COPY)], rows loaded, rows quarantined)."""
-    rows = len(chunk.records)
+    rows = chunk.rows
     quarantine: list[tuple[int, str, str]] = [(r.line, r.reason, r.payload) for r in chunk.rejects]
     tables: list[tuple[str, pa.Table]] = []
     loaded = 0
     if rows:
-        checked = validate(source, chunk.records, json_as_text=chunk.json_as_text)
+        checked = validate(source, chunk.rows_to_validate, json_as_text=chunk.json_as_text)
         mask = checked.valid_mask(rows)
         for row, reasons in checked.reasons.items():
             quarantine.append((chunk.lines[row], "; ".join(reasons), chunk.payload_text(row)))
@@ -308,11 +309,27 @@ def _constant(value, count: int, type_: pa.DataType) -> pa.Array:
 def _copy(conn: connection, table_name: str, table: pa.Table) -> None:
     """COPY an Arrow table into a PostgreSQL table (CSV: unquoted empty = NULL)."""
     buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    pacsv.write_csv(
+        _utc_as_text(table),
+        buffer,
+        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
     buffer.seek(0)
     columns = ", ".join(table.column_names)
     with conn.cursor() as cur:
         copy_from_stdin(cur, f"copy {table_name} ({columns}) from stdin with (format csv)", buffer)
+
+
+def _utc_as_text(table: pa.Table) -> pa.Table:
+    """UTC timestamps as the text write_csv makes of them ("2026-01-02
+    03:04:05.000006Z"), formatted as wall times: ten times faster than Arrow
+    formatting a zoned timestamp."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz in ("UTC", "+00:00"):
+            wall = table.column(index).cast(pa.timestamp(field.type.unit)).cast(pa.string())
+            text = pc.binary_join_element_wise(wall, pa.scalar("Z"), "")
+            table = table.set_column(index, field.with_type(pa.string()), text)
+    return table
 
 
 def _first_line(exc: BaseException) -> str:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
 
 from analytics_pipeline.ingest.contract_types import MongoMapping
 
@@ -61,12 +62,29 @@ class Chunk:
     # CSV and Parquet cells hold a json column's object as JSON text; a JSON
     # line holds the object itself.
     json_as_text: bool = True
+    # A Parquet chunk keeps its columns instead of records and payloads: the
+    # validator checks the columns as they are, and a row's payload is made
+    # only when the row is quarantined.
+    arrow: pa.RecordBatch | None = None
+
+    @property
+    def rows(self) -> int:
+        """The rows to validate (the rejects not counted)."""
+        return self.arrow.num_rows if self.arrow is not None else len(self.records)
 
     @property
     def rows_read(self) -> int:
-        return len(self.records) + len(self.rejects)
+        return self.rows + len(self.rejects)
+
+    @property
+    def rows_to_validate(self) -> list[dict] | pa.RecordBatch:
+        return self.arrow if self.arrow is not None else self.records
 
     def payload_text(self, index: int) -> str:
+        if self.arrow is not None:
+            # Parquet rows have no verbatim text: the payload is the row as JSON.
+            (record,) = self.arrow.slice(index, 1).to_pylist()
+            return json.dumps(record, default=_json_default, sort_keys=True)
         payload = self.payloads[index]
         return payload.decode("utf-8", "replace") if type(payload) is bytes else payload
 
@@ -259,9 +277,6 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
 
     row_no = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-        chunk = Chunk()
-        for record in batch.to_pylist():
-            row_no += 1
-            # Parquet rows have no verbatim text: the payload is the row as JSON.
-            chunk.add(record, row_no, json.dumps(record, default=_json_default, sort_keys=True))
-        yield chunk
+        lines = list(range(row_no + 1, row_no + batch.num_rows + 1))
+        row_no += batch.num_rows
+        yield Chunk(lines=lines, arrow=batch)

@@ -4,14 +4,12 @@ as a Parquet batch, ingested like any contract file, then the cursor moved."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg2.extensions import connection
@@ -19,8 +17,14 @@ from psycopg2.extensions import connection
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest import IngestResult, ingest_files
 from analytics_pipeline.ingest.contract import Source, get_source
-from analytics_pipeline.ingest.extract.postgres import KEY_COLUMN, VERSION_COLUMN, read_changes
+from analytics_pipeline.ingest.extract.postgres import (
+    KEY_COLUMN,
+    VERSION_COLUMN,
+    read_changes,
+    write_horizon,
+)
 from analytics_pipeline.ingest.extract.state import (
+    KEYS_SCHEMA,
     Cursor,
     load_cursor,
     prepare_state_tables,
@@ -28,9 +32,15 @@ from analytics_pipeline.ingest.extract.state import (
     save_progress,
 )
 
-# Re-read on every extraction: rows of transactions that commit up to this long
-# after they stamped updated_at are still taken.
+# Where the source does not show its open transactions (the role lacks
+# pg_read_all_stats), every extraction re-reads this long before its cursor:
+# rows of transactions that commit up to this long after they stamped
+# updated_at are still taken.
 DEFAULT_OVERLAP = dt.timedelta(minutes=10)
+# Where it does, the re-read starts this long before the oldest open write
+# transaction (or the cursor): a row's stamp and a transaction's start come
+# from the same clock, the margin covers their rounding and ordering.
+CLOCK_MARGIN = dt.timedelta(seconds=1)
 
 _ARROW_TYPES = {
     "text": pa.string(),
@@ -58,30 +68,22 @@ class TableExtract:
 @dataclass(frozen=True)
 class ExtractResult:
     source: str
-    rows_read: int  # rows the source returned, the overlap window's included
+    rows_read: int  # rows the source returned, the re-read before the cursor included
     rows_new: int  # of those, rows not extracted before: the batch
     file: Path | None  # the batch (None when there was nothing new)
     ingest: IngestResult | None
     cursor: Cursor | None
     seconds: float
+    reread_from: dt.datetime | None = None  # where the next extraction starts reading
+
+    @property
+    def rows_skipped(self) -> int:
+        """Rows re-read that an earlier extraction had taken."""
+        return self.rows_read - self.rows_new
 
 
 def _arrow_schema(source: Source) -> pa.Schema:
     return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in source.columns])
-
-
-def _cell(value, type_: str):
-    if value is None:
-        return None
-    if type_ == "numeric":
-        return str(value) if isinstance(value, Decimal | int | float) else value
-    if type_ == "json":
-        return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    if type_ == "text" and not isinstance(value, str):
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    if type_ == "ts" and type(value) is dt.date:
-        return dt.datetime.combine(value, dt.time(), dt.UTC)  # a date is its midnight, UTC
-    return value
 
 
 def _batch_path(out_dir: Path, spec: TableExtract, cursor: Cursor) -> Path:
@@ -90,6 +92,38 @@ def _batch_path(out_dir: Path, spec: TableExtract, cursor: Cursor) -> Path:
     ledger skips."""
     stamp = cursor.updated_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return out_dir / spec.source / f"{spec.source}-{stamp}-{cursor.row_id}.parquet"
+
+
+def next_reread_from(
+    newest: Cursor,
+    horizon: dt.datetime | None,
+    overlap: dt.timedelta,
+    previous: dt.datetime | None,
+) -> dt.datetime:
+    """Where the next extraction starts reading: before every row that may
+    still commit (`horizon`, from write_horizon before the snapshot), else the
+    overlap before the cursor; never before `previous` (the rows before it that
+    were not committed then are stamped after it, and the keys kept start there)."""
+    if horizon is None:
+        mark = newest.updated_at - overlap
+    else:
+        mark = min(newest.updated_at, horizon) - CLOCK_MARGIN
+    return max(mark, previous) if previous is not None else mark
+
+
+def _unseen(page: pa.Table, seen: pa.Table) -> pa.Array:
+    """True for the rows of `page` whose (id, updated_at) is not in `seen`."""
+    keys = pa.table(
+        {
+            "id": page[KEY_COLUMN],
+            "updated_at": page[VERSION_COLUMN],
+            "row": pa.array(np.arange(page.num_rows)),
+        }
+    )
+    hits = keys.join(seen, keys=["id", "updated_at"], join_type="inner")["row"]
+    mask = np.ones(page.num_rows, dtype=bool)
+    mask[hits.to_numpy()] = False
+    return pa.array(mask)
 
 
 def extract_table(
@@ -104,61 +138,71 @@ def extract_table(
     started = time.perf_counter()
     prepare_state_tables()
     with warehouse.connect(warehouse.Role.LOADER) as state:
-        cursor = load_cursor(state, spec.source)
+        cursor, since = load_cursor(state, spec.source)
         seen = recent_keys(state, spec.source)
-    contract = spec.contract
-    columns = contract.column_names
-    schema = _arrow_schema(contract)
-    types = [c.type for c in contract.columns]
-    since = cursor.updated_at - overlap if cursor else None
+    if cursor is not None and since is None:  # stored before reread_from was
+        since = cursor.updated_at - overlap
+    schema = _arrow_schema(spec.contract)
+    horizon = write_horizon(source_conn)  # before the pages' snapshot
     newest = cursor
-    recent: deque[tuple[int, dt.datetime]] = deque()  # taken, newest overlap only
+    taken: list[pa.Table] = []  # keys of the rows taken, from the next reread_from on
     rows_read = rows_new = 0
     staging = out_dir / spec.source / "_extracting.parquet"
     staging.parent.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
     try:
-        for page in read_changes(source_conn, spec.table, columns, since, page_rows):
-            rows_read += len(page)
-            fresh = [row for row in page if (row[KEY_COLUMN], row[VERSION_COLUMN]) not in seen]
-            if not fresh:
+        for page in read_changes(source_conn, spec.table, schema, since, page_rows):
+            rows_read += page.num_rows
+            fresh = page.filter(_unseen(page, seen)) if seen.num_rows else page
+            if not fresh.num_rows:
                 continue
-            rows_new += len(fresh)
-            arrays = [
-                pa.array([_cell(row[name], type_) for row in fresh], type=schema.field(name).type)
-                for name, type_ in zip(columns, types, strict=True)
-            ]
+            rows_new += fresh.num_rows
             if writer is None:
                 writer = pq.ParquetWriter(staging, schema)
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            last = fresh[-1]
-            newest = max(
-                newest or Cursor(last[VERSION_COLUMN], last[KEY_COLUMN]),
-                Cursor(last[VERSION_COLUMN], last[KEY_COLUMN]),
-                key=lambda c: (c.updated_at, c.row_id),
-            )
-            recent.extend((row[KEY_COLUMN], row[VERSION_COLUMN]) for row in fresh)
-            while recent and recent[0][1] < newest.updated_at - overlap:
-                recent.popleft()
+            writer.write_table(fresh)
+            last = Cursor(fresh[VERSION_COLUMN][-1].as_py(), fresh[KEY_COLUMN][-1].as_py())
+            newest = max(newest or last, last, key=lambda c: (c.updated_at, c.row_id))
+            taken.append(pa.table([fresh[KEY_COLUMN], fresh[VERSION_COLUMN]], schema=KEYS_SCHEMA))
+            keep_from = next_reread_from(newest, horizon, overlap, since)
+            taken = [t for t in taken if t["updated_at"][-1].as_py() >= keep_from]
     finally:
         if writer is not None:
             writer.close()
         source_conn.rollback()  # ends the read-only snapshot
+    reread_from = next_reread_from(newest, horizon, overlap, since) if newest else None
     if writer is None:
         staging.unlink(missing_ok=True)
+        if cursor is not None and reread_from != since:  # nothing new: the re-read shrinks
+            with warehouse.connect(warehouse.Role.LOADER) as state:
+                save_progress(state, spec.source, cursor, KEYS_SCHEMA.empty_table(), 0, reread_from)
         return ExtractResult(
-            spec.source, rows_read, 0, None, None, cursor, time.perf_counter() - started
+            spec.source,
+            rows_read,
+            0,
+            None,
+            None,
+            cursor,
+            time.perf_counter() - started,
+            reread_from,
         )
     batch = _batch_path(out_dir, spec, newest)
     staging.replace(batch)
     (result,) = ingest_files(spec.source, [batch])
+    keys = pa.concat_tables(taken) if taken else KEYS_SCHEMA.empty_table()
     with warehouse.connect(warehouse.Role.LOADER) as state:
-        save_progress(state, spec.source, newest, recent, rows_new, overlap)
+        save_progress(state, spec.source, newest, keys, rows_new, reread_from)
     if say:
         say(
             f"{spec.source}: {rows_new:,} new rows of {rows_read:,} read "
             f"({result.rows_quarantined:,} quarantined)"
         )
     return ExtractResult(
-        spec.source, rows_read, rows_new, batch, result, newest, time.perf_counter() - started
+        spec.source,
+        rows_read,
+        rows_new,
+        batch,
+        result,
+        newest,
+        time.perf_counter() - started,
+        reread_from,
     )
