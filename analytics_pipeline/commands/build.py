@@ -7,11 +7,12 @@ runs, each over the selected assets of one stage:
 1. raw: ingest the landing files;
 2. the unpartitioned assets (staging, intermediate, dbt snapshots, the
    data_snapshots view);
-3. the daily aggregates and marts, every day of the window in one run;
-4. the data snapshots, each period type over its whole periods in the window;
-5. learning and the mastery history, one run per as-of date, in order;
-6. the hospital pack's figures, small cells and published tables, one run
-   per as-of date (the window's last day unless the caller names the days);
+3. the hospital pack's figures, small cells and published tables, one run
+   per as-of date (the window's last day unless the caller names the days;
+   analytics_metrics copies its KPIs);
+4. the daily aggregates and marts, every day of the window in one run;
+5. the data snapshots, each period type over its whole periods in the window;
+6. learning and the mastery history, one run per as-of date, in order;
 7. the reports: sync the definitions, render each for its latest scheduled time.
 
 The window is the days of the data (first to last day with activity) unless
@@ -148,6 +149,15 @@ def build(
         step("no activity in staging yet: nothing to build per day")
         return outcome
     first, last = window
+    if stages["hospital"]:
+        days = _days(first, last) if first_day is not None else [last]
+        step(
+            f"building {_count(stages['hospital'], 'hospital')} (figures, small cells, "
+            f"published tables) as of {_span(days[0], days[-1])}, one run per day ..."
+        )
+        for day in days:
+            if not run(stages["hospital"], as_of=day):
+                return outcome
     if stages["daily"]:
         window_text = f"{first}..{last} in one run" if first != last else last
         step(f"building {_count(stages['daily'], 'daily-partitioned')}, {window_text} ...")
@@ -170,15 +180,6 @@ def build(
         )
         for day in days:
             if not run(stages["learning"], as_of=day):
-                return outcome
-    if stages["hospital"]:
-        days = _days(first, last) if first_day is not None else [last]
-        step(
-            f"building {_count(stages['hospital'], 'hospital')} (figures, small cells, "
-            f"published tables) as of {_span(days[0], days[-1])}, one run per day ..."
-        )
-        for day in days:
-            if not run(stages["hospital"], as_of=day):
                 return outcome
     if stages["reports"]:
         moment = report_moment(last)

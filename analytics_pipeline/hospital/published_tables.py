@@ -297,4 +297,74 @@ DAILY_AND_MONTHLY = (
     REVENUE_ANALYTICS,
     MONTHLY_SUMMARY,
 )
-TABLE_NAMES = (*(t.name for t in DAILY_AND_MONTHLY), DASHBOARD)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A hospital KPI of analytics_metrics and how its value and previous_value
+    are protected: `kind` count (weight = value), sum (weight = the *_rows
+    columns: invoices or payments summed), ratio (derived from the count KPIs
+    `computed_from` of the same row set: numerator, then denominator parts;
+    *_numerator over *_rows) or percentile (hidden over 1..k-1 rows). `day`:
+    the daily table and column holding the same cell as a day's value;
+    `month`: monthly_summary's column holding the same cell as a month's
+    all-departments value; `additive`: a week or month is the total of its
+    days (not so for distinct patients)."""
+
+    kind: str
+    day: tuple[HospitalTable, str] | None = None
+    month: str | None = None
+    additive: bool = True
+    computed_from: tuple[str, ...] = ()
+
+
+def _count_kpi(table: HospitalTable, column: str, month: str | None = None) -> Kpi:
+    return Kpi("count", (table, column), month or column)
+
+
+def _sum_kpi(column: str) -> Kpi:
+    return Kpi("sum", (REVENUE_ANALYTICS, column), column)
+
+
+# In the docs' order (the order a row's KPIs are visited in).
+HOSPITAL_KPIS: dict[str, Kpi] = {
+    "new_patients": _count_kpi(PATIENT_ANALYTICS, "new_patients"),
+    "active_patients": Kpi("count", additive=False),
+    "total_appointments": _count_kpi(APPOINTMENT_ANALYTICS, "total_appointments"),
+    "completed_appointments": _count_kpi(APPOINTMENT_ANALYTICS, "completed_appointments"),
+    "no_show_appointments": _count_kpi(APPOINTMENT_ANALYTICS, "no_show_appointments"),
+    "appointment_completion_rate": Kpi(
+        "ratio", computed_from=("completed_appointments", "total_appointments")
+    ),
+    "no_show_rate": Kpi("ratio", computed_from=("no_show_appointments", "completed_appointments")),
+    "records_created": _count_kpi(MEDICAL_RECORDS_ANALYTICS, "records_created"),
+    "records_finalized": _count_kpi(MEDICAL_RECORDS_ANALYTICS, "records_finalized"),
+    "finalize_time_p50_hours": Kpi("percentile"),
+    "lab_tests_ordered": _count_kpi(LAB_TESTS_ANALYTICS, "tests_ordered", "lab_tests_ordered"),
+    "lab_tests_completed": _count_kpi(
+        LAB_TESTS_ANALYTICS, "tests_completed", "lab_tests_completed"
+    ),
+    "lab_turnaround_p90_hours": Kpi("percentile"),
+    "billed_amount": _sum_kpi("billed_amount"),
+    "collected_amount": _sum_kpi("collected_amount"),
+}
+KPIS = "kpis"  # the KPI rows' name in the cells table (exact model int_hospital_exact_kpis)
+KPI_GRAIN = ("workspace_id", "period_type", "period_start", "metric_name")
+KPI_EXTRA = ("value_rows", "previous_rows", "value_numerator", "previous_numerator")
+KPI_VALUES = {"value": "value", "previous_value": "previous"}  # column -> weight prefix
+PERIOD_TYPES = ("day", "week", "month")
+
+GRAINS = {
+    **{t.name: t.grain for t in DAILY_AND_MONTHLY},
+    DASHBOARD: DASHBOARD_GRAIN,
+    KPIS: KPI_GRAIN,
+}
+# The exact models' columns that are never published.
+EXTRAS = {
+    **{t.name: t.extra for t in DAILY_AND_MONTHLY},
+    DASHBOARD: DASHBOARD_EXTRA,
+    KPIS: KPI_EXTRA,
+}
+# The published tables, and every set of exact figures the rule reads.
+PUBLISHED_TABLES = (*(t.name for t in DAILY_AND_MONTHLY), DASHBOARD)
+TABLE_NAMES = (*PUBLISHED_TABLES, KPIS)

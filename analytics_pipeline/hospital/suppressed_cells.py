@@ -21,7 +21,8 @@ from analytics_pipeline.warehouse.frames import read_frame, write_frame
 SCHEMA = "intermediate"
 TABLE = "hospital_suppressed_cells"
 # A published row's key in the cells table: its period (metric_date,
-# month_start or as_of_date) and the dimensions it has (null otherwise).
+# month_start, as_of_date or a KPI's period_start) and the dimensions it has
+# (null otherwise).
 _DEFINITION = """
     table_name          text not null,
     period_start        date not null,
@@ -29,10 +30,19 @@ _DEFINITION = """
     test_type           text,
     doctor_id           bigint,
     metric_name         text,
+    period_type         text,
+    workspace_id        text,
     suppressed_columns  jsonb not null
 """
-_PERIODS = ("metric_date", "month_start", "as_of_date")
-_DIMENSIONS = ("department_id", "test_type", "doctor_id", "metric_name")
+_PERIODS = ("metric_date", "month_start", "as_of_date", "period_start")
+_DIMENSIONS = (
+    "department_id",
+    "test_type",
+    "doctor_id",
+    "metric_name",
+    "period_type",
+    "workspace_id",
+)
 
 
 @dataclass
@@ -73,10 +83,9 @@ def run_suppression(conn: connection, min_cell_size: int) -> SuppressionResult:
     hidden = suppressed_columns(frames, min_cell_size)
     target = sql.Identifier(SCHEMA, TABLE)
     with conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("create table if not exists {} ({})").format(target, sql.SQL(_DEFINITION))
-        )
-        cur.execute(sql.SQL("truncate {}").format(target))
+        # Replaced whole (and so always of the current shape).
+        cur.execute(sql.SQL("drop table if exists {}").format(target))
+        cur.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(_DEFINITION)))
     for table in TABLE_NAMES:
         result.exact_rows[table] = len(frames[table])
         result.rows_with_hidden_cells[table] = len(hidden[table])

@@ -23,16 +23,22 @@ import pandas as pd
 from analytics_pipeline.hospital.published_tables import (
     DAILY_AND_MONTHLY,
     DASHBOARD,
-    DASHBOARD_EXTRA,
     DASHBOARD_GRAIN,
     DASHBOARD_METRICS,
     DASHBOARD_PERIOD_DAYS,
     DASHBOARD_PERIODS,
     DOCTOR_PERFORMANCE,
+    EXTRAS,
+    GRAINS,
+    HOSPITAL_KPIS,
+    KPI_GRAIN,
+    KPI_VALUES,
+    KPIS,
     MONTH_END_STOCKS,
     MONTH_OF_DAYS,
     MONTH_OF_DOCTORS,
     MONTHLY_SUMMARY,
+    PERIOD_TYPES,
     HospitalTable,
 )
 from analytics_pipeline.hospital.small_cells import CellRegistry, Relation, is_small, suppress
@@ -96,6 +102,11 @@ class _Suppression:
         self.k = k
         self.rows = {t.name: _Rows(frames[t.name], t.grain) for t in DAILY_AND_MONTHLY}
         self.rows[DASHBOARD] = _Rows(frames[DASHBOARD], DASHBOARD_GRAIN)
+        kpis = _Rows(frames[KPIS], KPI_GRAIN)
+        order = sorted(range(len(kpis.keys)), key=lambda i: _kpi_order(kpis.keys[i]))
+        kpis.keys = [kpis.keys[i] for i in order]
+        kpis.records = [kpis.records[i] for i in order]
+        self.rows[KPIS] = kpis
         self.cells = CellRegistry()
         self._same: dict[Hashable, Hashable] = {}  # a cell published twice -> its first name
         self._register_cells()
@@ -124,6 +135,37 @@ class _Suppression:
                     day = key[0] - dt.timedelta(days=offset)
                     same = (table.name, _day_key(table, day, key[1]), daily_column)
                 self._add((DASHBOARD, key, column), weight, same)
+        self._register_kpis()
+
+    def _register_kpis(self) -> None:
+        """The count and sum KPIs' values: a day's is the daily table's cell, a
+        month's all-departments one monthly_summary's, a previous_value the
+        previous period's value (the same quantities)."""
+        for key, row in self.rows[KPIS]:
+            workspace, period_type, start, metric = key
+            kpi = HOSPITAL_KPIS[metric]
+            if kpi.kind not in ("count", "sum"):
+                continue
+            for column, prefix in KPI_VALUES.items():
+                weight = row[column] if kpi.kind == "count" else row[f"{prefix}_rows"]
+                if column == "previous_value":
+                    same = (
+                        KPIS,
+                        (workspace, period_type, _previous(period_type, start), metric),
+                        "value",
+                    )
+                elif period_type == "day" and kpi.day is not None:
+                    table, daily_column = kpi.day
+                    same = (
+                        table.name,
+                        _day_key(table, start, _department(workspace)),
+                        daily_column,
+                    )
+                elif period_type == "month" and workspace is None and kpi.month is not None:
+                    same = (MONTHLY_SUMMARY.name, (start,), kpi.month)
+                else:
+                    same = None
+                self._add((KPIS, key, column), weight, same)
 
     def _stock(self, table: HospitalTable, row: dict, column: str) -> Hashable | None:
         """The daily cell a month's end-of-period stock is the same as."""
@@ -135,6 +177,7 @@ class _Suppression:
 
     def _add(self, name: Hashable, weight, same: Hashable | None) -> None:
         """A protected cell, one with `same` when that cell is published."""
+        same = self._same.get(same, same)
         if same is not None and self.cells.number(same) is not None:
             self._same[name] = same
             name = same
@@ -159,6 +202,8 @@ class _Suppression:
             *self._months_of_doctors(),
             *self._dashboard_departments(),
             *self._dashboard_periods(),
+            *self._kpi_periods(),
+            *self._kpi_departments(),
         ]
         return [r for r in found if r is not None]
 
@@ -246,6 +291,36 @@ class _Suppression:
                     self._daily_cells(table, daily_column, days, department),
                 )
 
+    def _kpi_periods(self) -> Iterator[Relation | None]:
+        """A week's or month's count or sum = its days' (distinct counts aside)."""
+        for key, row in self.rows[KPIS]:
+            workspace, period_type, start, metric = key
+            kpi = HOSPITAL_KPIS[metric]
+            if period_type == "day" or kpi.kind not in ("count", "sum") or not kpi.additive:
+                continue
+            end = _plain(row["period_end"])
+            days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+            yield self._relation(
+                self._cell(KPIS, key, "value"),
+                (self._cell(KPIS, (workspace, "day", day, metric), "value") for day in days),
+            )
+
+    def _kpi_departments(self) -> Iterator[Relation | None]:
+        """The all-departments value of a period = the departments' values."""
+        departments: dict[tuple, list[Key]] = defaultdict(list)
+        for key, _ in self.rows[KPIS]:
+            workspace, period_type, start, metric = key
+            if workspace is not None:
+                departments[(period_type, start, metric)].append(key)
+        for (period_type, start, metric), keys in sorted(
+            departments.items(), key=lambda item: _kpi_order((None, *item[0]))
+        ):
+            for column in KPI_VALUES:
+                yield self._relation(
+                    self._cell(KPIS, (None, period_type, start, metric), column),
+                    (self._cell(KPIS, k, column) for k in sorted(keys, key=_kpi_order)),
+                )
+
     # --- the hidden columns of each row -------------------------------------
     def hidden_columns(self, hidden: list[bool]) -> dict[str, list[tuple[Key, list[str]]]]:
         def is_hidden(table: str, key: Key, column: str) -> bool:
@@ -268,6 +343,14 @@ class _Suppression:
             if names:
                 rows.append((key, names))
         result[DASHBOARD] = rows
+        rows = []
+        for key, row in self.rows[KPIS]:
+            names = {c for c in KPI_VALUES if is_hidden(KPIS, key, c)}
+            names |= self._hidden_kpi_derived(key, row, is_hidden)
+            if names:
+                names.add("change_percentage")
+                rows.append((key, names))
+        result[KPIS] = rows
         return result
 
     def _small(self, *values) -> bool:
@@ -312,6 +395,50 @@ class _Suppression:
             names.add("change_percentage")
         return names
 
+    def _hidden_kpi_derived(self, key: Key, row: dict, is_hidden) -> set[str]:
+        workspace, period_type, start, metric = key
+        kpi = HOSPITAL_KPIS[metric]
+        names = set()
+        for column, prefix in KPI_VALUES.items():
+            rows = _number(row[f"{prefix}_rows"]) or 0
+            if kpi.kind == "ratio":
+                numerator = _number(row[f"{prefix}_numerator"]) or 0
+                from_hidden = any(
+                    is_hidden(KPIS, (workspace, period_type, start, name), column)
+                    for name in kpi.computed_from
+                )
+                if from_hidden or self._small(numerator, rows, rows - numerator):
+                    names.add(column)
+            elif kpi.kind == "percentile" and self._small(rows):
+                names.add(column)
+        return names
+
+
+def _kpi_order(key: Key) -> tuple:
+    """KPI rows in order: departments by id, then all departments; periods by
+    type (day, week, month) and start; KPIs in the docs' order."""
+    workspace, period_type, start, metric = key
+    return (
+        workspace is None,
+        int(workspace) if workspace is not None else 0,
+        PERIOD_TYPES.index(period_type),
+        start,
+        list(HOSPITAL_KPIS).index(metric),
+    )
+
+
+def _department(workspace: str | None) -> int | None:
+    """A KPI row's department (its workspace_id is the id as text)."""
+    return None if workspace is None else int(workspace)
+
+
+def _previous(period_type: str, start: dt.date) -> dt.date:
+    if period_type == "day":
+        return start - dt.timedelta(days=1)
+    if period_type == "week":
+        return start - dt.timedelta(days=7)
+    return (start - dt.timedelta(days=1)).replace(day=1)
+
 
 def _month_days(month: dt.date) -> list[dt.date]:
     following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -320,12 +447,7 @@ def _month_days(month: dt.date) -> list[dt.date]:
 
 def published_columns(table: str, exact_columns: Iterable[str]) -> list[str]:
     """The exact model's columns that are published, in order."""
-    extra = (
-        DASHBOARD_EXTRA
-        if table == DASHBOARD
-        else next(t.extra for t in DAILY_AND_MONTHLY if t.name == table)
-    )
-    return [c for c in exact_columns if c not in extra]
+    return [c for c in exact_columns if c not in EXTRAS[table]]
 
 
 def suppressed_columns(frames: dict[str, pd.DataFrame], k: int) -> dict[str, pd.DataFrame]:
@@ -335,11 +457,7 @@ def suppressed_columns(frames: dict[str, pd.DataFrame], k: int) -> dict[str, pd.
     hidden = suppress(run.cells.weights, run.relations(), k)
     result = {}
     for table, rows in run.hidden_columns(hidden).items():
-        grain = (
-            DASHBOARD_GRAIN
-            if table == DASHBOARD
-            else next(t.grain for t in DAILY_AND_MONTHLY if t.name == table)
-        )
+        grain = GRAINS[table]
         order = published_columns(table, frames[table].columns)
         result[table] = pd.DataFrame(
             [(*key, [c for c in order if c in names]) for key, names in rows],

@@ -485,6 +485,70 @@ select * from final
 {%- endmacro %}
 
 
+{#- The domain packs whose KPI model is rebuilt whole as of each date (the
+    hospital's, after its small-cell rule): (KPI model, its categories).
+    analytics_metrics replaces all their rows on every run. -#}
+{% macro analytics_metrics_whole_packs() -%}
+    {{ return([
+        ('int_hospital_kpis', ['patients', 'appointments', 'medical_records', 'lab_tests', 'revenue']),
+    ]) }}
+{%- endmacro %}
+
+
+{#- Before analytics_metrics inserts its rows: the rows of the whole packs go
+    (they come back whole from their KPI models). -#}
+{% macro delete_whole_pack_kpis() -%}
+    {%- if this is not none and is_incremental() -%}
+        delete from {{ this }}
+        where category in (
+            {%- for _model, categories in analytics_metrics_whole_packs() -%}
+                {%- for category in categories -%}
+                    '{{ category }}'{{ ', ' if not loop.last }}
+                {%- endfor -%}
+                {{ ', ' if not loop.last }}
+            {%- endfor -%}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The rows of a whole pack's KPI model up to the as-of date; none while
+    the model has not been built (its pack runs per date, after staging). -#}
+{% macro whole_pack_kpis(kpi_model) -%}
+    {%- set relation = ref(kpi_model) -%}
+    {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none %}
+    select
+        metric_name,
+        metric_type,
+        category,
+        period_type,
+        period_start,
+        period_end,
+        workspace_id,
+        value::numeric as value,
+        previous_value::numeric as previous_value,
+        change_percentage::numeric as change_percentage
+    from {{ relation }}
+    where period_start <= {{ as_of_date() }}
+    {%- else %}
+    select
+        null::text as metric_name,
+        null::text as metric_type,
+        null::text as category,
+        null::text as period_type,
+        null::date as period_start,
+        null::date as period_end,
+        null::text as workspace_id,
+        null::numeric as value,
+        null::numeric as previous_value,
+        null::numeric as change_percentage
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
 {#- The day models of analytics_metrics: those of the activity tables and of
     every pack (its rows are rebuilt on the days of either). -#}
 {% macro analytics_metrics_day_models() -%}

@@ -12,6 +12,9 @@ from analytics_pipeline.hospital.published_tables import (
     DASHBOARD,
     DASHBOARD_EXTRA,
     DASHBOARD_GRAIN,
+    KPI_EXTRA,
+    KPI_GRAIN,
+    KPIS,
 )
 from analytics_pipeline.hospital.suppression import suppressed_columns
 
@@ -50,6 +53,8 @@ def _frames(**rows: list[dict]) -> dict[str, pd.DataFrame]:
     frames[DASHBOARD] = pd.DataFrame(
         rows.get(DASHBOARD, []), columns=[*dashboard, *DASHBOARD_EXTRA]
     )
+    kpis = [*KPI_GRAIN, "period_end", "value", "previous_value", "change_percentage"]
+    frames[KPIS] = pd.DataFrame(rows.get(KPIS, []), columns=[*kpis, *KPI_EXTRA])
     return frames
 
 
@@ -149,3 +154,50 @@ def test_a_month_keeps_its_days_from_being_subtracted():
         (DAY + dt.timedelta(days=1),): ["records_created"],
     }
     assert _hidden(result, "monthly_summary") == {}
+
+
+def _kpi(workspace, period_type, start, metric, value, previous=0, end=None, **weights) -> dict:
+    return {
+        "workspace_id": workspace,
+        "period_type": period_type,
+        "period_start": start,
+        "period_end": end or start,
+        "metric_name": metric,
+        "value": value,
+        "previous_value": previous,
+        "value_rows": weights.get("rows", value),
+        "previous_rows": weights.get("previous_rows", previous),
+        "value_numerator": weights.get("numerator"),
+        "previous_numerator": None,
+    }
+
+
+def test_a_kpi_day_is_the_daily_tables_cell_and_a_week_hides_a_second_day():
+    days = [DAY + dt.timedelta(days=i) for i in range(3)]
+    records = [
+        {"metric_date": d, "records_created": n, "records_finalized": 0}
+        for d, n in zip(days, [3, 8, 12], strict=True)
+    ]
+    kpis = [
+        *(
+            _kpi(None, "day", d, "records_created", n, previous=p)
+            for d, n, p in zip(days, [3, 8, 12], [0, 3, 8], strict=True)
+        ),
+        _kpi(None, "week", days[0], "records_created", 23, end=days[-1]),
+    ]
+    result = suppressed_columns(_frames(medical_records_analytics=records, kpis=kpis), 5)
+    # Day 1's 3 is small in the daily table and as the KPI (one cell); day 2's
+    # previous_value is that same 3. The week (23 = 3 + 8 + 12) takes day 2's 8.
+    assert _hidden(result, "medical_records_analytics") == {
+        (days[0],): ["records_created"],
+        (days[1],): ["records_created"],
+    }
+    assert _hidden(result, KPIS) == {
+        (None, "day", days[0], "records_created"): ["value", "change_percentage"],
+        (None, "day", days[1], "records_created"): [
+            "value",
+            "previous_value",
+            "change_percentage",
+        ],
+        (None, "day", days[2], "records_created"): ["previous_value", "change_percentage"],
+    }

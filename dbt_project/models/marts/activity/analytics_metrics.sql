@@ -1,14 +1,18 @@
 {{
     config(
         meta={'partition_column': 'period_start', 'partition_end_column': 'period_end'},
-        pre_hook="{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end', days_model=analytics_metrics_day_models()) }}",
+        pre_hook=[
+            "{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end', days_model=analytics_metrics_day_models()) }}",
+            "{{ delete_whole_pack_kpis() }}",
+        ],
         indexes=[{'columns': ['period_start']}],
     )
 }}
 
 {#-
     Long KPI table; a domain pack's rows are its KPI model's of the rebuilt
-    periods (analytics_metrics_packs). A period is rebuilt when it contains a
+    periods (analytics_metrics_packs), or all of them for a pack rebuilt
+    whole per date (analytics_metrics_whole_packs: the hospital's). A period is rebuilt when it contains a
     rebuilt day (activity or a pack's); its previous period is computed alongside for previous_value, and
     deletions reach 31 days on so that the next period's previous_value
     follows. The pieces bound to the run's days are macros
@@ -169,6 +173,16 @@ pack_kpis as (
 
 ),
 
+-- The packs rebuilt whole as of each date (the hospital's): every row, every run.
+whole_pack_kpis as (
+
+    {% for kpi_model, _categories in analytics_metrics_whole_packs() %}
+    {{ whole_pack_kpis(kpi_model) }}
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+
+),
+
 activity_kpis as (
 
     {{ kpis_with_previous('period_values', [
@@ -188,3 +202,5 @@ activity_kpis as (
 select * from activity_kpis
 union all
 select * from pack_kpis
+union all
+select * from whole_pack_kpis
