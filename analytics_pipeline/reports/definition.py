@@ -883,6 +883,19 @@ class DefinitionSpec(_Spec):
     is_active: Flag = True
 
     @model_validator(mode="after")
+    def _whole_tenant_sources_name_no_workspace(self) -> DefinitionSpec:
+        source = REPORT_SOURCES.get(self.configuration.data_source)
+        if source is not None and source.workspace_column is None and self.workspace_id:
+            raise _problems_at(
+                (
+                    ("workspace_id",),
+                    f"must be null: {source.name} has no tenant column (it is about the "
+                    f"whole {source.tenant_label.lower()})",
+                )
+            )
+        return self
+
+    @model_validator(mode="after")
     def _chart_reports_have_a_chart_type(self) -> DefinitionSpec:
         if self.report_type == "chart" and self.configuration.chart_type is None:
             raise _problems_at((("configuration", "chart_type"), "required for chart reports"))

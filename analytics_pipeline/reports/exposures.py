@@ -27,7 +27,7 @@ import yaml
 
 from analytics_pipeline.reports.definition import DateRange, ReportDefinition
 from analytics_pipeline.reports.schedule import describe_schedule
-from analytics_pipeline.reports.sources import REPORT_SOURCES, ReportSource
+from analytics_pipeline.reports.sources import REPORT_SOURCES, ReportSource, every_tenant
 from analytics_pipeline.settings import get_settings
 
 EXPOSURES_FILE = Path("models") / "reports" / "_report_exposures.yml"
@@ -104,9 +104,11 @@ def _description(definition: ReportDefinition) -> str:
     """Markdown: the definition's description, then what the report reads and when it runs."""
     config = definition.configuration
     schedule = definition.schedule
-    tenant = REPORT_SOURCES[config.data_source].tenant_label.lower()
+    tenant = REPORT_SOURCES[config.data_source].tenant_label
     workspace = (
-        f"{tenant} `{definition.workspace_id}`" if definition.workspace_id else f"all {tenant}s"
+        f"{tenant.lower()} `{definition.workspace_id}`"
+        if definition.workspace_id
+        else every_tenant(tenant)
     )
     reads = f"`{config.data_source}`, {workspace}"
     facts = [f"Report `{definition.id}` ({definition.report_type}) on {reads}"]

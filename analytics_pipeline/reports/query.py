@@ -173,7 +173,7 @@ def build_query(
         )
     catalog = _Catalog(source, columns_catalog)
     for required in (source.workspace_column, *([source.date_column] if date_range else [])):
-        if required not in columns_catalog:
+        if required is not None and required not in columns_catalog:
             raise SourceUnavailableError.at(
                 "configuration.data_source",
                 f"{source.qualified_name} has no column {required!r}",
@@ -271,7 +271,9 @@ def _where(
     """Workspace scope, date range and filters (their values appended to `params`)."""
     source = catalog.source
     where: list[sql.Composable] = []
-    if definition.workspace_id is None:
+    if source.workspace_column is None:  # the whole hospital (checked: no workspace named)
+        where.append(sql.SQL("true"))
+    elif definition.workspace_id is None:
         if source.has_all_workspaces_rows:
             where.append(sql.SQL("{} is null").format(sql.Identifier(source.workspace_column)))
         else:  # every workspace's rows (the reader is scoped to all workspaces)

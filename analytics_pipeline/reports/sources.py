@@ -19,6 +19,14 @@ from types import MappingProxyType
 REPORT_SCHEMA = "analytics"
 
 
+_TENANT_LABELS = {"organization_id": "Organization", "department_id": "Department", None: "Hospital"}
+
+
+def every_tenant(tenant_label: str) -> str:
+    """A report over every tenant's rows, in words ("all workspaces")."""
+    return "the whole hospital" if tenant_label == "Hospital" else f"all {tenant_label.lower()}s"
+
+
 @dataclass(frozen=True)
 class ReportSource:
     """One published table a report may read."""
@@ -26,7 +34,10 @@ class ReportSource:
     name: str
     date_column: str
     has_all_workspaces_rows: bool = False
-    workspace_column: str = "workspace_id"
+    # The tenant column; None for a table about the whole of one tenant (the
+    # hospital pack's hospital-wide tables: a definition reading one names no
+    # workspace).
+    workspace_column: str | None = "workspace_id"
     schema: str = REPORT_SCHEMA
     table: str = ""
     # The dbt source declaring the table when a Python asset builds it (the
@@ -40,7 +51,7 @@ class ReportSource:
     @property
     def tenant_label(self) -> str:
         """What readers call the tenant column's values."""
-        return "Organization" if self.workspace_column == "organization_id" else "Workspace"
+        return _TENANT_LABELS.get(self.workspace_column, "Workspace")
 
     @property
     def qualified_name(self) -> str:
@@ -81,6 +92,22 @@ _SOURCES = (
             ("ai_chat_analytics", False),
             ("dashboard_performance", True),
             ("business_impact_metrics", True),
+        )
+    ),
+    # The hospital operations pack (docs/metrics.md, "Hospital operations
+    # pack"): the department is the tenant of the tables that have one, the
+    # others are hospital-wide; small cells are already hidden in the tables.
+    *(
+        ReportSource(name, date_column, has_all_rows, workspace_column=tenant)
+        for name, date_column, has_all_rows, tenant in (
+            ("patient_analytics", "metric_date", False, None),
+            ("appointment_analytics", "metric_date", True, "department_id"),
+            ("doctor_performance", "month_start", False, "department_id"),
+            ("medical_records_analytics", "metric_date", False, None),
+            ("lab_tests_analytics", "metric_date", False, None),
+            ("revenue_analytics", "metric_date", True, "department_id"),
+            ("monthly_summary", "month_start", False, None),
+            ("hospital_dashboard_metrics", "as_of_date", True, "department_id"),
         )
     ),
 )

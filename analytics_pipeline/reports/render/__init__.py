@@ -34,6 +34,7 @@ from analytics_pipeline.reports.render.pdf_format import (
 )
 from analytics_pipeline.reports.render.values import ColumnStyle
 from analytics_pipeline.reports.render.xlsx_format import write_xlsx
+from analytics_pipeline.reports.sources import every_tenant
 from analytics_pipeline.settings import get_settings
 
 FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "pdf": ".pdf", "json": ".json"}
@@ -104,9 +105,10 @@ class ReportContext:
     @property
     def workspace(self) -> str:
         """The workspace in words: its name (and id), or all workspaces
-        (organizations, for the HR pack's sources)."""
+        (organizations, for the HR pack's sources; departments, or the whole
+        hospital, for the hospital pack's)."""
         if self.workspace_id is None:
-            return f"all {self.tenant_label.lower()}s"
+            return every_tenant(self.tenant_label)
         if self.workspace_name:
             return f"{self.workspace_name} ({self.workspace_id})"
         return self.workspace_id
