@@ -19,7 +19,11 @@ from types import MappingProxyType
 REPORT_SCHEMA = "analytics"
 
 
-_TENANT_LABELS = {"organization_id": "Organization", "department_id": "Department", None: "Hospital"}
+_TENANT_LABELS = {
+    "organization_id": "Organization",
+    "department_id": "Department",
+    None: "Hospital",
+}
 
 
 def every_tenant(tenant_label: str) -> str:
