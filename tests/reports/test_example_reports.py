@@ -21,6 +21,7 @@ import pypdf
 import pytest
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.commands.build import HOSPITAL
 from analytics_pipeline.commands.demo import (
     UNPARTITIONED,
     DemoOptions,
@@ -29,9 +30,12 @@ from analytics_pipeline.commands.demo import (
 )
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.hospital.published_tables import DAILY_AND_MONTHLY, DASHBOARD_METRICS
 from analytics_pipeline.reports.definition import load_definition_file
 from analytics_pipeline.reports.generation import generate_report
 from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
+from analytics_pipeline.sample_data.hospital import fill
+from analytics_pipeline.sample_data.hospital.operational import connect as connect_source
 from analytics_pipeline.settings import get_settings
 
 pytestmark = pytest.mark.integration
@@ -108,6 +112,34 @@ EXPECTED_SQL = {
             and category in ('user_management', 'report_generation', 'employee_management',
                              'ai_consultation', 'notification_interaction', 'analytics_viewing')
         order by category, metric_name""",
+    "hospital_daily_operations": """
+        select metric_date, total_appointments, completed_appointments, cancelled_appointments,
+               no_show_appointments, completion_rate, no_show_rate, waiting_time_p50_minutes,
+               unique_patients, suppressed_columns
+        from analytics.appointment_analytics
+        where department_id is null and metric_date between '2026-09-01' and '2026-09-30'
+        order by metric_date""",
+    "hospital_dashboard": """
+        select category, metric_name, current_value, previous_value, change_percentage,
+               suppressed_columns
+        from analytics.hospital_dashboard_metrics
+        where department_id is null and as_of_date = '2026-09-30'
+        order by category, metric_name""",
+    "hospital_monthly_summary": """
+        select month_start, days_in_period, new_patients, active_patients_end,
+               total_appointments, completed_appointments, cancelled_appointments,
+               no_show_appointments, completion_rate, no_show_rate, unique_patients_seen,
+               records_created, records_finalized, lab_tests_ordered, lab_tests_completed,
+               billed_amount, collected_amount, outstanding_receivables_end, suppressed_columns
+        from analytics.monthly_summary
+        where month_start between '2026-09-01' and '2026-09-30'""",
+    "hospital_lab_turnaround": """
+        select test_type, metric_date, tests_ordered, tests_cancelled, tests_completed,
+               pending_backlog, turnaround_p50_hours, turnaround_p90_hours, abnormal_rate,
+               suppressed_columns
+        from analytics.lab_tests_analytics
+        where test_type is not null and metric_date between '2026-09-21' and '2026-09-27'
+        order by test_type, metric_date""",
 }
 FORMATS = {
     "daily_kpi_overview": {"pdf", "json"},
@@ -120,6 +152,10 @@ FORMATS = {
     "hr_leader_report_generation": {"pdf", "xlsx"},
     "hr_manager_team_engagement": {"xlsx", "csv"},
     "hr_weekly_kpis": {"pdf", "csv"},
+    "hospital_daily_operations": {"pdf", "csv"},
+    "hospital_dashboard": {"pdf", "xlsx"},
+    "hospital_monthly_summary": {"xlsx", "csv"},
+    "hospital_lab_turnaround": {"pdf", "csv"},
 }
 CHARTS = {
     "daily_kpi_overview",
@@ -127,6 +163,7 @@ CHARTS = {
     "knowledge_gaps_by_severity",
     "hr_owner_business_health",
     "hr_leader_report_generation",
+    "hospital_daily_operations",
 }
 
 
@@ -140,15 +177,20 @@ def _query(text: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def produced(fresh_database, tmp_path_factory):
     """Build the pipeline on a sample of another seed than the demo's (with
-    every domain pack, as the demo) and render every example; returns
-    {(report id, format): execution row}."""
+    every domain pack, as the demo: the hospital's from its operational
+    database) and render every example; returns {(report id, format):
+    execution row}."""
     out = tmp_path_factory.mktemp("sample")
     generate_sample(out, workspaces=3, users=90, days=35, seed=SEED, packs=FILE_PACKS)
+    hospital = warehouse.database_url(f"hospital_{SEED}")
+    fill(hospital, departments=3, doctors=8, patients=400, days=45, seed=SEED)
     tags = {"analytics/launched_by": "test"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ANALYTICS_LANDING_DIR", str(out))
+        patch.setenv("ANALYTICS_HOSPITAL_DATABASE_URL", hospital.render_as_string(False))
         assert materialize("group:raw", log_level="WARNING").success
     assert materialize(UNPARTITIONED, log_level="WARNING").success
+    assert materialize(HOSPITAL, as_of=LAST_DAY, log_level="WARNING").success
     assert materialize(
         "tag:daily", as_of=LAST_DAY, first_day="2026-08-27", log_level="WARNING"
     ).success
@@ -178,6 +220,8 @@ def _same(expected: object, found: object) -> bool:
 
 
 def _parse_text(text: str, like: object) -> object:
+    if isinstance(like, list):  # jsonb arrays (suppressed_columns)
+        return json.loads(text)
     if isinstance(like, bool):
         return text == "true"
     if isinstance(like, datetime):
@@ -371,3 +415,47 @@ def test_an_example_for_an_empty_period_says_no_data(produced):
     assert message in text
     document = json.loads(files["json"].read_text())
     assert (document["rows"], document["record_count"], document["note"]) == ([], 0, message)
+
+
+def _hospital_private_values() -> set[str]:
+    """Names, MRNs and contact details of the sample hospital's patients."""
+    with connect_source(warehouse.database_url(f"hospital_{SEED}")) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select mrn, first_name, last_name, phone, email, address from hospital.patients"
+        )
+        return {value for row in cur.fetchall() for value in row if value and len(value) >= 4}
+
+
+def _columns_of(query: str) -> list[str]:
+    params = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.ADMIN))
+    with psycopg2.connect(**params) as conn, conn.cursor() as cur:
+        cur.execute(f"select * from ({query}) as report limit 0")
+        return [column.name for column in cur.description]
+
+
+def test_hospital_report_files_hold_no_identifier_and_no_small_count(produced):
+    counts = {c for table in DAILY_AND_MONTHLY for c in table.counts}
+    count_metrics = {m for m, metric in DASHBOARD_METRICS.items() if metric.kind == "count"}
+    private = _hospital_private_values()
+    assert len(private) > 1000
+    checked = 0
+    for report in (r for r in EXPECTED_SQL if r.startswith("hospital_")):
+        columns = _columns_of(EXPECTED_SQL[report])
+        for fmt in FORMATS[report]:
+            path = Path(produced[(report, fmt)][3])
+            if fmt == "pdf":
+                text = "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+            else:
+                _, rows = _read_rows(path)
+                text = json.dumps(rows, default=str)
+                for row in rows:
+                    cells = dict(zip(columns, row, strict=True))
+                    shown = {c for c in counts if c in cells}
+                    if cells.get("metric_name") in count_metrics:
+                        shown |= {"current_value", "previous_value"}
+                    for column in shown:
+                        value = cells[column]
+                        checked += value not in (None, "")
+                        assert value in (None, "") or not 1 <= float(value) <= 4, (report, column)
+            assert not [value for value in private if value in text], (report, fmt)
+    assert checked > 100
