@@ -1133,9 +1133,15 @@ def _in(days: np.ndarray, first: date, last: date) -> np.ndarray:
 
 
 def kpi_values(
-    inp: HospitalInputs, facts: KpiFacts, scope, first: date, last: date
+    inp: HospitalInputs,
+    facts: KpiFacts,
+    scope,
+    first: date,
+    last: date,
+    weights: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, float]:
-    """The KPIs of a scope (a department or ALL) over first..last."""
+    """The KPIs of a scope (a department or ALL) over first..last; `weights`, when
+    given, receives each KPI's (rows, numerator) for the small-cell rule (`KPI_EXTRA`)."""
 
     def rows(table: dict[str, np.ndarray], column: str = "day") -> np.ndarray:
         mask = _in(table[column], first, last)
@@ -1144,18 +1150,28 @@ def kpi_values(
     status = facts.appointments["status"][rows(facts.appointments)]
     total = len(status)
     completed, no_show = int((status == "completed").sum()), int((status == "no_show").sum())
+    invoices, payments = rows(facts.invoices), rows(facts.payments)
     out = {
         "total_appointments": total,
         "completed_appointments": completed,
         "no_show_appointments": no_show,
         "appointment_completion_rate": ratio(completed, total),
         "no_show_rate": ratio(no_show, completed + no_show),
-        "billed_amount": money(facts.invoices["cents"][rows(facts.invoices)].sum()),
-        "collected_amount": money(facts.payments["cents"][rows(facts.payments)].sum()),
+        "billed_amount": money(facts.invoices["cents"][invoices].sum()),
+        "collected_amount": money(facts.payments["cents"][payments].sum()),
     }
+    counted = {  # the rows of the sums, ratios and percentiles (counts: the value)
+        "billed_amount": int(invoices.sum()),
+        "collected_amount": int(payments.sum()),
+        "appointment_completion_rate": total,
+        "no_show_rate": completed + no_show,
+    }
+    numerators = {"appointment_completion_rate": completed, "no_show_rate": no_show}
     if scope == ALL:
         finalized = rows(facts.records, "finalized")
         resulted = rows(facts.tests, "resulted")
+        counted["finalize_time_p50_hours"] = int(finalized.sum())
+        counted["lab_turnaround_p90_hours"] = int(resulted.sum())
         out.update(
             {
                 "new_patients": int(rows(facts.patients).sum()),
@@ -1168,22 +1184,41 @@ def kpi_values(
                 "lab_turnaround_p90_hours": percentile_cont(facts.tests["hours"][resulted], 0.9),
             }
         )
+    if weights is not None:
+        for name, value in out.items():
+            weights[name] = (
+                float(counted.get(name, value)),
+                float(numerators.get(name, float("nan"))),
+            )
     return {name: float(value) for name, value in out.items()}
 
 
+KPI_EXTRA = ["value_rows", "previous_rows", "value_numerator", "previous_numerator"]
+
+
 def hospital_kpis(inp: HospitalInputs) -> pd.DataFrame:
-    """The hospital rows of analytics_metrics: each KPI per day, ISO week and month
-    with the previous period's value; departments (text ids) for the appointment
-    and revenue KPIs from their first appointment or invoice, all departments
-    (null) for every KPI from the first day any daily table has a row."""
+    """The hospital rows of analytics_metrics with the weights of their cells
+    (int_hospital_exact_kpis): each KPI per day, ISO week and month with the previous
+    period's value; departments (text ids) for the appointment and revenue KPIs from
+    their first appointment or invoice, all departments (null) for every KPI from
+    the first day any daily table has a row. Then `KPI_EXTRA`: value_rows and
+    previous_rows, the weight of value and of previous_value (count KPIs: the count;
+    billed_amount: invoices, collected_amount: payments summed; the completion rate:
+    total_appointments, the no-show rate: completed + no-show; the percentiles:
+    records finalized, lab tests completed), value_numerator and previous_numerator
+    (completed, no-show appointments of the rates; null otherwise); the previous
+    ones null where previous_value is (the first period)."""
+    columns = [*KPI_COLUMNS, *KPI_EXTRA]
     first = first_fact_day(inp)
     if first is None:
-        return pd.DataFrame(columns=KPI_COLUMNS)
+        return pd.DataFrame(columns=columns)
 
     facts = KpiFacts(inp)
+    weights: dict[tuple, dict[str, tuple[float, float]]] = {}
 
-    def values(scope, _period_type: str, start: date, end: date) -> dict[str, float]:
-        return kpi_values(inp, facts, scope, start, min(end, inp.as_of))
+    def values(scope, period_type: str, start: date, end: date) -> dict[str, float]:
+        found = weights.setdefault((scope, period_type, start), {})
+        return kpi_values(inp, facts, scope, start, min(end, inp.as_of), found)
 
     rows = long_kpi_rows({ALL: first}, inp.as_of, HOSPITAL_KPIS, values)
     departmental = {
@@ -1192,12 +1227,19 @@ def hospital_kpis(inp: HospitalInputs) -> pd.DataFrame:
     rows += long_kpi_rows(department_first_days(inp), inp.as_of, departmental, values)
     for row in rows:
         scope = row["workspace_id"]
+        row["value_rows"], row["value_numerator"] = weights[
+            (scope, row["period_type"], row["period_start"])
+        ][row["metric_name"]]
         row["workspace_id"] = None if scope == ALL else str(scope)
-    out = pd.DataFrame(rows, columns=KPI_COLUMNS)
+    out = pd.DataFrame(rows, columns=columns)
     out = out.sort_values(KPI_KEYS, na_position="first", kind="stable").reset_index(drop=True)
     workspace = out["workspace_id"].astype(object)
     out["workspace_id"] = workspace.where(workspace.notna(), None)
-    return out
+    # previous_value is the previous period's value (long_kpi_rows), so are its weights
+    series = out.groupby(["metric_name", "period_type", "workspace_id"], dropna=False, sort=False)
+    for column in ("rows", "numerator"):
+        out[f"previous_{column}"] = series[f"value_{column}"].shift(1)
+    return out[columns]
 
 
 # -- registry and comparison with the warehouse ------------------------------------------
@@ -1233,6 +1275,7 @@ EXTRA: dict[str, list[str]] = {  # the columns besides the published ones (weigh
     "monthly_summary": ["invoices_issued", "payments_received", "open_invoices_end"],
     "hospital_dashboard_metrics": ["current_rows", "previous_rows", "current_numerator",
                                    "previous_numerator"],
+    "hospital_kpis": KPI_EXTRA,
 }  # fmt: skip
 
 
@@ -1267,13 +1310,13 @@ def warehouse_differences(
     conn, expected: Mapping[str, pd.DataFrame], schema: str = "intermediate"
 ) -> dict[str, list[str]]:
     """{table: differences} between the warehouse's exact models
-    (`<schema>.int_hospital_exact_<table>`; `hospital_kpis` as
-    `<schema>.int_hospital_kpis`) and the reference frames, through a DB-API
-    connection to the warehouse. The dashboard is compared on the reference's
-    as-of dates only (the table keeps every date a run built)."""
+    (`<schema>.int_hospital_exact_<table>`, `hospital_kpis` as
+    `<schema>.int_hospital_exact_kpis` with its weights) and the reference frames,
+    through a DB-API connection to the warehouse. The dashboard is compared on the
+    reference's as-of dates only (the table keeps every date a run built)."""
     out = {}
     for table, frame in expected.items():
-        name = "int_hospital_kpis" if table == "hospital_kpis" else f"int_hospital_exact_{table}"
+        name = f"int_hospital_exact_{'kpis' if table == 'hospital_kpis' else table}"
         actual = read_table(conn, f"{schema}.{name}")
         if table == "hospital_dashboard_metrics" and len(frame):
             dates = set(frame["as_of_date"])

@@ -23,25 +23,39 @@ violation, naming the table, the row, the column and the rule:
   suppress is published, or one is suppressed that the docs do not suppress;
 - `rows`: a row on one side only.
 
+The KPIs (`hospital_kpis`: the exact frame of `hospital.hospital_kpis` with its
+weights `hospital.KPI_EXTRA`, and the published `intermediate.int_hospital_kpis` or
+the hospital rows of analytics_metrics, same columns without weights) have no
+marker column: a null value, previous_value or change_percentage whose exact figure
+is not null is a suppressed one. Their cells are value and previous_value of the
+count and sum KPIs (weights value_rows, previous_rows); the ratios and percentiles
+and change_percentage are derived cells. Their relations (after every other): an
+all-departments count or sum = its department rows', a week's or month's = its
+days' (not active_patients); their same cells: previous_value and the previous
+period's value, a day's KPI and the daily table's cell, an all-departments month's
+and monthly_summary's.
+
 `suppress(exact, k)` is a reference of the procedure itself (primary, then the
 complements over the same relations, then the derived cells), for comparing
 which cells the production suppression hides; the checker passes on its output.
+Its KPI frame is the published shape (no marker column, hidden cells null).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 
 from .compare import normalize, values_match
-from .hospital import GRAINS
+from .hospital import DEPARTMENT_CATEGORIES, GRAINS, HOSPITAL_KPIS
 
 K = 5  # ANALYTICS_MIN_CELL_SIZE's default
-TABLE_ORDER = [t for t in GRAINS if t != "hospital_kpis"]  # the docs' order
+KPIS = "hospital_kpis"  # the hospital rows of analytics_metrics (no marker column)
+TABLE_ORDER = list(GRAINS)  # the docs' order, the KPIs last
 APPOINTMENT_COUNTS = [
     "total_appointments", "completed_appointments", "cancelled_appointments",
     "no_show_appointments", "unresolved_appointments",
@@ -196,10 +210,57 @@ DASHBOARD_FROM_DAYS = {  # dashboard metric: (daily table, its column)
 }
 PERIOD_DAYS = 30
 
+# The KPIs (grain: metric_name, period_type, period_start, workspace_id).
+KPI_CELLS = {"value": "value_rows", "previous_value": "previous_rows"}  # cell: its weight
+KPI_NUMERATORS = {"value": "value_numerator", "previous_value": "previous_numerator"}
+KPI_PROTECTED = [n for n, (kind, _) in HOSPITAL_KPIS.items() if kind in ("count", "sum")]
+KPI_ADDITIVE = [n for n in KPI_PROTECTED if n != "active_patients"]  # period relations
+KPI_DEPARTMENTAL = [n for n in KPI_PROTECTED if HOSPITAL_KPIS[n][1] in DEPARTMENT_CATEGORIES]
+KPI_RATE_INPUTS = {  # ratio: the count KPIs of the same row it is computed from
+    "appointment_completion_rate": ("completed_appointments", "total_appointments"),
+    "no_show_rate": ("no_show_appointments", "completed_appointments"),
+}
+KPI_PERIODS = ("day", "week", "month")
+SUPPRESSIBLE_KPI = (*KPI_CELLS, "change_percentage")  # a null one with an exact figure: hidden
+KPI_DAY_TWINS = {  # KPI: (daily table, its column), the same cell on a day
+    "new_patients": ("patient_analytics", "new_patients"),
+    **{c: ("appointment_analytics", c) for c in APPOINTMENT_COUNTS[:2] + APPOINTMENT_COUNTS[3:4]},
+    "appointment_completion_rate": ("appointment_analytics", "completion_rate"),
+    "no_show_rate": ("appointment_analytics", "no_show_rate"),
+    "records_created": ("medical_records_analytics", "records_created"),
+    "records_finalized": ("medical_records_analytics", "records_finalized"),
+    "finalize_time_p50_hours": ("medical_records_analytics", "finalize_time_p50_hours"),
+    "lab_tests_ordered": ("lab_tests_analytics", "tests_ordered"),
+    "lab_tests_completed": ("lab_tests_analytics", "tests_completed"),
+    "lab_turnaround_p90_hours": ("lab_tests_analytics", "turnaround_p90_hours"),
+    "billed_amount": ("revenue_analytics", "billed_amount"),
+    "collected_amount": ("revenue_analytics", "collected_amount"),
+}
+KPI_MONTH_TWINS = {  # KPI: monthly_summary's column, the same cell on a month
+    **{c: c for c in MONTH_FROM_DAYS if c in HOSPITAL_KPIS},
+    "appointment_completion_rate": "completion_rate",
+    "no_show_rate": "no_show_rate",
+}
+
 
 def _order(key: tuple) -> tuple:
     """Grain order, nulls (all-rows) first."""
     return tuple((v is not None, v) for v in key)
+
+
+def _department(workspace_id: str | None) -> tuple:
+    """A KPI row's department in department_id order (text ids), all departments last."""
+    if workspace_id is None:
+        return (2, 0, "")
+    return (0, int(workspace_id), "") if workspace_id.isdigit() else (1, 0, workspace_id)
+
+
+def _kpi_order(key: tuple) -> tuple:
+    """The KPI rows' order: workspace_id (nulls last), period type (day, week,
+    month), period_start, the docs' metric order."""
+    metric, period_type, start, workspace = key
+    return (_department(workspace), KPI_PERIODS.index(period_type), start,
+            list(HOSPITAL_KPIS).index(metric))  # fmt: skip
 
 
 def _names(value) -> list[str] | None:
@@ -242,6 +303,8 @@ class Table:
         return key in self.published and key in self.exact
 
     def protected(self, key: tuple, column: str) -> bool:
+        if self.name == KPIS:
+            return column in KPI_CELLS and key[0] in KPI_PROTECTED
         if self.name == "hospital_dashboard_metrics":
             return column in ("current_value", "previous_value") and key[2] in DASHBOARD_PROTECTED
         return column in PROTECTED.get(self.name, {})
@@ -249,7 +312,9 @@ class Table:
     def weight(self, key: tuple, column: str) -> float:
         """The weight of a protected cell, from the exact figures."""
         row = self.exact[key]
-        if self.name == "hospital_dashboard_metrics":
+        if self.name == KPIS:
+            weight = row[KPI_CELLS[column]]
+        elif self.name == "hospital_dashboard_metrics":
             weight = row["current_rows" if column == "current_value" else "previous_rows"]
         else:
             weight = row[PROTECTED[self.name][column] or column]
@@ -260,17 +325,21 @@ class Table:
 # -- the checks ----------------------------------------------------------------------------
 
 
+def _matched_rows(table: Table, out: list[str]) -> Iterator[tuple[tuple, dict, str]]:
+    """(key, published row, label) of the rows on both sides; a row on one side
+    only is a `rows` violation."""
+    for key in table.exact.keys() - table.published.keys():
+        out.append(f"{table.name} [{table.where(key)}]: rows: missing from the published table")
+    for key in table.published.keys() - table.exact.keys():
+        out.append(f"{table.name} [{table.where(key)}]: rows: not in the exact figures")
+    for key, row in table.published.items():
+        if key in table.exact:
+            yield key, row, f"{table.name} [{table.where(key)}]"
+
+
 def check_markers_and_values(table: Table, k: int, out: list[str]) -> None:
     """(a) exact values, (b) markers, (c) primary suppression."""
-    label = table.name
-    for key in table.exact.keys() - table.published.keys():
-        out.append(f"{label} [{table.where(key)}]: rows: missing from the published table")
-    for key in table.published.keys() - table.exact.keys():
-        out.append(f"{label} [{table.where(key)}]: rows: not in the exact figures")
-    for key, row in table.published.items():
-        if key not in table.exact:
-            continue
-        where = f"{label} [{table.where(key)}]"
+    for key, row, where in _matched_rows(table, out):
         names = _names(row.get("suppressed_columns"))
         if names is None:
             out.append(f"{where} suppressed_columns: marker: not a JSON array of names")
@@ -305,7 +374,36 @@ def check_markers_and_values(table: Table, k: int, out: list[str]) -> None:
                 )
 
 
+def check_kpi_values(table: Table, k: int, out: list[str]) -> None:
+    """The KPIs' (a) exact values and (c) primary suppression; with no marker
+    column, a null cell whose exact figure is not null is a suppressed one (a null
+    count or sum always; a null ratio or percentile whose counts are not 0)."""
+    for key, row, where in _matched_rows(table, out):
+        exact = {c: normalize(v) for c, v in table.exact[key].items()}
+        named = []
+        for column in table.columns:
+            value = normalize(row[column])
+            if value is None and exact[column] is not None and column in SUPPRESSIBLE_KPI:
+                named.append(column)
+            elif not values_match(value, exact[column]):
+                out.append(
+                    f"{where} {column}: exact: published {value!r} != exact {exact[column]!r}"
+                )
+        table.named[key] = named
+        for column in KPI_CELLS:
+            weight = table.weight(key, column)
+            if table.protected(key, column) and column not in named and _small(weight, k):
+                out.append(f"{where} {column}: primary: published with weight {weight} < k={k}")
+
+
 def _derived_kind(table: Table, key: tuple, column: str) -> Rate | Over | PerDay | str | None:
+    if table.name == KPIS:
+        if column == "change_percentage":
+            return "change"
+        kind = HOSPITAL_KPIS[key[0]][0]
+        if column in KPI_CELLS and kind in ("ratio", "percentile"):
+            return f"kpi_{kind}"
+        return None
     if table.name == "hospital_dashboard_metrics":
         if column == "change_percentage":
             return "change"
@@ -330,9 +428,22 @@ def derived_required(table: Table, key: tuple, column: str, k: int) -> str | Non
     def total(columns: Sequence[str]) -> float:
         return sum(exact[c] or 0 for c in columns)
 
+    if table.name == KPIS and exact[column] is None:
+        return None  # undefined (no input, previous 0, the first period): nothing to hide
     if kind == "change":
-        hidden = [c for c in ("current_value", "previous_value") if table.suppressed(key, c)]
+        cells = KPI_CELLS if table.name == KPIS else ("current_value", "previous_value")
+        hidden = [c for c in cells if table.suppressed(key, c)]
         return f"change of suppressed {hidden}" if hidden else None
+    if kind == "kpi_percentile":
+        rows = exact[KPI_CELLS[column]] or 0
+        return f"percentile over {rows} rows" if _small(rows, k) else None
+    if kind == "kpi_ratio":
+        inputs = [(name, *key[1:]) for name in KPI_RATE_INPUTS[key[0]]]
+        hidden = [c[0] for c in inputs if table.suppressed(c, column)]
+        if hidden:
+            return f"rate of suppressed {hidden} ({column})"
+        numerator = exact[KPI_NUMERATORS[column]] or 0
+        return _rate_reason(numerator, exact[KPI_CELLS[column]] or 0, k)
     if kind in ("dashboard_rate", "dashboard_median"):
         current = column == "current_value"
         rows = exact["current_rows" if current else "previous_rows"] or 0
@@ -467,6 +578,7 @@ def relations(tables: Mapping[str, Table]) -> list[Relation]:
                 )
     out += _monthly_relations(tables)
     out += _dashboard_relations(tables)
+    out += _kpi_relations(tables)
     return out
 
 
@@ -544,6 +656,81 @@ def _dashboard_relations(tables: Mapping[str, Table]) -> list[Relation]:
     return out
 
 
+def _kpi_keys(tables: Mapping[str, Table]) -> list[tuple]:
+    kpis = tables.get(KPIS)
+    return sorted((k for k in kpis.published if kpis.has(k)), key=_kpi_order) if kpis else []
+
+
+def _kpi_relations(tables: Mapping[str, Table]) -> list[Relation]:
+    """The KPIs' relations, after every other (rows in `_kpi_order`): an
+    all-departments row's count or sum = its department rows'; a week's or month's
+    count or sum (not active_patients) = its days'. On `value` only: a
+    previous_value is the previous period's value (`same_cells`)."""
+    out: list[Relation] = []
+    keys = _kpi_keys(tables)
+    present = set(keys)
+    departments: dict[tuple, list[tuple]] = {}
+    for key in keys:
+        if key[3] is not None:
+            departments.setdefault(key[:3], []).append(key)
+    for key in keys:
+        metric, period_type, start, workspace = key
+        parts = departments.get(key[:3], [])
+        if workspace is None and metric in KPI_DEPARTMENTAL and parts:
+            out.append(
+                Relation(
+                    "all departments (KPIs)",
+                    (KPIS, key, "value"),
+                    [(KPIS, p, "value") for p in sorted(parts, key=_kpi_order)],
+                )
+            )
+        if period_type != "day" and metric in KPI_ADDITIVE:
+            end = tables[KPIS].exact[key]["period_end"]
+            days = [(metric, "day", start + timedelta(days=i), workspace)
+                    for i in range((normalize(end) - start).days + 1)]  # fmt: skip
+            out.append(
+                Relation(
+                    f"{period_type} over its days (KPIs)",
+                    (KPIS, key, "value"),
+                    [(KPIS, d, "value") for d in days if d in present],
+                )
+            )
+    return out
+
+
+def _previous_start(period_type: str, start: date) -> date:
+    if period_type == "month":
+        return (start - timedelta(days=1)).replace(day=1)
+    return start - timedelta(days=1 if period_type == "day" else 7)
+
+
+def _kpi_same_cells(tables: Mapping[str, Table]) -> list[tuple[Cell, Cell]]:
+    """A KPI's previous_value and the previous period's value; a day's KPI and the
+    daily table's cell; an all-departments month's KPI and monthly_summary's."""
+    pairs: list[tuple[Cell, Cell]] = []
+    keys = _kpi_keys(tables)
+    present = set(keys)
+    monthly = tables.get("monthly_summary")
+    for key in keys:
+        metric, period_type, start, workspace = key
+        before = (metric, period_type, _previous_start(period_type, start), workspace)
+        if before in present:
+            pairs.append(((KPIS, key, "previous_value"), (KPIS, before, "value")))
+        if period_type == "day" and metric in KPI_DAY_TWINS:
+            daily, daily_column = KPI_DAY_TWINS[metric]
+            table = tables.get(daily)
+            scope = None if workspace is None else int(workspace)
+            other = _daily_key(table, scope, start) if table else None
+            if table and table.has(other):
+                pairs.append(((KPIS, key, "value"), (daily, other, daily_column)))
+        month = period_type == "month" and workspace is None and metric in KPI_MONTH_TWINS
+        if month and monthly and monthly.has((start,)):
+            pairs.append(
+                ((KPIS, key, "value"), ("monthly_summary", (start,), KPI_MONTH_TWINS[metric]))
+            )
+    return pairs
+
+
 def check_relations(tables: Mapping[str, Table], k: int, out: list[str]) -> None:
     """(d) every relation safe."""
 
@@ -617,7 +804,7 @@ def same_cells(tables: Mapping[str, Table]) -> list[tuple[Cell, Cell]]:
                 pairs.append(
                     (("hospital_dashboard_metrics", key, column), (daily, other, daily_column))
                 )
-    return pairs
+    return pairs + _kpi_same_cells(tables)
 
 
 def check_same_cells(tables: Mapping[str, Table], out: list[str]) -> None:
@@ -641,7 +828,7 @@ def violations(
     tables = {n: Table(n, exact[n], published[n]) for n in names}
     out: list[str] = []
     for table in tables.values():
-        check_markers_and_values(table, k, out)
+        (check_kpi_values if table.name == KPIS else check_markers_and_values)(table, k, out)
     for table in tables.values():
         check_derived(table, k, out)
     check_relations(tables, k, out)
@@ -732,6 +919,7 @@ def suppress(
             for column in names_hidden:
                 frame.iat[i, frame.columns.get_loc(column)] = None
             markers.append(names_hidden)
-        frame["suppressed_columns"] = markers
+        if name != KPIS:  # analytics_metrics has no marker column: a null is the marker
+            frame["suppressed_columns"] = markers
         out[name] = frame
     return out

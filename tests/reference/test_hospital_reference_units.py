@@ -5,7 +5,7 @@ docs/metrics.md. No database."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -648,3 +648,156 @@ def test_an_empty_hospital_has_empty_tables_with_their_columns():
     assert len(hospital.patient_analytics(only_patients)) == 10  # Mar 1 .. Mar 10
     assert hospital.revenue_analytics(only_patients).empty
     assert len(hospital.monthly_summary(only_patients)) == 1
+
+
+# -- the KPIs under the small-cell rule ----------------------------------------------------
+
+
+def test_kpi_weights_follow_the_docs():
+    inp = inputs(
+        patients=[patient(1, "2026-03-09T00:00Z")],
+        appointments=[appointment(1, 1, "2026-03-09T10:00Z", dept=2),
+                      appointment(2, 1, "2026-03-10T10:00Z", "no_show", dept=2),
+                      appointment(3, 1, "2026-03-10T11:00Z", "cancelled", dept=2)],
+        invoices=[invoice(1, 1, "2026-03-10T12:00Z", dept=2),
+                  invoice(2, 1, "2026-03-10T13:00Z", "5.00", dept=2)],
+    )  # fmt: skip
+    out = hospital.hospital_kpis(inp)
+    assert list(out.columns) == [*hospital.KPI_COLUMNS, *hospital.KPI_EXTRA]
+
+    def row(metric, period_type="day", start=D, workspace="2"):
+        return one(out, metric_name=metric, period_type=period_type, period_start=start,
+                   workspace_id=workspace)  # fmt: skip
+
+    rate = row("appointment_completion_rate")
+    assert (rate["value_rows"], rate["value_numerator"]) == (2, 0)
+    assert (rate["previous_rows"], rate["previous_numerator"]) == (1, 1)
+    no_show = row("no_show_rate", "week", date(2026, 3, 9), None)
+    assert (no_show["value"], no_show["value_rows"], no_show["value_numerator"]) == (0.5, 2, 1)
+    assert null(no_show["previous_rows"]) and null(no_show["previous_numerator"])  # first week
+    billed = row("billed_amount")
+    assert (billed["value"], billed["value_rows"], billed["previous_rows"]) == (105, 2, 0)
+    total = row("total_appointments")
+    assert (total["value_rows"], total["previous_rows"]) == (2, 1)
+    assert null(total["value_numerator"])
+    finalize = row("finalize_time_p50_hours", workspace=None)
+    assert finalize["value_rows"] == 0 and null(finalize["value"])
+
+
+def _kpi_rows(metric: str, *days: tuple[date, float], week: bool = True) -> pd.DataFrame:
+    """Exact KPI rows of a count `metric` (all departments): the given days in order
+    (each day's previous_value the day before's), and their ISO week when `week`."""
+    from .activity import change_percentage
+
+    rows, previous = [], float("nan")
+    kind, category = hospital.HOSPITAL_KPIS[metric]
+
+    def add(period_type, start, end, value, before):
+        rows.append(
+            {"metric_name": metric, "metric_type": kind, "category": category,
+             "period_type": period_type, "period_start": start, "period_end": end,
+             "workspace_id": None, "value": value, "previous_value": before,
+             "change_percentage": change_percentage(value, before), "value_rows": value,
+             "previous_rows": before, "value_numerator": float("nan"),
+             "previous_numerator": float("nan")}
+        )  # fmt: skip
+
+    for day, value in days:
+        add("day", day, day, value, previous)
+        previous = value
+    if week:
+        start = days[0][0] - timedelta(days=days[0][0].weekday())
+        add("week", start, start + timedelta(days=6), sum(v for _, v in days), float("nan"))
+    return pd.DataFrame(rows, columns=[*hospital.KPI_COLUMNS, *hospital.KPI_EXTRA])
+
+
+def _publish_kpis(exact: pd.DataFrame, hidden: dict[tuple, list[str]]) -> pd.DataFrame:
+    """The exact KPI rows published with the cells `hidden` ({(metric, period_type,
+    period_start): columns}) null; no marker column."""
+    out = exact[hospital.KPI_COLUMNS].copy().astype(object)
+    for i, row in out.iterrows():
+        for column in hidden.get((row["metric_name"], row["period_type"], row["period_start"]), []):
+            out.at[i, column] = None
+    return out
+
+
+def test_a_week_over_its_days_hides_a_complement():
+    mon, tue, wed = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
+    exact = _kpi_rows("records_created", (mon, 3), (tue, 10), (wed, 8))
+    everything = ["value", "previous_value", "change_percentage"]
+    # the small Monday hidden (and, the same cell, Tuesday's previous_value), the week shown
+    small_only = {("records_created", "day", mon): ["value"],
+                  ("records_created", "day", tue): everything[1:]}  # fmt: skip
+    found = small_cells.violations(
+        {"hospital_kpis": exact}, {"hospital_kpis": _publish_kpis(exact, small_only)}
+    )
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        "hospital_kpis [metric_name=records_created, period_type=week, period_start=2026-03-02, "
+        "workspace_id=None] value: relation (week over its days (KPIs)) unsafe"
+    )
+    published = small_cells.suppress({"hospital_kpis": exact})["hospital_kpis"]
+    assert "suppressed_columns" not in published  # analytics_metrics has no marker
+    # Monday 3: primary; Wednesday 8 (the smallest published nonzero day) its complement;
+    # Tuesday's previous_value is Monday's value; the changes of hidden values
+    assert published[everything].isna().values.tolist() == [
+        [True, True, True],  # Monday (no previous day: previous and change undefined)
+        [False, True, True],
+        [True, False, True],
+        [False, True, True],  # the week: 21 shown (two days hidden weigh 11 >= k)
+    ]
+    assert small_cells.violations({"hospital_kpis": exact}, {"hospital_kpis": published}) == []
+
+
+def test_a_day_kpi_is_the_daily_tables_cell():
+    exact_days = _ten_appointments()  # department 1 on D: cancelled 3 of 10
+    kpis = pd.concat(
+        [_kpi_rows(m, (D, v), week=False) for m, v in
+         (("total_appointments", 10), ("completed_appointments", 7), ("no_show_appointments", 0))]
+    ).assign(workspace_id="1").reset_index(drop=True)  # fmt: skip
+    rate = _kpi_rows("total_appointments", (D, 10), week=False).assign(
+        metric_name="appointment_completion_rate", metric_type="ratio", value=0.7,
+        value_numerator=7, workspace_id="1",
+    )  # fmt: skip
+    kpis = pd.concat([kpis, rate], ignore_index=True)
+    exact = {"appointment_analytics": exact_days, "hospital_kpis": kpis}
+    hidden = ["completed_appointments", "cancelled_appointments", "completion_rate",
+              "cancellation_rate", "no_show_rate"]  # fmt: skip
+    published = {
+        "appointment_analytics": _published(exact_days, [hidden]),
+        "hospital_kpis": _publish_kpis(kpis, {}),
+    }
+    found = small_cells.violations(exact, published)
+    # the KPI shows the 7 the daily table hides, and the rate computed from it
+    assert [(line.split("] ")[1].split(":")[0], line.split(": ")[1]) for line in found] == [
+        ("value", "derived"),  # the rate: completed hidden (and the difference 3 < k)
+        ("value", "same cell"),  # completed_appointments
+        ("value", "same cell"),  # the rate: the daily table's completion_rate
+    ], found
+    assert "completed_appointments" in found[1] and "completion_rate" in found[2]
+    suppressed = small_cells.suppress(exact)
+    assert suppressed["appointment_analytics"]["suppressed_columns"].tolist() == [hidden]
+    values = dict(zip(suppressed["hospital_kpis"]["metric_name"],
+                      suppressed["hospital_kpis"]["value"], strict=True))  # fmt: skip
+    assert values == {"total_appointments": 10, "completed_appointments": None,
+                      "no_show_appointments": 0, "appointment_completion_rate": None}  # fmt: skip
+    assert small_cells.violations(exact, suppressed) == []
+
+
+def test_previous_value_is_the_previous_periods_value():
+    mon, tue = date(2026, 3, 2), date(2026, 3, 3)
+    exact = _kpi_rows("records_created", (mon, 8), (tue, 10), week=False)
+    # Monday's 8 hidden (a complement, say), but shown as Tuesday's previous_value
+    published = _publish_kpis(exact, {("records_created", "day", mon): ["value"]})
+    found = small_cells.violations({"hospital_kpis": exact}, {"hospital_kpis": published})
+    assert found == [
+        "hospital_kpis [metric_name=records_created, period_type=day, period_start=2026-03-03, "
+        "workspace_id=None] previous_value: same cell: hospital_kpis [metric_name="
+        "records_created, period_type=day, period_start=2026-03-02, workspace_id=None] value "
+        "is the same quantity, but only hospital_kpis [metric_name=records_created, "
+        "period_type=day, period_start=2026-03-02, workspace_id=None] value is suppressed"
+    ]
+    tuesday = ["previous_value", "change_percentage"]
+    both = _publish_kpis(exact, {("records_created", "day", mon): ["value"],
+                                 ("records_created", "day", tue): tuesday})  # fmt: skip
+    assert small_cells.violations({"hospital_kpis": exact}, {"hospital_kpis": both}) == []
