@@ -202,8 +202,7 @@ class _Suppression:
             *self._months_of_doctors(),
             *self._dashboard_departments(),
             *self._dashboard_periods(),
-            *self._kpi_periods(),
-            *self._kpi_departments(),
+            *self._kpi_relations(),
         ]
         return [r for r in found if r is not None]
 
@@ -291,34 +290,30 @@ class _Suppression:
                     self._daily_cells(table, daily_column, days, department),
                 )
 
-    def _kpi_periods(self) -> Iterator[Relation | None]:
-        """A week's or month's count or sum = its days' (distinct counts aside)."""
+    def _kpi_relations(self) -> Iterator[Relation | None]:
+        """Per KPI row, in order: an all-departments count or sum = its
+        departments'; a week's or month's = its days' (distinct counts
+        aside). On values only: a previous_value is the previous period's."""
+        departments: dict[tuple, list[Key]] = defaultdict(list)
+        for key, _ in self.rows[KPIS]:
+            if key[0] is not None:
+                departments[key[1:]].append(key)
         for key, row in self.rows[KPIS]:
             workspace, period_type, start, metric = key
             kpi = HOSPITAL_KPIS[metric]
-            if period_type == "day" or kpi.kind not in ("count", "sum") or not kpi.additive:
+            if kpi.kind not in ("count", "sum"):
                 continue
-            end = _plain(row["period_end"])
-            days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
-            yield self._relation(
-                self._cell(KPIS, key, "value"),
-                (self._cell(KPIS, (workspace, "day", day, metric), "value") for day in days),
-            )
-
-    def _kpi_departments(self) -> Iterator[Relation | None]:
-        """The all-departments value of a period = the departments' values."""
-        departments: dict[tuple, list[Key]] = defaultdict(list)
-        for key, _ in self.rows[KPIS]:
-            workspace, period_type, start, metric = key
-            if workspace is not None:
-                departments[(period_type, start, metric)].append(key)
-        for (period_type, start, metric), keys in sorted(
-            departments.items(), key=lambda item: _kpi_order((None, *item[0]))
-        ):
-            for column in KPI_VALUES:
+            if workspace is None and departments.get(key[1:]):
                 yield self._relation(
-                    self._cell(KPIS, (None, period_type, start, metric), column),
-                    (self._cell(KPIS, k, column) for k in sorted(keys, key=_kpi_order)),
+                    self._cell(KPIS, key, "value"),
+                    (self._cell(KPIS, k, "value") for k in departments[key[1:]]),
+                )
+            if period_type != "day" and kpi.additive:
+                end = _plain(row["period_end"])
+                days = (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+                yield self._relation(
+                    self._cell(KPIS, key, "value"),
+                    (self._cell(KPIS, (workspace, "day", d, metric), "value") for d in days),
                 )
 
     # --- the hidden columns of each row -------------------------------------

@@ -845,13 +845,17 @@ REVENUE_ANALYTICS = [
 
 
 def revenue_analytics(inp: HospitalInputs) -> pd.DataFrame:
-    """revenue_analytics: each department every day from its first invoice, and the
-    all-departments row every day from the first invoice."""
+    """revenue_analytics: each department every day from its first invoice (or an
+    earlier payment in the hospital's currency, paid before its invoice was
+    issued), and the all-departments row every day from the first such day."""
     invoices = inp.invoices
     if invoices.empty:
         return _finish([], REVENUE_ANALYTICS, ["department_id", "metric_date"])
-    firsts = {ALL: min(invoices["day"])}
-    firsts.update(invoices.groupby("department_id")["day"].min().to_dict())
+    facts = pd.concat(
+        [invoices[["department_id", "day"]], inp.money_payments[["department_id", "day"]]]
+    )
+    firsts = {ALL: min(facts["day"])}
+    firsts.update(facts.groupby("department_id")["day"].min().to_dict())
     issued = _scoped(invoices)
     money_issued = issued[issued["eligible"]]
     other = issued[(issued["status"] != "void") & ~issued["eligible"]]
