@@ -128,7 +128,14 @@
 {%- endmacro %}
 
 
-{#- percentile_cont as numeric (PostgreSQL computes it in double precision). -#}
+{#- percentile_cont as numeric (PostgreSQL computes it in double precision),
+    trailing zeros trimmed. -#}
 {% macro hospital_percentile(fraction, expression) -%}
-    (percentile_cont({{ fraction }}) within group (order by {{ expression }}))::numeric
+    trim_scale((percentile_cont({{ fraction }}) within group (order by {{ expression }}))::numeric)
+{%- endmacro %}
+
+
+{#- The arithmetic mean as numeric, trailing zeros trimmed. -#}
+{% macro hospital_mean(expression) -%}
+    trim_scale(avg({{ expression }}))
 {%- endmacro %}

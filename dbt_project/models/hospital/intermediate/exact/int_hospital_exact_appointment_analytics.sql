@@ -20,8 +20,9 @@ appointments as (
         ended_at,
         status,
         {{ hospital_duration('scheduled_start', 'booked_at', 86400) }} as lead_time_days,
+        {#- greatest() skips nulls: the floor at 0 goes inside the case. -#}
         case when status = 'completed' and started_at is not null then
-            {{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}
+            greatest({{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}, 0)
         end as waiting_time_minutes,
         case when status = 'completed' then
             {{ hospital_duration('ended_at', 'started_at', 60) }}
@@ -54,9 +55,9 @@ scheduled as (
         count(*) filter (where status = 'scheduled') as unresolved_appointments,
         {{ hospital_percentile(0.5, 'greatest(lead_time_days, 0)') }} as lead_time_p50_days,
         {{ hospital_percentile(0.9, 'greatest(lead_time_days, 0)') }} as lead_time_p90_days,
-        {{ hospital_percentile(0.5, 'greatest(waiting_time_minutes, 0)') }} as waiting_time_p50_minutes,
-        {{ hospital_percentile(0.9, 'greatest(waiting_time_minutes, 0)') }} as waiting_time_p90_minutes,
-        avg(duration_minutes) as avg_duration_minutes,
+        {{ hospital_percentile(0.5, 'waiting_time_minutes') }} as waiting_time_p50_minutes,
+        {{ hospital_percentile(0.9, 'waiting_time_minutes') }} as waiting_time_p90_minutes,
+        {{ hospital_mean('duration_minutes') }} as avg_duration_minutes,
         count(distinct patient_key) filter (where status = 'completed') as unique_patients,
         count(distinct doctor_id) filter (where status = 'completed') as active_doctors,
         count(waiting_time_minutes) as waiting_time_rows,

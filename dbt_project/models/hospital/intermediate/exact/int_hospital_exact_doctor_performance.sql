@@ -52,7 +52,7 @@ appointment_months as (
         count(*) filter (where status = 'cancelled') as cancelled_appointments,
         count(*) filter (where status = 'no_show') as no_show_appointments,
         count(*) filter (where status = 'scheduled') as unresolved_appointments,
-        avg(duration_minutes) as avg_duration_minutes,
+        {{ hospital_mean('duration_minutes') }} as avg_duration_minutes,
         count(distinct patient_key) filter (where status = 'completed') as unique_patients,
         count(duration_minutes) as duration_rows
     from appointments

@@ -163,30 +163,30 @@ final as (
 
     select
         month.month_start,
-        month.period_end - month.month_start + 1 as days_in_period,
-        total.new_patients,
+        (month.period_end - month.month_start + 1)::bigint as days_in_period,
+        total.new_patients::bigint as new_patients,
         {{ safe_ratio('total.new_patients', 'month.period_end - month.month_start + 1') }} as avg_daily_new_patients,
         total.active_patients_end,
-        visit.total_appointments,
-        visit.completed_appointments,
-        visit.cancelled_appointments,
-        visit.no_show_appointments,
-        visit.unresolved_appointments,
+        visit.total_appointments::bigint as total_appointments,
+        visit.completed_appointments::bigint as completed_appointments,
+        visit.cancelled_appointments::bigint as cancelled_appointments,
+        visit.no_show_appointments::bigint as no_show_appointments,
+        visit.unresolved_appointments::bigint as unresolved_appointments,
         {{ safe_ratio('visit.total_appointments', 'month.period_end - month.month_start + 1') }} as avg_daily_appointments,
         {{ safe_ratio('visit.completed_appointments', 'visit.total_appointments') }} as completion_rate,
         {{ safe_ratio('visit.no_show_appointments', 'visit.completed_appointments + visit.no_show_appointments') }}
             as no_show_rate,
         coalesce(seen.unique_patients_seen, 0) as unique_patients_seen,
-        total.records_created,
-        total.records_finalized,
-        total.lab_tests_ordered,
-        total.lab_tests_completed,
+        total.records_created::bigint as records_created,
+        total.records_finalized::bigint as records_finalized,
+        total.lab_tests_ordered::bigint as lab_tests_ordered,
+        total.lab_tests_completed::bigint as lab_tests_completed,
         money.billed_amount,
         money.collected_amount,
         money.outstanding_receivables_end,
-        money.invoices_issued,
-        money.payments_received,
-        money.open_invoices_end
+        money.invoices_issued::bigint as invoices_issued,
+        money.payments_received::bigint as payments_received,
+        money.open_invoices_end::bigint as open_invoices_end
     from months as month
     inner join sums as total on month.month_start = total.month_start
     inner join appointment_sums as visit on month.month_start = visit.month_start

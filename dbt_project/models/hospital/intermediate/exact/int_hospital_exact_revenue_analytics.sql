@@ -7,7 +7,10 @@
     its payments so far) changes on its issue day, its payment days and
     (for the overdue part) its due day; each change adds the difference to
     the stock, summed up to d. Payments on or before the issue day count on
-    the issue day (the invoice is outstanding from then on). -#}
+    the issue day (the invoice is outstanding from then on). A payment paid
+    before its invoice was issued counts on its own day: a department's
+    rows start at its first invoice's issue day or, when earlier, its first
+    such payment's day. -#}
 
 with
 
@@ -62,10 +65,20 @@ rows_of_days as (
         generate_series(first_invoice.first_day::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
     from (
         select
-            department_id,
-            min(issued_day) as first_day
-        from invoices
-        group by grouping sets ((department_id), ())
+            first_fact.department_id,
+            min(first_fact.fact_day) as first_day
+        from (
+            select
+                department_id,
+                issued_day as fact_day
+            from invoices
+            union all
+            select
+                department_id,
+                paid_day
+            from money_payments
+        ) as first_fact
+        group by grouping sets ((first_fact.department_id), ())
     ) as first_invoice
 
 ),
@@ -104,7 +117,7 @@ paid_in_full as (
         count(*) as invoices_paid_in_full,
         {{ hospital_percentile(0.5, 'greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }}
             as time_to_payment_p50_days,
-        avg(greatest({{ hospital_duration('paid_in_full_at', 'issued_at', 86400) }}, 0)) as avg_time_to_payment_days
+        {{ hospital_mean('greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }} as avg_time_to_payment_days
     from money_invoices
     where amount > 0 and paid_in_full_at is not null
     group by grouping sets ((department_id, {{ hospital_day('paid_in_full_at') }}), ({{ hospital_day('paid_in_full_at') }}))
