@@ -139,3 +139,22 @@
 {% macro hospital_mean(expression) -%}
     trim_scale(avg({{ expression }}))
 {%- endmacro %}
+
+
+{#- An appointment's waiting time in minutes: started_at - greatest(
+    scheduled_start, checked_in_at) (a null check-in leaves the scheduled
+    time), negative counted as 0, over completed appointments with
+    started_at (null otherwise; greatest() skips nulls, so the floor goes
+    inside the case). -#}
+{% macro hospital_waiting_minutes() -%}
+    case when status = 'completed' and started_at is not null then
+        greatest({{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}, 0)
+    end
+{%- endmacro %}
+
+
+{#- no_show / (completed + no_show): of the appointments closed out that the
+    patient was expected at, the share missed; null when both are 0. -#}
+{% macro hospital_no_show_rate(no_show, completed) -%}
+    {{ safe_ratio(no_show, completed ~ ' + ' ~ no_show) }}
+{%- endmacro %}

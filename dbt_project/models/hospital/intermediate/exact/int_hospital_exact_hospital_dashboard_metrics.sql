@@ -10,35 +10,35 @@ with
 periods as (
 
     select
-        'current' as period,
+        'current' as period_name,
         {{ hospital_as_of_date() }} - 29 as first_day,
         {{ hospital_as_of_date() }} as last_day
     union all
     select
-        'previous',
-        {{ hospital_as_of_date() }} - 59,
-        {{ hospital_as_of_date() }} - 30
+        'previous' as period_name,
+        {{ hospital_as_of_date() }} - 59 as first_day,
+        {{ hospital_as_of_date() }} - 30 as last_day
 
 ),
 
 metrics (metric_name, category, by_department, is_count, sort_order) as (
 
     values
-        ('new_patients', 'patients', false, true, 1),
-        ('active_patients', 'patients', false, true, 2),
-        ('total_appointments', 'appointments', true, true, 3),
-        ('completed_appointments', 'appointments', true, true, 4),
-        ('no_show_rate', 'appointments', true, false, 5),
-        ('waiting_time_p50_minutes', 'appointments', true, false, 6),
-        ('records_created', 'medical_records', false, true, 7),
-        ('drafts_open', 'medical_records', false, true, 8),
-        ('finalize_time_p50_hours', 'medical_records', false, false, 9),
-        ('lab_tests_ordered', 'lab_tests', false, true, 10),
-        ('pending_backlog', 'lab_tests', false, true, 11),
-        ('turnaround_p50_hours', 'lab_tests', false, false, 12),
-        ('billed_amount', 'revenue', true, true, 13),
-        ('collected_amount', 'revenue', true, true, 14),
-        ('outstanding_receivables', 'revenue', true, true, 15)
+    ('new_patients', 'patients', false, true, 1),
+    ('active_patients', 'patients', false, true, 2),
+    ('total_appointments', 'appointments', true, true, 3),
+    ('completed_appointments', 'appointments', true, true, 4),
+    ('no_show_rate', 'appointments', true, false, 5),
+    ('waiting_time_p50_minutes', 'appointments', true, false, 6),
+    ('records_created', 'medical_records', false, true, 7),
+    ('drafts_open', 'medical_records', false, true, 8),
+    ('finalize_time_p50_hours', 'medical_records', false, false, 9),
+    ('lab_tests_ordered', 'lab_tests', false, true, 10),
+    ('pending_backlog', 'lab_tests', false, true, 11),
+    ('turnaround_p50_hours', 'lab_tests', false, false, 12),
+    ('billed_amount', 'revenue', true, true, 13),
+    ('collected_amount', 'revenue', true, true, 14),
+    ('outstanding_receivables', 'revenue', true, true, 15)
 
 ),
 
@@ -94,21 +94,21 @@ appointments as (
         department_id,
         scheduled_day,
         status,
-        case when status = 'completed' and started_at is not null then
-            greatest({{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}, 0)
-        end as waiting_time_minutes
+        {{ hospital_waiting_minutes() }} as waiting_time_minutes
     from {{ ref('int_hospital_appointments') }}
 
 ),
 
 appointment_days as (
 
-    select metric_date from {{ ref('int_hospital_exact_appointment_analytics') }}
+    select metric_date
+    from {{ ref('int_hospital_exact_appointment_analytics') }}
 
 ),
 
 departments as (
 
+    {#- The department rows, and the all-departments row (null). -#}
     select department_id
     from {{ ref('int_hospital_appointments') }}
     where scheduled_day <= {{ hospital_as_of_date() }}
@@ -116,55 +116,77 @@ departments as (
     select department_id
     from {{ ref('int_hospital_invoices') }}
     where issued_day <= {{ hospital_as_of_date() }}
+    union
+    select null::bigint as department_id
 
 ),
 
 has_facts as (
 
-    select exists (
-        select 1 from patient_days
-        union all
-        select 1 from record_days
-        union all
-        select 1 from lab_days
-        union all
-        select 1 from revenue_days
-        union all
-        select 1 from appointment_days
-    ) as any_fact
+    select
+        exists(
+            select 1 from patient_days
+            union all
+            select 1 from record_days
+            union all
+            select 1 from lab_days
+            union all
+            select 1 from revenue_days
+            union all
+            select 1 from appointment_days
+        ) as any_fact
     where {{ hospital_as_of_date() }} is not null
 
 ),
 
-{#- (department_id, metric_name, period, value, value_rows, numerator) -#}
 hospital_wide as (
+
+    {#- Each CTE below gives (department_id, metric_name, period_name,
+        period_value, value_rows, numerator). -#}
 
     select
         null::bigint as department_id,
         metric.metric_name,
-        period.period,
+        span.period_name,
         case metric.metric_name
-            when 'new_patients' then (select sum(day.new_patients) from patient_days as day
-                where day.metric_date between period.first_day and period.last_day)
-            when 'active_patients' then (select sum(day.active_patients) from patient_days as day
-                where day.metric_date = period.last_day)
-            when 'records_created' then (select sum(day.records_created) from record_days as day
-                where day.metric_date between period.first_day and period.last_day)
-            when 'drafts_open' then (select sum(day.drafts_open) from record_days as day
-                where day.metric_date = period.last_day)
-            when 'lab_tests_ordered' then (select sum(day.tests_ordered) from lab_days as day
-                where day.metric_date between period.first_day and period.last_day)
-            when 'pending_backlog' then (select sum(day.pending_backlog) from lab_days as day
-                where day.metric_date = period.last_day)
-        end::numeric as value,
+            when 'new_patients'
+                then (
+                    select sum(daily.new_patients) from patient_days as daily
+                    where daily.metric_date between span.first_day and span.last_day
+                )
+            when 'active_patients'
+                then (
+                    select sum(daily.active_patients) from patient_days as daily
+                    where daily.metric_date = span.last_day
+                )
+            when 'records_created'
+                then (
+                    select sum(daily.records_created) from record_days as daily
+                    where daily.metric_date between span.first_day and span.last_day
+                )
+            when 'drafts_open'
+                then (
+                    select sum(daily.drafts_open) from record_days as daily
+                    where daily.metric_date = span.last_day
+                )
+            when 'lab_tests_ordered'
+                then (
+                    select sum(daily.tests_ordered) from lab_days as daily
+                    where daily.metric_date between span.first_day and span.last_day
+                )
+            when 'pending_backlog' then (
+                select sum(daily.pending_backlog) from lab_days as daily
+                where daily.metric_date = span.last_day
+            )
+        end::numeric as period_value,
         null::bigint as value_rows,
         null::bigint as numerator
     from metrics as metric
-    cross join periods as period
+    cross join periods as span
     where metric.metric_name in (
-        'new_patients', 'active_patients', 'records_created', 'drafts_open',
-        'lab_tests_ordered', 'pending_backlog'
-    )
+            'new_patients', 'active_patients', 'records_created', 'drafts_open',
+            'lab_tests_ordered', 'pending_backlog'
+        )
 
 ),
 
@@ -173,14 +195,16 @@ finalize_times as (
     select
         null::bigint as department_id,
         'finalize_time_p50_hours' as metric_name,
-        period.period,
-        {{ hospital_percentile(0.5, hospital_duration('record.finalized_at', 'record.created_at', 3600)) }} as value,
+        span.period_name,
+        {{ hospital_percentile(
+            0.5, hospital_duration('record.finalized_at', 'record.created_at', 3600)
+        ) }} as period_value,
         count(*) as value_rows,
         null::bigint as numerator
-    from periods as period
+    from periods as span
     inner join {{ ref('int_hospital_medical_records') }} as record
-        on record.finalized_day between period.first_day and period.last_day
-    group by period.period
+        on record.finalized_day between span.first_day and span.last_day
+    group by span.period_name
 
 ),
 
@@ -189,15 +213,17 @@ turnarounds as (
     select
         null::bigint as department_id,
         'turnaround_p50_hours' as metric_name,
-        period.period,
-        {{ hospital_percentile(0.5, hospital_duration('test.resulted_at', 'test.ordered_at', 3600)) }} as value,
+        span.period_name,
+        {{ hospital_percentile(
+            0.5, hospital_duration('test.resulted_at', 'test.ordered_at', 3600)
+        ) }} as period_value,
         count(*) as value_rows,
         null::bigint as numerator
-    from periods as period
+    from periods as span
     inner join {{ ref('int_hospital_lab_tests') }} as test
-        on test.resulted_day between period.first_day and period.last_day
+        on test.resulted_day between span.first_day and span.last_day
         and test.status = 'completed'
-    group by period.period
+    group by span.period_name
 
 ),
 
@@ -205,16 +231,17 @@ appointment_periods as (
 
     select
         appointment.department_id,
-        period.period,
+        span.period_name,
         count(*) as total_appointments,
         count(*) filter (where appointment.status = 'completed') as completed_appointments,
         count(*) filter (where appointment.status = 'no_show') as no_show_appointments,
-        {{ hospital_percentile(0.5, 'appointment.waiting_time_minutes') }} as waiting_time_p50_minutes,
+        {{ hospital_percentile(0.5, 'appointment.waiting_time_minutes') }}
+            as waiting_time_p50_minutes,
         count(appointment.waiting_time_minutes) as waiting_time_rows
-    from periods as period
+    from periods as span
     inner join appointments as appointment
-        on appointment.scheduled_day between period.first_day and period.last_day
-    group by grouping sets ((period.period, appointment.department_id), (period.period))
+        on appointment.scheduled_day between span.first_day and span.last_day
+    group by grouping sets ((span.period_name, appointment.department_id), (span.period_name))
 
 ),
 
@@ -223,25 +250,38 @@ appointment_values as (
     select
         department_id,
         'total_appointments' as metric_name,
-        period,
-        total_appointments::numeric as value,
+        period_name,
+        total_appointments::numeric as period_value,
         null::bigint as value_rows,
         null::bigint as numerator
     from appointment_periods
     union all
-    select department_id, 'completed_appointments', period, completed_appointments, null, null
+    select
+        department_id,
+        'completed_appointments' as metric_name,
+        period_name,
+        completed_appointments as period_value,
+        null as value_rows,
+        null as numerator
     from appointment_periods
     union all
     select
         department_id,
-        'no_show_rate',
-        period,
-        {{ safe_ratio('no_show_appointments', 'completed_appointments + no_show_appointments') }},
-        completed_appointments + no_show_appointments,
-        no_show_appointments
+        'no_show_rate' as metric_name,
+        period_name,
+        {{ hospital_no_show_rate('no_show_appointments', 'completed_appointments') }}
+            as period_value,
+        completed_appointments + no_show_appointments as value_rows,
+        no_show_appointments as numerator
     from appointment_periods
     union all
-    select department_id, 'waiting_time_p50_minutes', period, waiting_time_p50_minutes, waiting_time_rows, null
+    select
+        department_id,
+        'waiting_time_p50_minutes' as metric_name,
+        period_name,
+        waiting_time_p50_minutes as period_value,
+        waiting_time_rows as value_rows,
+        null as numerator
     from appointment_periods
 
 ),
@@ -249,18 +289,24 @@ appointment_values as (
 revenue_periods as (
 
     select
-        day.department_id,
-        period.period,
-        sum(day.billed_amount) filter (where day.metric_date >= period.first_day) as billed_amount,
-        sum(day.invoices_issued) filter (where day.metric_date >= period.first_day) as invoices_issued,
-        sum(day.collected_amount) filter (where day.metric_date >= period.first_day) as collected_amount,
-        sum(day.payments_received) filter (where day.metric_date >= period.first_day) as payments_received,
-        sum(day.outstanding_receivables) filter (where day.metric_date = period.last_day) as outstanding_receivables,
-        sum(day.open_invoices) filter (where day.metric_date = period.last_day) as open_invoices
-    from periods as period
-    inner join revenue_days as day
-        on day.metric_date between period.first_day and period.last_day
-    group by day.department_id, period.period
+        daily.department_id,
+        span.period_name,
+        sum(daily.billed_amount) filter (where daily.metric_date >= span.first_day)
+            as billed_amount,
+        sum(daily.invoices_issued) filter (where daily.metric_date >= span.first_day)
+            as invoices_issued,
+        sum(daily.collected_amount) filter (where daily.metric_date >= span.first_day)
+            as collected_amount,
+        sum(daily.payments_received) filter (where daily.metric_date >= span.first_day)
+            as payments_received,
+        sum(daily.outstanding_receivables) filter (where daily.metric_date = span.last_day)
+            as outstanding_receivables,
+        sum(daily.open_invoices) filter (where daily.metric_date = span.last_day)
+            as open_invoices
+    from periods as span
+    inner join revenue_days as daily
+        on daily.metric_date between span.first_day and span.last_day
+    group by daily.department_id, span.period_name
 
 ),
 
@@ -269,16 +315,28 @@ revenue_values as (
     select
         department_id,
         'billed_amount' as metric_name,
-        period,
-        billed_amount as value,
+        period_name,
+        billed_amount as period_value,
         invoices_issued::bigint as value_rows,
         null::bigint as numerator
     from revenue_periods
     union all
-    select department_id, 'collected_amount', period, collected_amount, payments_received::bigint, null
+    select
+        department_id,
+        'collected_amount' as metric_name,
+        period_name,
+        collected_amount as period_value,
+        payments_received::bigint as value_rows,
+        null as numerator
     from revenue_periods
     union all
-    select department_id, 'outstanding_receivables', period, outstanding_receivables, open_invoices::bigint, null
+    select
+        department_id,
+        'outstanding_receivables' as metric_name,
+        period_name,
+        outstanding_receivables as period_value,
+        open_invoices::bigint as value_rows,
+        null as numerator
     from revenue_periods
 
 ),
@@ -307,11 +365,7 @@ grain as (
         department.department_id
     from metrics as metric
     cross join has_facts
-    inner join (
-        select null::bigint as department_id
-        union all
-        select department_id from departments
-    ) as department
+    inner join departments as department
         on department.department_id is null or metric.by_department
     where has_facts.any_fact
 
@@ -325,17 +379,18 @@ pivoted as (
         grain.category,
         grain.is_count,
         grain.sort_order,
-        max(value.value) filter (where value.period = 'current') as current_value,
-        max(value.value) filter (where value.period = 'previous') as previous_value,
-        max(value.value_rows) filter (where value.period = 'current') as current_rows,
-        max(value.value_rows) filter (where value.period = 'previous') as previous_rows,
-        max(value.numerator) filter (where value.period = 'current') as current_numerator,
-        max(value.numerator) filter (where value.period = 'previous') as previous_numerator
+        max(fact.period_value) filter (where fact.period_name = 'current') as current_value,
+        max(fact.period_value) filter (where fact.period_name = 'previous') as previous_value,
+        max(fact.value_rows) filter (where fact.period_name = 'current') as current_rows,
+        max(fact.value_rows) filter (where fact.period_name = 'previous') as previous_rows,
+        max(fact.numerator) filter (where fact.period_name = 'current') as current_numerator,
+        max(fact.numerator) filter (where fact.period_name = 'previous') as previous_numerator
     from grain
-    left join period_values as value
-        on grain.metric_name = value.metric_name
-        and grain.department_id is not distinct from value.department_id
-    group by grain.department_id, grain.metric_name, grain.category, grain.is_count, grain.sort_order
+    left join period_values as fact
+        on grain.metric_name = fact.metric_name
+        and grain.department_id is not distinct from fact.department_id
+    group by
+        grain.department_id, grain.metric_name, grain.category, grain.is_count, grain.sort_order
 
 ),
 
@@ -347,7 +402,8 @@ counted as (
         category,
         sort_order,
         case when is_count then coalesce(current_value, 0) else current_value end as current_value,
-        case when is_count then coalesce(previous_value, 0) else previous_value end as previous_value,
+        case when is_count then coalesce(previous_value, 0) else previous_value end
+            as previous_value,
         {#- A count's weight is the count itself; a money column's, its rows. -#}
         case
             when metric_name in ('billed_amount', 'collected_amount', 'outstanding_receivables')
@@ -361,8 +417,10 @@ counted as (
             when is_count then coalesce(previous_value, 0)::bigint
             else coalesce(previous_rows, 0)
         end as previous_rows,
-        case when metric_name = 'no_show_rate' then coalesce(current_numerator, 0) end as current_numerator,
-        case when metric_name = 'no_show_rate' then coalesce(previous_numerator, 0) end as previous_numerator
+        case when metric_name = 'no_show_rate' then coalesce(current_numerator, 0) end
+            as current_numerator,
+        case when metric_name = 'no_show_rate' then coalesce(previous_numerator, 0) end
+            as previous_numerator
     from pivoted
 
 ),

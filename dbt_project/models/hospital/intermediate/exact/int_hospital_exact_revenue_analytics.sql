@@ -10,7 +10,7 @@
     the issue day (the invoice is outstanding from then on). A payment paid
     before its invoice was issued counts on its own day: a department's
     rows start at its first invoice's issue day or, when earlier, its first
-    such payment's day. -#}
+    such payment's daily. -#}
 
 with
 
@@ -39,7 +39,9 @@ money_invoices as (
         issued_day,
         {{ hospital_day('due_at') }} as due_day,
         amount,
-        paid_in_full_at
+        paid_in_full_at,
+        greatest({{ hospital_duration('paid_in_full_at', 'issued_at', 86400) }}, 0)
+            as days_to_payment
     from invoices
     where status <> 'void' and in_hospital_currency
 
@@ -62,7 +64,11 @@ rows_of_days as (
 
     select
         first_invoice.department_id,
-        generate_series(first_invoice.first_day::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+        generate_series(
+            first_invoice.first_day::timestamp,
+            {{ hospital_as_of_date() }}::timestamp,
+            interval '1 day'
+        )::date as metric_date
     from (
         select
             first_fact.department_id,
@@ -115,17 +121,21 @@ paid_in_full as (
         department_id,
         {{ hospital_day('paid_in_full_at') }} as metric_date,
         count(*) as invoices_paid_in_full,
-        {{ hospital_percentile(0.5, 'greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }}
-            as time_to_payment_p50_days,
-        {{ hospital_mean('greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }} as avg_time_to_payment_days
+        {{ hospital_percentile(0.5, 'days_to_payment') }} as time_to_payment_p50_days,
+        {{ hospital_mean('days_to_payment') }} as avg_time_to_payment_days
     from money_invoices
     where amount > 0 and paid_in_full_at is not null
-    group by grouping sets ((department_id, {{ hospital_day('paid_in_full_at') }}), ({{ hospital_day('paid_in_full_at') }}))
+    group by
+        grouping sets (
+            (department_id, {{ hospital_day('paid_in_full_at') }}),
+            ({{ hospital_day('paid_in_full_at') }})
+        )
 
 ),
 
-{#- The days an invoice's balance or overdue state may change. -#}
 change_days as (
+
+    {#- The days an invoice's balance or overdue state may change. -#}
 
     select
         invoice_id,
@@ -152,16 +162,16 @@ balances as (
     select
         invoice.invoice_id,
         invoice.department_id,
-        change.change_day,
+        change_row.change_day,
         greatest(invoice.amount - coalesce((
             select sum(payment.amount)
             from money_payments as payment
             where payment.invoice_id = invoice.invoice_id
-                and payment.paid_day <= change.change_day
+                and payment.paid_day <= change_row.change_day
         ), 0), 0) as balance,
-        invoice.due_day <= change.change_day as is_due
+        invoice.due_day <= change_row.change_day as is_due
     from money_invoices as invoice
-    inner join change_days as change on invoice.invoice_id = change.invoice_id
+    inner join change_days as change_row on invoice.invoice_id = change_row.invoice_id
 
 ),
 
@@ -210,23 +220,23 @@ stock_changes as (
 stocks as (
 
     select
-        day.department_id,
-        day.metric_date,
-        coalesce(sum(change.outstanding_delta) over by_day, 0) as outstanding_receivables,
-        coalesce(sum(change.open_delta) over by_day, 0)::bigint as open_invoices,
-        coalesce(sum(change.overdue_delta) over by_day, 0) as overdue_receivables,
-        coalesce(sum(change.overdue_count_delta) over by_day, 0)::bigint as overdue_invoices
-    from rows_of_days as day
-    left join stock_changes as change
-        on day.metric_date = change.metric_date
-        and day.department_id is not distinct from change.department_id
-    window by_day as (partition by day.department_id order by day.metric_date)
+        daily.department_id,
+        daily.metric_date,
+        coalesce(sum(change_row.outstanding_delta) over by_day, 0) as outstanding_receivables,
+        coalesce(sum(change_row.open_delta) over by_day, 0)::bigint as open_invoices,
+        coalesce(sum(change_row.overdue_delta) over by_day, 0) as overdue_receivables,
+        coalesce(sum(change_row.overdue_count_delta) over by_day, 0)::bigint as overdue_invoices
+    from rows_of_days as daily
+    left join stock_changes as change_row
+        on daily.metric_date = change_row.metric_date
+        and daily.department_id is not distinct from change_row.department_id
+    window by_day as (partition by daily.department_id order by daily.metric_date)
 
 ),
 
 final as (
 
-    select
+    select  -- noqa: ST06
         stock.department_id,
         stock.metric_date,
         coalesce(issue.invoices_issued, 0) as invoices_issued,
