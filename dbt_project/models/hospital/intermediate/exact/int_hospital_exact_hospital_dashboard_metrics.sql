@@ -139,54 +139,71 @@ has_facts as (
 
 ),
 
+hospital_days as (
+
+    {#- The hospital-wide daily figures: a flow sums over a period's days, a
+        stock is its value on the period's last day. -#}
+    select
+        'new_patients' as metric_name,
+        false as is_stock,
+        metric_date,
+        new_patients as day_value
+    from patient_days
+    union all
+    select
+        'active_patients' as metric_name,
+        true as is_stock,
+        metric_date,
+        active_patients as day_value
+    from patient_days
+    union all
+    select
+        'records_created' as metric_name,
+        false as is_stock,
+        metric_date,
+        records_created as day_value
+    from record_days
+    union all
+    select
+        'drafts_open' as metric_name,
+        true as is_stock,
+        metric_date,
+        drafts_open as day_value
+    from record_days
+    union all
+    select
+        'lab_tests_ordered' as metric_name,
+        false as is_stock,
+        metric_date,
+        tests_ordered as day_value
+    from lab_days
+    union all
+    select
+        'pending_backlog' as metric_name,
+        true as is_stock,
+        metric_date,
+        pending_backlog as day_value
+    from lab_days
+
+),
+
 hospital_wide as (
 
-    {#- Each CTE below gives (department_id, metric_name, period_name,
-        period_value, value_rows, numerator). -#}
-
+    {#- Each CTE from here to period_values gives (department_id,
+        metric_name, period_name, period_value, value_rows, numerator). -#}
     select
         null::bigint as department_id,
-        metric.metric_name,
+        daily.metric_name,
         span.period_name,
-        case metric.metric_name
-            when 'new_patients'
-                then (
-                    select sum(daily.new_patients) from patient_days as daily
-                    where daily.metric_date between span.first_day and span.last_day
-                )
-            when 'active_patients'
-                then (
-                    select sum(daily.active_patients) from patient_days as daily
-                    where daily.metric_date = span.last_day
-                )
-            when 'records_created'
-                then (
-                    select sum(daily.records_created) from record_days as daily
-                    where daily.metric_date between span.first_day and span.last_day
-                )
-            when 'drafts_open'
-                then (
-                    select sum(daily.drafts_open) from record_days as daily
-                    where daily.metric_date = span.last_day
-                )
-            when 'lab_tests_ordered'
-                then (
-                    select sum(daily.tests_ordered) from lab_days as daily
-                    where daily.metric_date between span.first_day and span.last_day
-                )
-            when 'pending_backlog' then (
-                select sum(daily.pending_backlog) from lab_days as daily
-                where daily.metric_date = span.last_day
-            )
-        end::numeric as period_value,
+        sum(daily.day_value) filter (
+            where not daily.is_stock or daily.metric_date = span.last_day
+        )::numeric as period_value,
         null::bigint as value_rows,
         null::bigint as numerator
-    from metrics as metric
-    cross join periods as span
-    where metric.metric_name in (
-            'new_patients', 'active_patients', 'records_created', 'drafts_open',
-            'lab_tests_ordered', 'pending_backlog'
-        )
+    from periods as span
+    inner join hospital_days as daily
+        on daily.metric_date between span.first_day and span.last_day
+    group by daily.metric_name, span.period_name
 
 ),
 
