@@ -244,3 +244,18 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#- The two periods of hospital_dashboard_metrics as of D: 'current'
+    D-29..D and 'previous' D-59..D-30 (period_name, first_day, last_day). -#}
+{% macro hospital_dashboard_periods() -%}
+select
+    'current' as period_name,
+    {{ hospital_as_of_date() }} - 29 as first_day,
+    {{ hospital_as_of_date() }} as last_day
+union all
+select
+    'previous' as period_name,
+    {{ hospital_as_of_date() }} - 59 as first_day,
+    {{ hospital_as_of_date() }} - 30 as last_day
+{%- endmacro %}

@@ -77,44 +77,6 @@ seen as (
 
 ),
 
-month_starts as (
-
-    select
-        generate_series(
-            date_trunc('month', min(first_days.first_day)),
-            date_trunc('month', {{ hospital_as_of_date() }}::timestamp),
-            interval '1 month'
-        )::date as month_start
-    from (
-        select min(metric_date) as first_day from patient_days
-        union all
-        select min(metric_date) as first_day from appointment_days
-        union all
-        select min(metric_date) as first_day from record_days
-        union all
-        select min(metric_date) as first_day from lab_days
-        union all
-        select min(metric_date) as first_day from revenue_days
-    ) as first_days
-
-),
-
-months as (
-
-    select
-        month_row.month_start,
-        month_row.period_end,
-        (month_row.period_end - month_row.month_start + 1)::bigint as days_in_period
-    from (
-        select
-            month_start,
-            least((month_start + interval '1 month')::date - 1, {{ hospital_as_of_date() }})
-                as period_end
-        from month_starts
-    ) as month_row
-
-),
-
 sums as (
 
     {#- The daily figures of each month (sums), the stocks of its last day. -#}
@@ -145,7 +107,7 @@ sums as (
             select coalesce(sum(daily.tests_completed), 0) from lab_days as daily
             where daily.metric_date between month_row.month_start and month_row.period_end
         ) as lab_tests_completed
-    from months as month_row
+    from {{ ref('int_hospital_months') }} as month_row
 
 ),
 
@@ -158,7 +120,7 @@ appointment_sums as (
         coalesce(sum(daily.cancelled_appointments), 0) as cancelled_appointments,
         coalesce(sum(daily.no_show_appointments), 0) as no_show_appointments,
         coalesce(sum(daily.unresolved_appointments), 0) as unresolved_appointments
-    from months as month_row
+    from {{ ref('int_hospital_months') }} as month_row
     left join appointment_days as daily
         on daily.metric_date between month_row.month_start and month_row.period_end
     group by month_row.month_start
@@ -184,7 +146,7 @@ revenue_sums as (
             sum(daily.open_invoices) filter (where daily.metric_date = month_row.period_end), 0
         )
             as open_invoices_end
-    from months as month_row
+    from {{ ref('int_hospital_months') }} as month_row
     left join revenue_days as daily
         on daily.metric_date between month_row.month_start and month_row.period_end
     group by month_row.month_start
@@ -222,7 +184,7 @@ final as (
         revenue.invoices_issued::bigint as invoices_issued,
         revenue.payments_received::bigint as payments_received,
         revenue.open_invoices_end::bigint as open_invoices_end
-    from months as month_row
+    from {{ ref('int_hospital_months') }} as month_row
     inner join sums as total on month_row.month_start = total.month_start
     inner join appointment_sums as visit on month_row.month_start = visit.month_start
     inner join revenue_sums as revenue on month_row.month_start = revenue.month_start
