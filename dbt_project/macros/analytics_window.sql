@@ -110,7 +110,13 @@
 
 {#- The as-of date as a SQL date literal (null::date without any data). -#}
 {% macro as_of_date() -%}
-    {%- set value = as_of_date_value() -%}
+    {{ date_literal(as_of_date_value()) }}
+{%- endmacro %}
+
+
+{#- A python date (or none) as a SQL date literal ('YYYY-MM-DD'::date, or
+    null::date). -#}
+{% macro date_literal(value) -%}
     {%- if value is none -%}
         null::date
     {%- else -%}

@@ -112,12 +112,7 @@
 
 {#- The hospital as-of date as a SQL date literal (null::date without data). -#}
 {% macro hospital_as_of_date() -%}
-    {%- set value = hospital_as_of_date_value() -%}
-    {%- if value is none -%}
-        null::date
-    {%- else -%}
-        '{{ value.isoformat() }}'::date
-    {%- endif -%}
+    {{ date_literal(hospital_as_of_date_value()) }}
 {%- endmacro %}
 
 
@@ -128,7 +123,139 @@
 {%- endmacro %}
 
 
-{#- percentile_cont as numeric (PostgreSQL computes it in double precision). -#}
+{#- percentile_cont as numeric (PostgreSQL computes it in double precision),
+    trailing zeros trimmed. -#}
 {% macro hospital_percentile(fraction, expression) -%}
-    (percentile_cont({{ fraction }}) within group (order by {{ expression }}))::numeric
+    trim_scale((percentile_cont({{ fraction }}) within group (order by {{ expression }}))::numeric)
+{%- endmacro %}
+
+
+{#- The arithmetic mean as numeric, trailing zeros trimmed. -#}
+{% macro hospital_mean(expression) -%}
+    trim_scale(avg({{ expression }}))
+{%- endmacro %}
+
+
+{#- An appointment's waiting time in minutes: started_at - greatest(
+    scheduled_start, checked_in_at) (a null check-in leaves the scheduled
+    time), negative counted as 0, over completed appointments with
+    started_at (null otherwise; greatest() skips nulls, so the floor goes
+    inside the case). -#}
+{% macro hospital_waiting_minutes() -%}
+    case when status = 'completed' and started_at is not null then
+        greatest({{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}, 0)
+    end
+{%- endmacro %}
+
+
+{#- no_show / (completed + no_show): of the appointments closed out that the
+    patient was expected at, the share missed; null when both are 0. -#}
+{% macro hospital_no_show_rate(no_show, completed) -%}
+    {{ safe_ratio(no_show, completed ~ ' + ' ~ no_show) }}
+{%- endmacro %}
+
+
+{#-
+    The staging select of an operational table `table` (without the
+    hospital_ prefix): the newest version of each id with `columns` (the
+    contract's columns that leave raw, in contract order, after `id`), then
+    - with `event_column` (a row about a patient): patient_key, age_band at
+      the UTC day of `event_column` and sex, instead of patient_id;
+    - is_deleted: its own deletion (hospital_row_deleted), or its patient's
+      (with `event_column`), or its parent's (`parent`: a pair (staged model,
+      key column), e.g. a payment's invoice);
+    - the lineage columns _ingested_at, _batch_id.
+-#}
+{% macro hospital_staged_rows(table, columns, event_column=none, parent=none) -%}
+with
+
+source as (
+
+    select
+        id,
+        {%- if event_column %}
+        patient_id,
+        {%- endif %}
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        _ingested_at,
+        _source_file,
+        _source_line,
+        _batch_id
+    from {{ source('raw', 'hospital_' ~ table) }}
+
+),
+
+newest_version as (
+
+    {{ latest_per_key('source', ['id'], version_column='updated_at') }}
+
+),
+
+{%- if event_column %}
+
+patients as (
+
+    {{ hospital_patient_lookup() }}
+
+),
+{%- endif %}
+{%- if parent %}
+
+parents as (
+
+    select
+        id,
+        is_deleted
+    from {{ ref(parent[0]) }}
+
+),
+{%- endif %}
+
+final as (
+
+    select
+        staged.id,
+        {%- for column in columns %}
+        staged.{{ column }},
+        {%- endfor %}
+        {%- if event_column %}
+        {{ hospital_patient_columns('staged', event_column) }},
+        {%- endif %}
+        {{ hospital_row_deleted(table, 'staged') }}
+        {%- if event_column %}
+        or coalesce(patient.is_deleted, false)
+        {%- endif %}
+        {%- if parent %}
+        or coalesce(parent.is_deleted, false)
+        {%- endif %} as is_deleted,
+        staged._ingested_at,
+        staged._batch_id
+    from newest_version as staged
+    {%- if event_column %}
+    left join patients as patient on staged.patient_id = patient.id
+    {%- endif %}
+    {%- if parent %}
+    left join parents as parent on staged.{{ parent[1] }} = parent.id
+    {%- endif %}
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- The two periods of hospital_dashboard_metrics as of D: 'current'
+    D-29..D and 'previous' D-59..D-30 (period_name, first_day, last_day). -#}
+{% macro hospital_dashboard_periods() -%}
+select
+    'current' as period_name,
+    {{ hospital_as_of_date() }} - 29 as first_day,
+    {{ hospital_as_of_date() }} as last_day
+union all
+select
+    'previous' as period_name,
+    {{ hospital_as_of_date() }} - 59 as first_day,
+    {{ hospital_as_of_date() }} - 30 as last_day
 {%- endmacro %}

@@ -36,11 +36,20 @@ tests as (
 
 final as (
 
-    select patient_key, encounter_day from appointments
+    select
+        patient_key,
+        encounter_day
+    from appointments
     union
-    select patient_key, encounter_day from records
+    select
+        patient_key,
+        encounter_day
+    from records
     union
-    select patient_key, encounter_day from tests
+    select
+        patient_key,
+        encounter_day
+    from tests
 
 )
 

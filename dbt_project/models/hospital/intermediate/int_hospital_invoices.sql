@@ -53,7 +53,7 @@ paid_in_full as (
     from invoices as invoice
     inner join running_sums as running
         on invoice.id = running.invoice_id
-        and running.paid_so_far >= invoice.amount
+        and invoice.amount <= running.paid_so_far
     group by invoice.id
 
 ),

@@ -35,7 +35,8 @@ final as (
         patient.created_at,
         patient.updated_at,
         patient.deleted_at,
-        {{ hospital_age_band('patient.date_of_birth', hospital_day('patient.created_at')) }} as age_band,
+        {{ hospital_age_band('patient.date_of_birth', hospital_day('patient.created_at')) }}
+            as age_band,
         {{ hospital_row_deleted('patients', 'patient') }} as is_deleted,
         patient._ingested_at,
         patient._batch_id

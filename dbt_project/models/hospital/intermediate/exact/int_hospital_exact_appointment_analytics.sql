@@ -1,6 +1,6 @@
 {#- appointment_analytics' exact figures: each (department, d) with an
     appointment scheduled or booked on d, d up to the as-of date, and the
-    all-departments row (department_id null) of each such day. -#}
+    all-departments row (department_id null) of each such daily. -#}
 
 with
 
@@ -20,12 +20,9 @@ appointments as (
         ended_at,
         status,
         {{ hospital_duration('scheduled_start', 'booked_at', 86400) }} as lead_time_days,
-        -- Clipped here, not in the percentile: greatest(null, 0) would be 0.
-        case when status = 'completed' and started_at is not null then
-            greatest({{ hospital_duration('started_at', 'greatest(scheduled_start, checked_in_at)', 60) }}, 0)
-        end as waiting_time_minutes,
+        {{ hospital_waiting_minutes() }} as waiting_time_minutes,
         case when status = 'completed' then
-            {{ hospital_duration('ended_at', 'started_at', 60) }}
+                {{ hospital_duration('ended_at', 'started_at', 60) }}
         end as duration_minutes
     from {{ ref('int_hospital_appointments') }}
 
@@ -57,7 +54,7 @@ scheduled as (
         {{ hospital_percentile(0.9, 'greatest(lead_time_days, 0)') }} as lead_time_p90_days,
         {{ hospital_percentile(0.5, 'waiting_time_minutes') }} as waiting_time_p50_minutes,
         {{ hospital_percentile(0.9, 'waiting_time_minutes') }} as waiting_time_p90_minutes,
-        avg(duration_minutes) as avg_duration_minutes,
+        {{ hospital_mean('duration_minutes') }} as avg_duration_minutes,
         count(distinct patient_key) filter (where status = 'completed') as unique_patients,
         count(distinct doctor_id) filter (where status = 'completed') as active_doctors,
         count(waiting_time_minutes) as waiting_time_rows,
@@ -70,9 +67,15 @@ scheduled as (
 
 grain as (
 
-    select department_id, metric_date from bookings
+    select
+        department_id,
+        metric_date
+    from bookings
     union
-    select department_id, metric_date from scheduled
+    select
+        department_id,
+        metric_date
+    from scheduled
 
 ),
 
@@ -87,9 +90,11 @@ final as (
         coalesce(slot.cancelled_appointments, 0) as cancelled_appointments,
         coalesce(slot.no_show_appointments, 0) as no_show_appointments,
         coalesce(slot.unresolved_appointments, 0) as unresolved_appointments,
-        {{ safe_ratio('slot.completed_appointments', 'slot.total_appointments') }} as completion_rate,
-        {{ safe_ratio('slot.cancelled_appointments', 'slot.total_appointments') }} as cancellation_rate,
-        {{ safe_ratio('slot.no_show_appointments', 'slot.completed_appointments + slot.no_show_appointments') }}
+        {{ safe_ratio('slot.completed_appointments', 'slot.total_appointments') }}
+            as completion_rate,
+        {{ safe_ratio('slot.cancelled_appointments', 'slot.total_appointments') }}
+            as cancellation_rate,
+        {{ hospital_no_show_rate('slot.no_show_appointments', 'slot.completed_appointments') }}
             as no_show_rate,
         slot.lead_time_p50_days,
         slot.lead_time_p90_days,

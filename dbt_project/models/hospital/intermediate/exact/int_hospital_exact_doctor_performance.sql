@@ -13,7 +13,7 @@ appointments as (
         patient_key,
         status,
         case when status = 'completed' then
-            {{ hospital_duration('ended_at', 'started_at', 60) }}
+                {{ hospital_duration('ended_at', 'started_at', 60) }}
         end as duration_minutes
     from {{ ref('int_hospital_appointments') }}
     where scheduled_day <= {{ hospital_as_of_date() }}
@@ -52,7 +52,7 @@ appointment_months as (
         count(*) filter (where status = 'cancelled') as cancelled_appointments,
         count(*) filter (where status = 'no_show') as no_show_appointments,
         count(*) filter (where status = 'scheduled') as unresolved_appointments,
-        avg(duration_minutes) as avg_duration_minutes,
+        {{ hospital_mean('duration_minutes') }} as avg_duration_minutes,
         count(distinct patient_key) filter (where status = 'completed') as unique_patients,
         count(duration_minutes) as duration_rows
     from appointments
@@ -68,7 +68,7 @@ created_months as (
         count(*) as records_created
     from records
     where created_day <= {{ hospital_as_of_date() }}
-    group by 1, 2
+    group by doctor_id, month_start
 
 ),
 
@@ -78,21 +78,32 @@ finalized_months as (
         doctor_id,
         date_trunc('month', finalized_day)::date as month_start,
         count(*) as records_finalized,
-        {{ hospital_percentile(0.5, hospital_duration('finalized_at', 'created_at', 3600)) }} as finalize_time_p50_hours,
-        {{ hospital_percentile(0.9, hospital_duration('finalized_at', 'created_at', 3600)) }} as finalize_time_p90_hours
+        {{ hospital_percentile(0.5, hospital_duration('finalized_at', 'created_at', 3600)) }}
+            as finalize_time_p50_hours,
+        {{ hospital_percentile(0.9, hospital_duration('finalized_at', 'created_at', 3600)) }}
+            as finalize_time_p90_hours
     from records
     where finalized_day <= {{ hospital_as_of_date() }}
-    group by 1, 2
+    group by doctor_id, month_start
 
 ),
 
 grain as (
 
-    select doctor_id, month_start from appointment_months
+    select
+        doctor_id,
+        month_start
+    from appointment_months
     union
-    select doctor_id, month_start from created_months
+    select
+        doctor_id,
+        month_start
+    from created_months
     union
-    select doctor_id, month_start from finalized_months
+    select
+        doctor_id,
+        month_start
+    from finalized_months
 
 ),
 
@@ -108,8 +119,9 @@ final as (
         coalesce(visit.cancelled_appointments, 0) as cancelled_appointments,
         coalesce(visit.no_show_appointments, 0) as no_show_appointments,
         coalesce(visit.unresolved_appointments, 0) as unresolved_appointments,
-        {{ safe_ratio('visit.completed_appointments', 'visit.total_appointments') }} as completion_rate,
-        {{ safe_ratio('visit.no_show_appointments', 'visit.completed_appointments + visit.no_show_appointments') }}
+        {{ safe_ratio('visit.completed_appointments', 'visit.total_appointments') }}
+            as completion_rate,
+        {{ hospital_no_show_rate('visit.no_show_appointments', 'visit.completed_appointments') }}
             as no_show_rate,
         visit.avg_duration_minutes,
         coalesce(visit.unique_patients, 0) as unique_patients,

@@ -25,7 +25,11 @@ rows_of_days as (
 
     select
         first_order.test_type,
-        generate_series(first_order.first_day::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+        generate_series(
+            first_order.first_day::timestamp,
+            {{ hospital_as_of_date() }}::timestamp,
+            interval '1 day'
+        )::date as metric_date
     from (
         select
             test_type,
@@ -54,8 +58,10 @@ results as (
         test_type,
         resulted_day as metric_date,
         count(*) as tests_completed,
-        {{ hospital_percentile(0.5, hospital_duration('resulted_at', 'ordered_at', 3600)) }} as turnaround_p50_hours,
-        {{ hospital_percentile(0.9, hospital_duration('resulted_at', 'ordered_at', 3600)) }} as turnaround_p90_hours,
+        {{ hospital_percentile(0.5, hospital_duration('resulted_at', 'ordered_at', 3600)) }}
+            as turnaround_p50_hours,
+        {{ hospital_percentile(0.9, hospital_duration('resulted_at', 'ordered_at', 3600)) }}
+            as turnaround_p90_hours,
         count(*) filter (where is_abnormal) as abnormal_tests,
         count(is_abnormal) as flagged_tests
     from tests
@@ -67,9 +73,9 @@ results as (
 backlog_changes as (
 
     select
-        change.test_type,
-        change.metric_date,
-        sum(change.delta) as delta
+        change_row.test_type,
+        change_row.metric_date,
+        sum(change_row.delta) as delta
     from (
         select
             test_type,
@@ -80,41 +86,42 @@ backlog_changes as (
         union all
         select
             test_type,
-            resulted_day,
-            -1
+            resulted_day as metric_date,
+            -1 as delta
         from tests
         where status <> 'cancelled' and resulted_at is not null
-    ) as change
-    group by grouping sets ((change.test_type, change.metric_date), (change.metric_date))
+    ) as change_row
+    group by
+        grouping sets ((change_row.test_type, change_row.metric_date), (change_row.metric_date))
 
 ),
 
 final as (
 
     select
-        day.test_type,
-        day.metric_date,
+        daily.test_type,
+        daily.metric_date,
         coalesce(ordered.tests_ordered, 0) as tests_ordered,
         coalesce(ordered.tests_cancelled, 0) as tests_cancelled,
         coalesce(result.tests_completed, 0) as tests_completed,
         coalesce(sum(backlog.delta) over (
-            partition by day.test_type order by day.metric_date
+            partition by daily.test_type order by daily.metric_date
         ), 0)::bigint as pending_backlog,
         result.turnaround_p50_hours,
         result.turnaround_p90_hours,
         {{ safe_ratio('result.abnormal_tests', 'result.flagged_tests') }} as abnormal_rate,
         coalesce(result.abnormal_tests, 0) as abnormal_tests,
         coalesce(result.flagged_tests, 0) as flagged_tests
-    from rows_of_days as day
+    from rows_of_days as daily
     left join orders as ordered
-        on day.metric_date = ordered.metric_date
-        and day.test_type is not distinct from ordered.test_type
+        on daily.metric_date = ordered.metric_date
+        and daily.test_type is not distinct from ordered.test_type
     left join results as result
-        on day.metric_date = result.metric_date
-        and day.test_type is not distinct from result.test_type
+        on daily.metric_date = result.metric_date
+        and daily.test_type is not distinct from result.test_type
     left join backlog_changes as backlog
-        on day.metric_date = backlog.metric_date
-        and day.test_type is not distinct from backlog.test_type
+        on daily.metric_date = backlog.metric_date
+        and daily.test_type is not distinct from backlog.test_type
 
 )
 

@@ -21,7 +21,10 @@ records as (
 
 days as (
 
-    select generate_series(min(created_day)::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+    select
+        generate_series(
+            min(created_day)::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day'
+        )::date as metric_date
     from records
 
 ),
@@ -41,8 +44,10 @@ finalized as (
     select
         finalized_day as metric_date,
         count(*) as records_finalized,
-        {{ hospital_percentile(0.5, hospital_duration('finalized_at', 'created_at', 3600)) }} as finalize_time_p50_hours,
-        {{ hospital_percentile(0.9, hospital_duration('finalized_at', 'created_at', 3600)) }} as finalize_time_p90_hours
+        {{ hospital_percentile(0.5, hospital_duration('finalized_at', 'created_at', 3600)) }}
+            as finalize_time_p50_hours,
+        {{ hospital_percentile(0.9, hospital_duration('finalized_at', 'created_at', 3600)) }}
+            as finalize_time_p90_hours
     from records
     where finalized_at is not null
     group by finalized_day
@@ -52,8 +57,8 @@ finalized as (
 open_changes as (
 
     select
-        change.metric_date,
-        sum(change.delta) as delta
+        change_row.metric_date,
+        sum(change_row.delta) as delta
     from (
         select
             created_day as metric_date,
@@ -62,28 +67,29 @@ open_changes as (
         where status = 'draft' or finalized_at is not null
         union all
         select
-            finalized_day,
-            -1
+            finalized_day as metric_date,
+            -1 as delta
         from records
         where finalized_at is not null
-    ) as change
-    group by change.metric_date
+    ) as change_row
+    group by change_row.metric_date
 
 ),
 
 final as (
 
-    select
-        day.metric_date,
+    select  -- noqa: ST06
+        daily.metric_date,
         coalesce(created.records_created, 0) as records_created,
         coalesce(finalized.records_finalized, 0) as records_finalized,
-        coalesce(sum(open_change.delta) over (order by day.metric_date), 0)::bigint as drafts_open,
+        coalesce(sum(open_change.delta) over (order by daily.metric_date), 0)::bigint
+            as drafts_open,
         finalized.finalize_time_p50_hours,
         finalized.finalize_time_p90_hours
-    from days as day
-    left join created on day.metric_date = created.metric_date
-    left join finalized on day.metric_date = finalized.metric_date
-    left join open_changes as open_change on day.metric_date = open_change.metric_date
+    from days as daily
+    left join created on daily.metric_date = created.metric_date
+    left join finalized on daily.metric_date = finalized.metric_date
+    left join open_changes as open_change on daily.metric_date = open_change.metric_date
 
 )
 

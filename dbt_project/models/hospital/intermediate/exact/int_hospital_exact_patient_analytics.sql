@@ -25,7 +25,12 @@ encounters as (
 
 days as (
 
-    select generate_series(min(registration_day)::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+    select
+        generate_series(
+            min(registration_day)::timestamp,
+            {{ hospital_as_of_date() }}::timestamp,
+            interval '1 day'
+        )::date as metric_date
     from patients
 
 ),
@@ -54,19 +59,19 @@ registrations as (
 active as (
 
     select
-        day.metric_date,
+        daily.metric_date,
         count(distinct encounter.patient_key) as active_patients
-    from days as day
+    from days as daily
     inner join encounters as encounter
-        on encounter.encounter_day between day.metric_date - 89 and day.metric_date
-    group by day.metric_date
+        on encounter.encounter_day between daily.metric_date - 89 and daily.metric_date
+    group by daily.metric_date
 
 ),
 
 final as (
 
     select
-        day.metric_date,
+        daily.metric_date,
         coalesce(registration.new_patients, 0) as new_patients,
         coalesce(registration.new_patients_male, 0) as new_patients_male,
         coalesce(registration.new_patients_female, 0) as new_patients_female,
@@ -80,9 +85,9 @@ final as (
         coalesce(registration.new_patients_age_80_plus, 0) as new_patients_age_80_plus,
         coalesce(registration.new_patients_age_unknown, 0) as new_patients_age_unknown,
         coalesce(active.active_patients, 0) as active_patients
-    from days as day
-    left join registrations as registration on day.metric_date = registration.metric_date
-    left join active on day.metric_date = active.metric_date
+    from days as daily
+    left join registrations as registration on daily.metric_date = registration.metric_date
+    left join active on daily.metric_date = active.metric_date
 
 )
 

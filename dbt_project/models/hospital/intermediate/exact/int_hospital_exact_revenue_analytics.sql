@@ -1,13 +1,10 @@
 {#- revenue_analytics' exact figures: each department for every day from
-    its first invoice's issue day to the as-of date, and the all-departments
-    row (department_id null) from the first invoice. Money in the hospital's
-    currency only, no void invoice nor its payments.
-
-    The receivables are stocks: an invoice's balance greatest(0, amount -
-    its payments so far) changes on its issue day, its payment days and
-    (for the overdue part) its due day; each change adds the difference to
-    the stock, summed up to d. Payments on or before the issue day count on
-    the issue day (the invoice is outstanding from then on). -#}
+    its first invoice's issue day (or, when earlier, the day of a payment
+    paid before its invoice was issued) to the as-of date, and the
+    all-departments row (department_id null) from the first such day. Money
+    in the hospital's currency only, no void invoice nor its payments. The
+    receivables are stocks: the running sums of int_hospital_receivable_changes
+    up to d. -#}
 
 with
 
@@ -34,9 +31,10 @@ money_invoices as (
         department_id,
         issued_at,
         issued_day,
-        {{ hospital_day('due_at') }} as due_day,
         amount,
-        paid_in_full_at
+        paid_in_full_at,
+        greatest({{ hospital_duration('paid_in_full_at', 'issued_at', 86400) }}, 0)
+            as days_to_payment
     from invoices
     where status <> 'void' and in_hospital_currency
 
@@ -45,8 +43,6 @@ money_invoices as (
 money_payments as (
 
     select
-        payment_id,
-        invoice_id,
         department_id,
         paid_day,
         amount
@@ -59,13 +55,27 @@ rows_of_days as (
 
     select
         first_invoice.department_id,
-        generate_series(first_invoice.first_day::timestamp, {{ hospital_as_of_date() }}::timestamp, interval '1 day')::date as metric_date
+        generate_series(
+            first_invoice.first_day::timestamp,
+            {{ hospital_as_of_date() }}::timestamp,
+            interval '1 day'
+        )::date as metric_date
     from (
         select
-            department_id,
-            min(issued_day) as first_day
-        from invoices
-        group by grouping sets ((department_id), ())
+            first_fact.department_id,
+            min(first_fact.fact_day) as first_day
+        from (
+            select
+                department_id,
+                issued_day as fact_day
+            from invoices
+            union all
+            select
+                department_id,
+                paid_day
+            from money_payments
+        ) as first_fact
+        group by grouping sets ((first_fact.department_id), ())
     ) as first_invoice
 
 ),
@@ -102,118 +112,38 @@ paid_in_full as (
         department_id,
         {{ hospital_day('paid_in_full_at') }} as metric_date,
         count(*) as invoices_paid_in_full,
-        {{ hospital_percentile(0.5, 'greatest(' ~ hospital_duration('paid_in_full_at', 'issued_at', 86400) ~ ', 0)') }}
-            as time_to_payment_p50_days,
-        avg(greatest({{ hospital_duration('paid_in_full_at', 'issued_at', 86400) }}, 0)) as avg_time_to_payment_days
+        {{ hospital_percentile(0.5, 'days_to_payment') }} as time_to_payment_p50_days,
+        {{ hospital_mean('days_to_payment') }} as avg_time_to_payment_days
     from money_invoices
     where amount > 0 and paid_in_full_at is not null
-    group by grouping sets ((department_id, {{ hospital_day('paid_in_full_at') }}), ({{ hospital_day('paid_in_full_at') }}))
-
-),
-
-{#- The days an invoice's balance or overdue state may change. -#}
-change_days as (
-
-    select
-        invoice_id,
-        issued_day as change_day
-    from money_invoices
-    union
-    select
-        payment.invoice_id,
-        payment.paid_day
-    from money_payments as payment
-    inner join money_invoices as invoice on payment.invoice_id = invoice.invoice_id
-    where payment.paid_day > invoice.issued_day
-    union
-    select
-        invoice_id,
-        due_day
-    from money_invoices
-    where due_day > issued_day
-
-),
-
-balances as (
-
-    select
-        invoice.invoice_id,
-        invoice.department_id,
-        change.change_day,
-        greatest(invoice.amount - coalesce((
-            select sum(payment.amount)
-            from money_payments as payment
-            where payment.invoice_id = invoice.invoice_id
-                and payment.paid_day <= change.change_day
-        ), 0), 0) as balance,
-        invoice.due_day <= change.change_day as is_due
-    from money_invoices as invoice
-    inner join change_days as change on invoice.invoice_id = change.invoice_id
-
-),
-
-stock_states as (
-
-    select
-        invoice_id,
-        department_id,
-        change_day,
-        balance as outstanding,
-        (balance > 0)::int as open_count,
-        case when is_due then balance else 0 end as overdue,
-        (is_due and balance > 0)::int as overdue_count
-    from balances
-
-),
-
-stock_changes as (
-
-    select
-        department_id,
-        change_day as metric_date,
-        sum(outstanding - coalesce(previous_outstanding, 0)) as outstanding_delta,
-        sum(open_count - coalesce(previous_open_count, 0)) as open_delta,
-        sum(overdue - coalesce(previous_overdue, 0)) as overdue_delta,
-        sum(overdue_count - coalesce(previous_overdue_count, 0)) as overdue_count_delta
-    from (
-        select
-            department_id,
-            change_day,
-            outstanding,
-            open_count,
-            overdue,
-            overdue_count,
-            lag(outstanding) over by_invoice as previous_outstanding,
-            lag(open_count) over by_invoice as previous_open_count,
-            lag(overdue) over by_invoice as previous_overdue,
-            lag(overdue_count) over by_invoice as previous_overdue_count
-        from stock_states
-        window by_invoice as (partition by invoice_id order by change_day)
-    ) as state
-    group by grouping sets ((department_id, change_day), (change_day))
+    group by
+        grouping sets (
+            (department_id, {{ hospital_day('paid_in_full_at') }}),
+            ({{ hospital_day('paid_in_full_at') }})
+        )
 
 ),
 
 stocks as (
 
     select
-        day.department_id,
-        day.metric_date,
-        coalesce(sum(change.outstanding_delta) over by_day, 0) as outstanding_receivables,
-        coalesce(sum(change.open_delta) over by_day, 0)::bigint as open_invoices,
-        coalesce(sum(change.overdue_delta) over by_day, 0) as overdue_receivables,
-        coalesce(sum(change.overdue_count_delta) over by_day, 0)::bigint as overdue_invoices
-    from rows_of_days as day
-    left join stock_changes as change
-        on day.metric_date = change.metric_date
-        and day.department_id is not distinct from change.department_id
-    window by_day as (partition by day.department_id order by day.metric_date)
+        daily.department_id,
+        daily.metric_date,
+        coalesce(sum(change_row.outstanding_delta) over by_day, 0) as outstanding_receivables,
+        coalesce(sum(change_row.open_delta) over by_day, 0)::bigint as open_invoices,
+        coalesce(sum(change_row.overdue_delta) over by_day, 0) as overdue_receivables,
+        coalesce(sum(change_row.overdue_count_delta) over by_day, 0)::bigint as overdue_invoices
+    from rows_of_days as daily
+    left join {{ ref('int_hospital_receivable_changes') }} as change_row
+        on daily.metric_date = change_row.metric_date
+        and daily.department_id is not distinct from change_row.department_id
+    window by_day as (partition by daily.department_id order by daily.metric_date)
 
 ),
 
 final as (
 
-    select
+    select  -- noqa: ST06
         stock.department_id,
         stock.metric_date,
         coalesce(issue.invoices_issued, 0) as invoices_issued,
