@@ -304,16 +304,41 @@ select c.relname as name, c.relkind as kind, c.relrowsecurity as enabled,
 """
 # The HR pack's published tables: an HR organization is their tenant.
 _ORGANIZATION_SCOPED = _WORKSPACE_SCOPED.replace("'workspace_id'", "'organization_id'")
+# The hospital pack's tables with a department: the department is their tenant.
+_DEPARTMENT_SCOPED = _WORKSPACE_SCOPED.replace("'workspace_id'", "'department_id'")
+
+
+def test_analytics_metrics_holds_the_published_hospital_kpis(built):
+    """The hospital rows of analytics_metrics are int_hospital_kpis' (the exact
+    KPIs with their small cells hidden: tests/hospital), every period and
+    department, hidden values null alike."""
+    columns = "metric_name, metric_type, category, period_type, period_start, period_end, "
+    columns += "workspace_id, value, previous_value, change_percentage"
+    categories = "'patients', 'appointments', 'medical_records', 'lab_tests', 'revenue'"
+    copied = _query_df(
+        f"select {columns} from analytics.analytics_metrics where category in ({categories})"
+    )
+    published = _query_df(f"select {columns} from intermediate.int_hospital_kpis")
+    assert len(copied) > 0
+    keys = ["metric_name", "period_type", "period_start", "workspace_id"]
+    pd.testing.assert_frame_equal(
+        copied.sort_values(keys).reset_index(drop=True),
+        published.sort_values(keys).reset_index(drop=True),
+    )
 
 
 def test_every_published_table_with_a_workspace_has_forced_row_security(built):
     scoped = _query_df(_WORKSPACE_SCOPED)
     assert "data_snapshots" in set(scoped.name)
     organizations = _query_df(_ORGANIZATION_SCOPED)
-    # Every report source is among them: the check covers the published tables.
-    assert set(REPORT_SOURCES) <= set(scoped.name) | set(organizations.name)
+    departments = _query_df(_DEPARTMENT_SCOPED)
+    # Every report source with a tenant is among them: the check covers the
+    # published tables (the hospital-wide ones have no tenant column).
+    tenanted = {name for name, source in REPORT_SOURCES.items() if source.workspace_column}
+    assert tenanted <= set(scoped.name) | set(organizations.name) | set(departments.name)
     assert "business_impact_metrics" in set(organizations.name)
-    for row in [*scoped.itertuples(), *organizations.itertuples()]:
+    assert "appointment_analytics" in set(departments.name)
+    for row in [*scoped.itertuples(), *organizations.itertuples(), *departments.itertuples()]:
         if row.kind == "v":
             assert row.invoker, f"view analytics.{row.name} is not security_invoker"
         else:

@@ -14,7 +14,7 @@ from psycopg2 import sql
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.commands.materialize import materialize
-from analytics_pipeline.hospital.published_tables import TABLE_NAMES, exact_model
+from analytics_pipeline.hospital.published_tables import KPI_GRAIN, PUBLISHED_TABLES, exact_model
 from analytics_pipeline.hospital.suppressed_cells import run_suppression
 from analytics_pipeline.ingest.extract.hospital import extract_hospital
 from analytics_pipeline.sample_data.hospital import apply_changes, fill
@@ -66,8 +66,7 @@ def reference(hospital) -> dict[str, pd.DataFrame]:
         connect_source(hospital["url"]) as source,
         warehouse.connect(warehouse.Role.TRANSFORMER) as conn,
     ):
-        figures = compute(source, conn, AS_OF)
-    return {table: figures[table] for table in TABLE_NAMES}
+        return compute(source, conn, AS_OF)  # the eight tables and hospital_kpis
 
 
 def _table(schema: str, name: str) -> pd.DataFrame:
@@ -82,7 +81,7 @@ def _grain(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c in candidates or c in periods]
 
 
-@pytest.mark.parametrize("table", TABLE_NAMES)
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
 def test_published_cells_are_the_exact_ones_or_hidden_and_named(hospital, table):
     published = _table("analytics", table)
     exact = _table("intermediate", exact_model(table))
@@ -120,7 +119,7 @@ def test_no_patient_identifier_passes_raw(hospital):
             " from information_schema.columns"
             " where table_schema in ('staging', 'intermediate', 'analytics')"
             " and (table_name like '%%hospital%%' or table_name = any(%s))",
-            (list(TABLE_NAMES),),
+            (list(PUBLISHED_TABLES),),
         )
         columns = cur.fetchall()
     assert {c[2] for c in columns} & PRIVATE_COLUMNS == set()
@@ -154,13 +153,19 @@ def test_the_threshold_is_a_setting(hospital):
 def test_the_exact_figures_equal_the_reference(hospital, reference):
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         differences = warehouse_differences(conn, reference)
-    assert differences == {table: [] for table in TABLE_NAMES}
+    assert differences == {table: [] for table in [*PUBLISHED_TABLES, "hospital_kpis"]}
     # Not a vacuous comparison: every table has rows (the dashboard's of one date).
     assert all(len(frame) > 0 for frame in reference.values())
 
 
+def _published_kpis() -> pd.DataFrame:
+    """int_hospital_kpis as analytics_metrics has it (no marker column)."""
+    return _table("intermediate", "int_hospital_kpis").drop(columns="suppressed_columns")
+
+
 def test_the_published_tables_obey_the_small_cell_rule(hospital, reference):
-    published = {table: _table("analytics", table) for table in TABLE_NAMES}
+    published = {table: _table("analytics", table) for table in PUBLISHED_TABLES}
+    published["hospital_kpis"] = _published_kpis()
     assert violations(reference, published, k=5) == []
 
 
@@ -172,8 +177,23 @@ def _hidden_by_row(frame: pd.DataFrame) -> dict[tuple, list[str]]:
     }
 
 
+def _null_kpi_cells(frame: pd.DataFrame, exact: pd.DataFrame) -> set[tuple]:
+    """(KPI row, column) of the values null in `frame` but not in `exact`."""
+    merged = frame.merge(exact, on=list(KPI_GRAIN), suffixes=("", "_exact"), validate="1:1")
+    return {
+        (*(normalize(row[c]) for c in KPI_GRAIN), column)
+        for row in merged.to_dict("records")
+        for column in ("value", "previous_value", "change_percentage")
+        if pd.isna(row[column]) and not pd.isna(row[f"{column}_exact"])
+    }
+
+
 def test_the_hidden_cells_are_those_of_the_reference_procedure(hospital, reference):
     expected = suppress(reference, k=5)
-    for table in TABLE_NAMES:
+    for table in PUBLISHED_TABLES:
         shown = _hidden_by_row(_table("analytics", table))
         assert shown == _hidden_by_row(expected[table]), table
+    exact = reference["hospital_kpis"]
+    hidden = _null_kpi_cells(_published_kpis(), exact)
+    assert hidden == _null_kpi_cells(expected["hospital_kpis"], exact)
+    assert hidden  # the sample has small cells among the KPIs
