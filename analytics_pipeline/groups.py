@@ -11,3 +11,6 @@ SNAPSHOTS = "snapshots"
 REPORTS = "reports"
 # A domain pack: every layer of the HR platform pack, as one group.
 HR = "hr"
+# The hospital operations pack's dbt models (staging, live facts, exact
+# figures), as one group; its raw sources stay in `raw`.
+HOSPITAL = "hospital"
