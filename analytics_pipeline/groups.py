@@ -11,5 +11,7 @@ SNAPSHOTS = "snapshots"
 REPORTS = "reports"
 # A domain pack: every layer of the HR platform pack, as one group.
 HR = "hr"
-# The hospital operations pack: its dbt models and the small-cell rule.
+# The hospital operations pack: its dbt models (staging, live facts, exact
+# figures, published tables) and the small-cell rule, as one group; its raw
+# sources stay in `raw`.
 HOSPITAL = "hospital"

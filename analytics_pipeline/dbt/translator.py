@@ -46,7 +46,7 @@ _LAYER_GROUPS = {
     "marts": groups.MARTS,
     "data_snapshots": groups.SNAPSHOTS,  # beside the dbt (type-2) snapshots
     "hr": groups.HR,  # the HR platform pack, all its layers: keys `hr/<model>`
-    "hospital": groups.HOSPITAL,  # the hospital operations pack, likewise
+    "hospital": groups.HOSPITAL,  # the hospital pack's models: keys `hospital/<model>`
 }
 
 

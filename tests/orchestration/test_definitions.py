@@ -90,7 +90,7 @@ def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
 
 def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_they_are(graph):
     layers = {"raw", "staging", "intermediate", "aggregates", "marts", "learning", "snapshots"}
-    packs = {"hr"}  # a domain pack: all its layers in one group
+    packs = {"hr", "hospital"}  # a domain pack: all its layers in one group
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert key.path[0] == node.group_name and len(key.path) == 2, key
