@@ -485,6 +485,23 @@ select * from final
 {%- endmacro %}
 
 
+{#- analytics_metrics' columns, in order, and their types. -#}
+{% macro analytics_metrics_columns() -%}
+    {{ return({
+        'metric_name': 'text',
+        'metric_type': 'text',
+        'category': 'text',
+        'period_type': 'text',
+        'period_start': 'date',
+        'period_end': 'date',
+        'workspace_id': 'text',
+        'value': 'numeric',
+        'previous_value': 'numeric',
+        'change_percentage': 'numeric',
+    }) }}
+{%- endmacro %}
+
+
 {#- The domain packs whose KPI model is rebuilt whole as of each date (the
     hospital's, after its small-cell rule): (KPI model, its categories).
     analytics_metrics replaces all their rows on every run. -#}
@@ -520,30 +537,16 @@ select * from final
     {%- set relation = ref(kpi_model) -%}
     {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none %}
     select
-        metric_name,
-        metric_type,
-        category,
-        period_type,
-        period_start,
-        period_end,
-        workspace_id,
-        value::numeric as value,
-        previous_value::numeric as previous_value,
-        change_percentage::numeric as change_percentage
+        {%- for column, type in analytics_metrics_columns().items() %}
+        {{ column }}::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ relation }}
     where period_start <= {{ as_of_date() }}
     {%- else %}
     select
-        null::text as metric_name,
-        null::text as metric_type,
-        null::text as category,
-        null::text as period_type,
-        null::date as period_start,
-        null::date as period_end,
-        null::text as workspace_id,
-        null::numeric as value,
-        null::numeric as previous_value,
-        null::numeric as change_percentage
+        {%- for column, type in analytics_metrics_columns().items() %}
+        null::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     where false
     {%- endif %}
 {%- endmacro %}
@@ -564,16 +567,9 @@ select * from final
     whose period contains a day of `days_relation` (one column `day`). -#}
 {% macro kpis_of_rebuilt_periods(kpi_model, days_relation) -%}
     select
-        kpis.metric_name,
-        kpis.metric_type,
-        kpis.category,
-        kpis.period_type,
-        kpis.period_start,
-        kpis.period_end,
-        kpis.workspace_id,
-        kpis.value,
-        kpis.previous_value,
-        kpis.change_percentage
+        {%- for column in analytics_metrics_columns() %}
+        kpis.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ ref(kpi_model) }} as kpis
     where exists (
         select 1 from {{ days_relation }} as rebuilt
