@@ -1,0 +1,93 @@
+{#- The hospital KPIs' figures that are no sum of days (int_hospital_exact_kpis),
+    all departments, per period (periods_containing: day, ISO week, month)
+    with any input: active_patients = distinct patients with an encounter
+    in the period (not the trailing 90 days); finalize_time_p50_hours and
+    lab_turnaround_p90_hours over the records finalized, the tests resulted
+    (status completed) on the days medical_records_analytics and
+    lab_tests_analytics have, so that their rows are those tables' counts. -#}
+
+with
+
+encounters as (
+
+    select
+        patient_key,
+        encounter_day
+    from {{ ref('int_hospital_encounters') }}
+    where encounter_day <= {{ hospital_as_of_date() }}
+
+),
+
+records as (
+
+    select
+        finalized_day,
+        {{ hospital_duration('finalized_at', 'created_at', 3600) }} as finalize_hours
+    from {{ ref('int_hospital_medical_records') }}
+    where finalized_day in (
+        select metric_date from {{ ref('int_hospital_exact_medical_records_analytics') }}
+    )
+
+),
+
+tests as (
+
+    select
+        resulted_day,
+        {{ hospital_duration('resulted_at', 'ordered_at', 3600) }} as turnaround_hours
+    from {{ ref('int_hospital_lab_tests') }}
+    where status = 'completed'
+        and resulted_day in (
+            select metric_date from {{ ref('int_hospital_exact_lab_tests_analytics') }}
+        )
+
+),
+
+period_figures as (
+
+    select
+        periods.period_type,
+        periods.period_start,
+        count(distinct encounters.patient_key) as active_patients,
+        null::numeric as finalize_time_p50_hours,
+        null::numeric as lab_turnaround_p90_hours
+    from encounters
+    {{ periods_containing('encounters.encounter_day') }}
+    group by periods.period_type, periods.period_start
+    union all
+    select
+        periods.period_type,
+        periods.period_start,
+        null as active_patients,
+        {{ hospital_percentile(0.5, 'records.finalize_hours') }} as finalize_time_p50_hours,
+        null as lab_turnaround_p90_hours
+    from records
+    {{ periods_containing('records.finalized_day') }}
+    group by periods.period_type, periods.period_start
+    union all
+    select
+        periods.period_type,
+        periods.period_start,
+        null as active_patients,
+        null as finalize_time_p50_hours,
+        {{ hospital_percentile(0.9, 'tests.turnaround_hours') }} as lab_turnaround_p90_hours
+    from tests
+    {{ periods_containing('tests.resulted_day') }}
+    group by periods.period_type, periods.period_start
+
+),
+
+final as (
+
+    select
+        period_type,
+        period_start,
+        coalesce(max(active_patients), 0) as active_patients,
+        max(finalize_time_p50_hours) as finalize_time_p50_hours,
+        max(lab_turnaround_p90_hours) as lab_turnaround_p90_hours
+    from period_figures
+    group by period_type, period_start
+
+)
+
+select * from final
