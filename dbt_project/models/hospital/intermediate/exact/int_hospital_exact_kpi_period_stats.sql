@@ -24,9 +24,10 @@ records as (
         finalized_day,
         {{ hospital_duration('finalized_at', 'created_at', 3600) }} as finalize_hours
     from {{ ref('int_hospital_medical_records') }}
-    where finalized_day in (
-        select metric_date from {{ ref('int_hospital_exact_medical_records_analytics') }}
-    )
+    where finalized_at is not null
+        and finalized_day in (
+            select metric_date from {{ ref('int_hospital_exact_medical_records_analytics') }}
+        )
 
 ),
 

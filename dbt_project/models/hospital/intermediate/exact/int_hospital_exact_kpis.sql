@@ -42,7 +42,7 @@ period_stats as (
 ),
 
 -- Every period containing a day of the row (workspace): its sums over them,
--- and on the all-departments row its figures that are no sums.
+-- the ratios of the sums, on the all-departments row the figures that are no sums.
 period_sums as (
 
     select
@@ -50,65 +50,41 @@ period_sums as (
         periods.period_start,
         periods.period_end,
         true as is_rebuilt,
-        days.workspace_id,
+        daily.workspace_id,
         stats.finalize_time_p50_hours,
         stats.lab_turnaround_p90_hours,
         coalesce(stats.active_patients, 0)::numeric as active_patients,
-        sum(days.new_patients)::numeric as new_patients,
-        sum(days.total_appointments)::numeric as total_appointments,
-        sum(days.completed_appointments)::numeric as completed_appointments,
-        sum(days.no_show_appointments)::numeric as no_show_appointments,
-        sum(days.records_created)::numeric as records_created,
-        sum(days.records_finalized)::numeric as records_finalized,
-        sum(days.lab_tests_ordered)::numeric as lab_tests_ordered,
-        sum(days.lab_tests_completed)::numeric as lab_tests_completed,
-        sum(days.invoices_issued)::numeric as invoices_issued,
-        sum(days.billed_amount)::numeric as billed_amount,
-        sum(days.payments_received)::numeric as payments_received,
-        sum(days.collected_amount)::numeric as collected_amount
-    from kpi_days as days
-    {{ periods_containing('days.metric_date') }}
+        sum(daily.new_patients)::numeric as new_patients,
+        sum(daily.total_appointments)::numeric as total_appointments,
+        sum(daily.completed_appointments)::numeric as completed_appointments,
+        sum(daily.no_show_appointments)::numeric as no_show_appointments,
+        sum(daily.records_created)::numeric as records_created,
+        sum(daily.records_finalized)::numeric as records_finalized,
+        sum(daily.lab_tests_ordered)::numeric as lab_tests_ordered,
+        sum(daily.lab_tests_completed)::numeric as lab_tests_completed,
+        sum(daily.invoices_issued)::numeric as invoices_issued,
+        sum(daily.billed_amount)::numeric as billed_amount,
+        sum(daily.payments_received)::numeric as payments_received,
+        sum(daily.collected_amount)::numeric as collected_amount,
+        {{ safe_ratio('sum(daily.completed_appointments)', 'sum(daily.total_appointments)') }}
+            as appointment_completion_rate,
+        {{ hospital_no_show_rate(
+            'sum(daily.no_show_appointments)', 'sum(daily.completed_appointments)'
+        ) }} as no_show_rate
+    from kpi_days as daily
+    {{ periods_containing('daily.metric_date') }}
     left join period_stats as stats
         on periods.period_type = stats.period_type
         and periods.period_start = stats.period_start
-        and days.workspace_id is null
+        and daily.workspace_id is null
     group by
         periods.period_type,
         periods.period_start,
         periods.period_end,
-        days.workspace_id,
+        daily.workspace_id,
         stats.active_patients,
         stats.finalize_time_p50_hours,
         stats.lab_turnaround_p90_hours
-
-),
-
-period_values as (
-
-    select
-        period_type,
-        period_start,
-        period_end,
-        is_rebuilt,
-        workspace_id,
-        new_patients,
-        active_patients,
-        total_appointments,
-        completed_appointments,
-        no_show_appointments,
-        records_created,
-        records_finalized,
-        finalize_time_p50_hours,
-        lab_tests_ordered,
-        lab_tests_completed,
-        lab_turnaround_p90_hours,
-        billed_amount,
-        collected_amount,
-        {{ safe_ratio('completed_appointments', 'total_appointments') }}
-            as appointment_completion_rate,
-        {{ hospital_no_show_rate('no_show_appointments', 'completed_appointments') }}
-            as no_show_rate
-    from period_sums
 
 ),
 
@@ -155,11 +131,23 @@ period_numerators as (
 
 ),
 
-kpi_values as ({{ kpis_with_previous('period_values', hospital_kpi_metrics()) }}),
+kpi_values as (
 
-kpi_rows as ({{ kpis_with_previous('period_rows', hospital_kpi_metrics()) }}),
+    {{ kpis_with_previous('period_sums', hospital_kpi_metrics()) }}
 
-kpi_numerators as ({{ kpis_with_previous('period_numerators', hospital_kpi_metrics('ratio')) }}),
+),
+
+kpi_rows as (
+
+    {{ kpis_with_previous('period_rows', hospital_kpi_metrics()) }}
+
+),
+
+kpi_numerators as (
+
+    {{ kpis_with_previous('period_numerators', hospital_kpi_metrics('ratio')) }}
+
+),
 
 final as (
 
