@@ -18,24 +18,24 @@ encounters as (
 
 ),
 
-records as (
+-- The durations behind the percentiles: records finalized, tests resulted
+-- (completed), on the days their daily tables have.
+durations as (
 
     select
-        finalized_day,
-        {{ hospital_duration('finalized_at', 'created_at', 3600) }} as finalize_hours
+        'finalize' as duration_kind,
+        finalized_day as duration_day,
+        {{ hospital_duration('finalized_at', 'created_at', 3600) }} as hours
     from {{ ref('int_hospital_medical_records') }}
     where finalized_at is not null
         and finalized_day in (
             select metric_date from {{ ref('int_hospital_exact_medical_records_analytics') }}
         )
-
-),
-
-tests as (
-
+    union all
     select
-        resulted_day,
-        {{ hospital_duration('resulted_at', 'ordered_at', 3600) }} as turnaround_hours
+        'turnaround' as duration_kind,
+        resulted_day as duration_day,
+        {{ hospital_duration('resulted_at', 'ordered_at', 3600) }} as hours
     from {{ ref('int_hospital_lab_tests') }}
     where status = 'completed'
         and resulted_day in (
@@ -56,24 +56,19 @@ period_figures as (
     {{ periods_containing('encounters.encounter_day') }}
     group by periods.period_type, periods.period_start
     union all
+    -- percentile_cont skips the nulls: each percentile over its own kind.
     select
         periods.period_type,
         periods.period_start,
         null as active_patients,
-        {{ hospital_percentile(0.5, 'records.finalize_hours') }} as finalize_time_p50_hours,
-        null as lab_turnaround_p90_hours
-    from records
-    {{ periods_containing('records.finalized_day') }}
-    group by periods.period_type, periods.period_start
-    union all
-    select
-        periods.period_type,
-        periods.period_start,
-        null as active_patients,
-        null as finalize_time_p50_hours,
-        {{ hospital_percentile(0.9, 'tests.turnaround_hours') }} as lab_turnaround_p90_hours
-    from tests
-    {{ periods_containing('tests.resulted_day') }}
+        {{ hospital_percentile(
+            0.5, "case when durations.duration_kind = 'finalize' then durations.hours end"
+        ) }} as finalize_time_p50_hours,
+        {{ hospital_percentile(
+            0.9, "case when durations.duration_kind = 'turnaround' then durations.hours end"
+        ) }} as lab_turnaround_p90_hours
+    from durations
+    {{ periods_containing('durations.duration_day') }}
     group by periods.period_type, periods.period_start
 
 ),

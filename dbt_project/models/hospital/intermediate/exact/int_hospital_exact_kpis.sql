@@ -54,18 +54,13 @@ period_sums as (
         stats.finalize_time_p50_hours,
         stats.lab_turnaround_p90_hours,
         coalesce(stats.active_patients, 0)::numeric as active_patients,
-        sum(daily.new_patients)::numeric as new_patients,
-        sum(daily.total_appointments)::numeric as total_appointments,
-        sum(daily.completed_appointments)::numeric as completed_appointments,
-        sum(daily.no_show_appointments)::numeric as no_show_appointments,
-        sum(daily.records_created)::numeric as records_created,
-        sum(daily.records_finalized)::numeric as records_finalized,
-        sum(daily.lab_tests_ordered)::numeric as lab_tests_ordered,
-        sum(daily.lab_tests_completed)::numeric as lab_tests_completed,
-        sum(daily.invoices_issued)::numeric as invoices_issued,
-        sum(daily.billed_amount)::numeric as billed_amount,
-        sum(daily.payments_received)::numeric as payments_received,
-        sum(daily.collected_amount)::numeric as collected_amount,
+        {%- for column in [
+            'new_patients', 'total_appointments', 'completed_appointments', 'no_show_appointments',
+            'records_created', 'records_finalized', 'lab_tests_ordered', 'lab_tests_completed',
+            'invoices_issued', 'billed_amount', 'payments_received', 'collected_amount',
+        ] %}
+        sum(daily.{{ column }})::numeric as {{ column }},
+        {%- endfor %}
         {{ safe_ratio('sum(daily.completed_appointments)', 'sum(daily.total_appointments)') }}
             as appointment_completion_rate,
         {{ hospital_no_show_rate(
