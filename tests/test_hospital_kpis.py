@@ -100,7 +100,8 @@ def _kpi_values(kpis: pd.DataFrame, period_types: set[str], column="value") -> d
 def test_the_build_passes_with_its_data_tests(hospital):
     output = hospital["output"]
     assert "ERROR=0" in output and "WARN=0" in output, output[-3000:]
-    assert "hospital_kpis_period_edges" in output  # the dbt unit test of the period edges
+    # The dbt unit tests of the row set and the period edges ran.
+    assert "hospital_kpi_days_rows" in output and "hospital_kpis_period_edges" in output
 
 
 def test_columns_are_analytics_metrics_then_the_weights(hospital):
