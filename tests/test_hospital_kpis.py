@@ -13,13 +13,13 @@ import uuid
 from decimal import Decimal
 
 import pandas as pd
-import psycopg2
 import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.dbt.project import run_dbt
 from analytics_pipeline.ingest.extract.hospital import extract_hospital
 from analytics_pipeline.sample_data.hospital import apply_changes, fill
+from tests.test_hospital_models import _landed_ids, _source_rows, _warehouse_rows
 
 # A Wednesday: the week 2026-08-31..09-06 crosses the month boundary and is
 # partial, like September.
@@ -52,23 +52,6 @@ DAILY_WEIGHTS = {
     "collected_amount": "payments_received",
 }
 COUNT_TYPES = {"count", "sum"}
-
-
-def _warehouse_rows(sql: str) -> list[tuple]:
-    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
-
-
-def _source_frame(url, sql: str) -> pd.DataFrame:
-    with psycopg2.connect(**warehouse.libpq_params(url)) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
-
-
-def _landed_ids(source: str) -> set[int]:
-    """The ids that reached raw (the planted rule breaks are quarantined)."""
-    return {row[0] for row in _warehouse_rows(f"select distinct id from raw.{source}")}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +100,8 @@ def _kpi_values(kpis: pd.DataFrame, period_types: set[str], column="value") -> d
 def test_the_build_passes_with_its_data_tests(hospital):
     output = hospital["output"]
     assert "ERROR=0" in output and "WARN=0" in output, output[-3000:]
+    # The dbt unit tests of the row set and the period edges ran.
+    assert "hospital_kpi_days_rows" in output and "hospital_kpis_period_edges" in output
 
 
 def test_columns_are_analytics_metrics_then_the_weights(hospital):
@@ -203,16 +188,19 @@ def _reference(url) -> dict:
     and all) and active_patients (all departments), computed with pandas from
     the operational tables under the deletion rules (a hard-deleted row is
     gone from its table; the planted rule breaks never reached raw)."""
-    patients = _source_frame(url, "select id, deleted_at from hospital.patients")
-    live_patients = set(patients[patients.deleted_at.isna()].id) & _landed_ids(
-        "hospital_patients"
+    patients = pd.DataFrame(
+        _source_rows(url, "select id, deleted_at from hospital.patients"),
+        columns=["id", "deleted_at"],
     )
+    live_patients = set(patients[patients.deleted_at.isna()].id) & _landed_ids("hospital_patients")
 
-    def live(table: str, day_column: str, columns: str) -> pd.DataFrame:
-        frame = _source_frame(
-            url,
-            f"select id, patient_id, {columns},"
-            f" ({day_column} at time zone 'UTC')::date as day, deleted_at from hospital.{table}",
+    def live(table: str, day_column: str, columns: list[str]) -> pd.DataFrame:
+        sql = (
+            f"select id, patient_id, {', '.join(columns)},"
+            f" ({day_column} at time zone 'UTC')::date, deleted_at from hospital.{table}"
+        )
+        frame = pd.DataFrame(
+            _source_rows(url, sql), columns=["id", "patient_id", *columns, "day", "deleted_at"]
         )
         frame = frame[
             frame.deleted_at.isna()
@@ -222,10 +210,10 @@ def _reference(url) -> dict:
         ]
         return frame
 
-    appointments = live("appointments", "scheduled_start", "department_id, status")
-    invoices = live("invoices", "issued_at", "department_id, status, currency, amount")
-    records = live("medical_records", "created_at", "status")
-    tests = live("lab_tests", "ordered_at", "status")
+    appointments = live("appointments", "scheduled_start", ["department_id", "status"])
+    invoices = live("invoices", "issued_at", ["department_id", "status", "currency", "amount"])
+    records = live("medical_records", "created_at", ["status"])
+    tests = live("lab_tests", "ordered_at", ["status"])
     money = invoices[(invoices.status != "void") & (invoices.currency == "USD")]
 
     values: dict = {}
@@ -269,9 +257,13 @@ def test_weeks_and_months_equal_a_pandas_computation(hospital, kpis):
     # Each department's rows start at the period containing its first
     # appointment or invoice.
     for department, first_day in reference["first_days"].items():
-        starts = kpis[
-            (kpis.workspace_id == str(department)) & (kpis.metric_name == "total_appointments")
-        ].groupby("period_type").period_start.min()
+        starts = (
+            kpis[
+                (kpis.workspace_id == str(department)) & (kpis.metric_name == "total_appointments")
+            ]
+            .groupby("period_type")
+            .period_start.min()
+        )
         assert {t: starts[t] for t in ("day", "week", "month")} == dict(_periods(first_day))
     assert set(kpis.workspace_id.dropna()) == {str(d) for d in reference["first_days"].index}
 

@@ -506,9 +506,11 @@ select * from final
     hospital's, after its small-cell rule): (KPI model, its categories).
     analytics_metrics replaces all their rows on every run. -#}
 {% macro analytics_metrics_whole_packs() -%}
-    {{ return([
-        ('int_hospital_kpis', ['patients', 'appointments', 'medical_records', 'lab_tests', 'revenue']),
-    ]) }}
+    {%- set hospital_categories = [] -%}
+    {%- for _name, _type, category in hospital_kpi_metrics() if category not in hospital_categories -%}
+        {%- do hospital_categories.append(category) -%}
+    {%- endfor -%}
+    {{ return([('int_hospital_kpis', hospital_categories)]) }}
 {%- endmacro %}
 
 

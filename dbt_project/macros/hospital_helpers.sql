@@ -259,3 +259,28 @@ select
     {{ hospital_as_of_date() }} - 59 as first_day,
     {{ hospital_as_of_date() }} - 30 as last_day
 {%- endmacro %}
+
+
+{#- The hospital KPIs of analytics_metrics (int_hospital_exact_kpis) as
+    (metric_name, metric_type, category) tuples, in docs/metrics.md's order;
+    only those of `metric_type` when given. -#}
+{% macro hospital_kpi_metrics(metric_type=none) -%}
+    {%- set metrics = [
+        ('new_patients', 'count', 'patients'),
+        ('active_patients', 'count', 'patients'),
+        ('total_appointments', 'count', 'appointments'),
+        ('completed_appointments', 'count', 'appointments'),
+        ('no_show_appointments', 'count', 'appointments'),
+        ('appointment_completion_rate', 'ratio', 'appointments'),
+        ('no_show_rate', 'ratio', 'appointments'),
+        ('records_created', 'count', 'medical_records'),
+        ('records_finalized', 'count', 'medical_records'),
+        ('finalize_time_p50_hours', 'percentile', 'medical_records'),
+        ('lab_tests_ordered', 'count', 'lab_tests'),
+        ('lab_tests_completed', 'count', 'lab_tests'),
+        ('lab_turnaround_p90_hours', 'percentile', 'lab_tests'),
+        ('billed_amount', 'sum', 'revenue'),
+        ('collected_amount', 'sum', 'revenue'),
+    ] -%}
+    {{ return(metrics if metric_type is none else metrics | selectattr(1, 'equalto', metric_type) | list) }}
+{%- endmacro %}
