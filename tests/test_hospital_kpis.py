@@ -65,7 +65,7 @@ def hospital(fresh_database, tmp_path_factory):
         "build",
         "--select",
         "+int_hospital_exact_kpis",
-        "int_hospital_exact_monthly_summary",
+        "+int_hospital_exact_monthly_summary",
         "--vars",
         json.dumps({"max_date": END.isoformat()}),
         target_path=tmp_path_factory.mktemp("dbt-hospital-kpis"),

@@ -20,6 +20,22 @@ from analytics_pipeline.warehouse.frames import read_frame, write_frame
 
 SCHEMA = "intermediate"
 TABLE = "hospital_suppressed_cells"
+# What each run read: a checksum of every exact table, which the published
+# models compare with the exact table they publish (hidden cells decided on
+# other figures are never applied: the run fails instead).
+INPUTS_TABLE = "hospital_suppression_inputs"
+_INPUTS_DEFINITION = """
+    table_name      text primary key,
+    exact_rows      bigint not null,
+    exact_checksum  text not null,
+    min_cell_size   integer not null,
+    computed_at     timestamptz not null default now()
+"""
+# The same expression as macros/hospital_published.sql's (keep them equal).
+_CHECKSUM = (
+    "select count(*), md5(coalesce(string_agg(exact::text, '|' order by exact::text), ''))"
+    " from {} as exact"
+)
 # A published row's key in the cells table: its period (metric_date,
 # month_start, as_of_date or a KPI's period_start) and the dimensions it has
 # (null otherwise).
@@ -74,18 +90,30 @@ def run_suppression(conn: connection, min_cell_size: int) -> SuppressionResult:
     caller's transaction)."""
     started = time.monotonic()
     result = SuppressionResult(min_cell_size)
-    frames = {
-        table: read_frame(
-            conn, sql.SQL("select * from {}").format(sql.Identifier(SCHEMA, exact_model(table)))
-        )
-        for table in TABLE_NAMES
-    }
+    frames, checksums = {}, {}
+    with conn.cursor() as cur:
+        for table in TABLE_NAMES:
+            exact = sql.Identifier(SCHEMA, exact_model(table))
+            frames[table] = read_frame(conn, sql.SQL("select * from {}").format(exact))
+            cur.execute(sql.SQL(_CHECKSUM).format(exact))
+            checksums[table] = cur.fetchone()
     hidden = suppressed_columns(frames, min_cell_size)
     target = sql.Identifier(SCHEMA, TABLE)
     with conn.cursor() as cur:
         # Replaced whole (and so always of the current shape).
         cur.execute(sql.SQL("drop table if exists {}").format(target))
         cur.execute(sql.SQL("create table {} ({})").format(target, sql.SQL(_DEFINITION)))
+        inputs = sql.Identifier(SCHEMA, INPUTS_TABLE)
+        cur.execute(sql.SQL("drop table if exists {}").format(inputs))
+        cur.execute(sql.SQL("create table {} ({})").format(inputs, sql.SQL(_INPUTS_DEFINITION)))
+        for table, (rows, checksum) in checksums.items():
+            cur.execute(
+                sql.SQL(
+                    "insert into {} (table_name, exact_rows, exact_checksum, min_cell_size)"
+                    " values (%s, %s, %s, %s)"
+                ).format(inputs),
+                (table, rows, checksum, min_cell_size),
+            )
     for table in TABLE_NAMES:
         result.exact_rows[table] = len(frames[table])
         result.rows_with_hidden_cells[table] = len(hidden[table])

@@ -11,6 +11,10 @@
 {% macro hospital_published(table_name, grain, period_column, extra_columns=[]) -%}
     {%- set exact = ref('int_hospital_exact_' ~ table_name) -%}
     {%- set cells = source('hospital', 'suppressed_cells') -%}
+    {%- set inputs = source('hospital', 'suppression_inputs') -%}
+    {%- if execute and flags.WHICH in ('run', 'build') -%}
+        {{ _hospital_cells_are_current(table_name, exact, inputs) }}
+    {%- endif -%}
     {%- set columns = [] -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(exact) -%}
@@ -36,4 +40,29 @@ left join {{ cells }} as cells
         {%- for dimension in grain if dimension != period_column %}
         and cells.{{ dimension }} is not distinct from exact.{{ dimension }}
         {%- endfor %}
+{%- endmacro %}
+
+
+
+{#- Fail unless the hidden cells were decided on the exact figures the model
+    is about to publish (the same checksum as the small-cell run recorded,
+    analytics_pipeline/hospital/suppressed_cells.py): cells of other figures
+    could leave a small one shown. -#}
+{% macro _hospital_cells_are_current(table_name, exact, inputs) -%}
+    {%- set query -%}
+        select
+            (select exact_checksum from {{ inputs }} where table_name = '{{ table_name }}'),
+            (
+                select md5(coalesce(string_agg(exact::text, '|' order by exact::text), ''))
+                from {{ exact }} as exact
+            )
+    {%- endset -%}
+    {%- set row = run_query(query).rows[0] -%}
+    {%- if row[0] != row[1] -%}
+        {{ exceptions.raise_compiler_error(
+            "the small cells of " ~ table_name ~ " were not decided on its current exact figures ("
+            ~ exact ~ "): materialize hospital/suppressed_cells after the exact figures, then the "
+            ~ "published tables (the daily job and `analytics-pipeline materialize` do)"
+        ) }}
+    {%- endif -%}
 {%- endmacro %}

@@ -13,7 +13,7 @@ import pytest
 from psycopg2 import sql
 
 from analytics_pipeline import warehouse
-from analytics_pipeline.commands.materialize import materialize
+from analytics_pipeline.commands.materialize import failure_details, materialize
 from analytics_pipeline.hospital.published_tables import KPI_GRAIN, PUBLISHED_TABLES, exact_model
 from analytics_pipeline.hospital.suppressed_cells import run_suppression
 from analytics_pipeline.ingest.extract.hospital import extract_hospital
@@ -197,3 +197,15 @@ def test_the_hidden_cells_are_those_of_the_reference_procedure(hospital, referen
     hidden = _null_kpi_cells(_published_kpis(), exact)
     assert hidden == _null_kpi_cells(expected["hospital_kpis"], exact)
     assert hidden  # the sample has small cells among the KPIs
+
+
+def test_hidden_cells_of_other_figures_are_never_applied(hospital):
+    """Figures rebuilt (another as-of date) without the small-cell rule after
+    them: publishing fails rather than hide the old cells; the whole chain
+    then publishes again."""
+    earlier = (AS_OF - dt.timedelta(days=3)).isoformat()
+    assert materialize("tag:hospital_figures", as_of=earlier, log_level="WARNING").success
+    published = materialize("tag:hospital_published", as_of=earlier, log_level="CRITICAL")
+    assert not published.success
+    assert "were not decided on its current exact figures" in failure_details(published)
+    assert materialize(HOSPITAL, as_of=AS_OF.isoformat(), log_level="WARNING").success

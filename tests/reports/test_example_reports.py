@@ -132,7 +132,7 @@ EXPECTED_SQL = {
                records_created, records_finalized, lab_tests_ordered, lab_tests_completed,
                billed_amount, collected_amount, outstanding_receivables_end, suppressed_columns
         from analytics.monthly_summary
-        where month_start between '2026-09-01' and '2026-09-30'""",
+        where month_start between '2026-08-01' and '2026-08-31'""",
     "hospital_lab_turnaround": """
         select test_type, metric_date, tests_ordered, tests_cancelled, tests_completed,
                pending_backlog, turnaround_p50_hours, turnaround_p90_hours, abnormal_rate,
