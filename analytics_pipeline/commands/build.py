@@ -47,14 +47,18 @@ DATA_SNAPSHOTS = "tag:data_snapshots"
 LEARNING = "group:learning or tag:mastery_history"
 # The hospital pack's assets rebuilt as of each date: its figures (dbt), the
 # small-cell rule (Python) and its published tables (dbt).
-HOSPITAL = "tag:hospital_figures or key:hospital/suppressed_cells or tag:hospital_published"
+HOSPITAL = (
+    "tag:hospital_figures or key:hospital/suppressed_cells or key:hospital/suppression_inputs"
+    " or tag:hospital_published"
+)
 REPORTS = "group:reports"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports (partitioned by definition; built last).
 UNPARTITIONED = (
     f"not {RAW} and not {DAILY} and not {DATA_SNAPSHOTS} and not group:learning"
     " and not tag:mastery_history and not tag:hospital_figures"
-    " and not key:hospital/suppressed_cells and not tag:hospital_published"
+    " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
+    " and not tag:hospital_published"
     f" and not {REPORTS}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,

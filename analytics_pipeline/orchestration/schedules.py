@@ -34,7 +34,7 @@ from analytics_pipeline.dbt.assets import (
     dbt_snapshots,
 )
 from analytics_pipeline.dbt.keys import table_asset_key
-from analytics_pipeline.hospital.assets import SUPPRESSED_CELLS
+from analytics_pipeline.hospital.assets import hospital_small_cells
 from analytics_pipeline.ingest.assets import EXTRACTED, raw_asset_key
 from analytics_pipeline.orchestration.data_gate import skip_until_data_reaches
 from analytics_pipeline.partitions import daily_partitions
@@ -60,7 +60,7 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             "daily_analytics_job",
             selection=dg.AssetSelection.assets(dbt_daily_models)
             | dg.AssetSelection.groups(groups.LEARNING)
-            | dg.AssetSelection.assets(SUPPRESSED_CELLS)
+            | dg.AssetSelection.assets(hospital_small_cells)
             | dg.AssetSelection.assets(
                 *[
                     a
