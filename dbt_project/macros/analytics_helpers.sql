@@ -485,6 +485,21 @@ select * from final
 {%- endmacro %}
 
 
+{#- analytics_metrics' rows of the domain packs: each pack's KPI rows of the
+    periods containing a day of `days_relation`, and every row of the packs
+    rebuilt whole. -#}
+{% macro analytics_metrics_pack_rows(days_relation) -%}
+    {%- for kpi_model, _days_model in analytics_metrics_packs() %}
+    {{ kpis_of_rebuilt_periods(kpi_model, days_relation) }}
+    union all
+    {%- endfor %}
+    {%- for kpi_model, _categories in analytics_metrics_whole_packs() %}
+    {{ whole_pack_kpis(kpi_model) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- analytics_metrics' columns, in order, and their types. -#}
 {% macro analytics_metrics_columns() -%}
     {{ return({

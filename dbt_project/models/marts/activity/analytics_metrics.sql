@@ -164,22 +164,10 @@ period_values as (
 
 ),
 
+-- The domain packs' rows: of the rebuilt periods, or all (packs rebuilt whole).
 pack_kpis as (
 
-    {% for kpi_model, _days_model in analytics_metrics_packs() %}
-    {{ kpis_of_rebuilt_periods(kpi_model, 'kpi_days') }}
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
-
-),
-
--- The packs rebuilt whole as of each date (the hospital's): every row, every run.
-whole_pack_kpis as (
-
-    {% for kpi_model, _categories in analytics_metrics_whole_packs() %}
-    {{ whole_pack_kpis(kpi_model) }}
-    {{ 'union all' if not loop.last }}
-    {% endfor %}
+    {{ analytics_metrics_pack_rows('kpi_days') }}
 
 ),
 
@@ -202,5 +190,3 @@ activity_kpis as (
 select * from activity_kpis
 union all
 select * from pack_kpis
-union all
-select * from whole_pack_kpis
