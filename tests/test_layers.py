@@ -20,7 +20,7 @@ LAYERS = (
     {"sample_data", "dagster_instance"},
     {"dbt"},
     {"published_tables"},
-    {"learning"},
+    {"learning", "hospital"},
     {"reports"},
     {"orchestration"},
     {"definitions"},

@@ -12,8 +12,10 @@
     {%- set exact = ref('int_hospital_exact_' ~ table_name) -%}
     {%- set cells = source('hospital', 'suppressed_cells') -%}
     {%- set inputs = source('hospital', 'suppression_inputs') -%}
+    {%- set rule_ran = true -%}
     {%- if execute and flags.WHICH in ('run', 'build') -%}
-        {{ _hospital_cells_are_current(table_name, exact, inputs) }}
+        {%- set rule_ran = adapter.get_relation(inputs.database, inputs.schema, inputs.identifier) is not none -%}
+        {{ _hospital_cells_are_current(table_name, exact, inputs, rule_ran) }}
     {%- endif -%}
     {%- set columns = [] -%}
     {%- if execute -%}
@@ -25,12 +27,16 @@
     {%- endif %}
 select
     {%- for column in columns %}
-    {%- if column in grain %}
+    {%- if column in grain or not rule_ran %}
     exact.{{ column }},
     {%- else %}
     case when cells.suppressed_columns ? '{{ column }}' then null else exact.{{ column }} end as {{ column }},
     {%- endif %}
     {%- endfor %}
+    {%- if not rule_ran %}
+    '[]'::jsonb as suppressed_columns
+from {{ exact }} as exact  -- no rows: nothing to hide (checked)
+    {%- else %}
     coalesce(cells.suppressed_columns, '[]'::jsonb) as suppressed_columns
 from {{ exact }} as exact
 left join {{ cells }} as cells
@@ -40,6 +46,7 @@ left join {{ cells }} as cells
         {%- for dimension in grain if dimension != period_column %}
         and cells.{{ dimension }} is not distinct from exact.{{ dimension }}
         {%- endfor %}
+    {%- endif %}
 {%- endmacro %}
 
 
@@ -48,7 +55,19 @@ left join {{ cells }} as cells
     is about to publish (the same checksum as the small-cell run recorded,
     analytics_pipeline/hospital/suppressed_cells.py): cells of other figures
     could leave a small one shown. -#}
-{% macro _hospital_cells_are_current(table_name, exact, inputs) -%}
+{% macro _hospital_cells_are_current(table_name, exact, inputs, rule_ran) -%}
+    {%- if not rule_ran -%}
+        {#- Never run (a warehouse without hospital data yet): fine while
+            there is nothing to publish. -#}
+        {%- set rows = run_query('select count(*) from ' ~ exact).columns[0].values()[0] -%}
+        {%- if rows != 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "the small-cell rule has not run on " ~ exact ~ " (" ~ rows ~ " rows): "
+                ~ "materialize hospital/suppressed_cells before the published tables"
+            ) }}
+        {%- endif -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set query -%}
         select
             (select exact_checksum from {{ inputs }} where table_name = '{{ table_name }}'),

@@ -34,13 +34,15 @@ def _unique_id(source: ReportSource) -> str:
 
 
 def _minimal(report_id: str, data_source: str, **fields: Any) -> ReportDefinition:
+    # A hospital-wide table has no tenant column: its definitions name no workspace.
+    tenant = REPORT_SOURCES[data_source].workspace_column
     return parse_definition(
         {
             "id": report_id,
             "name": report_id,
             "report_type": "table",
-            "workspace_id": "ws_1",
-            "configuration": {"data_source": data_source, "columns": ["workspace_id"]},
+            "workspace_id": "ws_1" if tenant else None,
+            "configuration": {"data_source": data_source, "columns": [tenant or "metric_date"]},
         }
         | fields
     )

@@ -214,15 +214,21 @@ def test_report_families_sit_downstream_of_the_marts_their_definitions_read(grap
         source = source.to_user_string()
         expected.setdefault(definition.report_type, set()).add(source)
     assert expected == {
-        "dashboard": {"aggregates/daily_metrics", "hr/business_impact_metrics"},
+        "dashboard": {
+            "aggregates/daily_metrics",
+            "hr/business_impact_metrics",
+            "hospital/appointment_analytics",
+        },
         "table": {
             "aggregates/agent_performance",
             "learning/exam_readiness",
             "hr/hr_user_engagement_metrics",
             "marts/analytics_metrics",
+            "hospital/hospital_dashboard_metrics",
+            "hospital/lab_tests_analytics",
         },
         "chart": {"marts/user_cohorts", "learning/knowledge_gaps", "hr/report_generation_stats"},
-        "export": {"aggregates/user_engagement_metrics"},
+        "export": {"aggregates/user_engagement_metrics", "hospital/monthly_summary"},
     }
     for family, sources in expected.items():
         assert _parents(graph, f"reports/{family}") == sources | {"reports/report_definitions"}
