@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from analytics_pipeline.ingest.contract_hospital import HOSPITAL_SOURCES
 from analytics_pipeline.ingest.contract_hr import HR_SOURCES
+from analytics_pipeline.ingest.contract_qms import QMS_SOURCES
 from analytics_pipeline.ingest.contract_types import (
     JSON_KEY_TYPES,
     JSON_KINDS,
@@ -373,7 +374,9 @@ _CORE_SOURCES = (
     ),
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (*_CORE_SOURCES, *HR_SOURCES, *HOSPITAL_SOURCES)}
+SOURCES: dict[str, Source] = {
+    s.name: s for s in (*_CORE_SOURCES, *HR_SOURCES, *HOSPITAL_SOURCES, *QMS_SOURCES)
+}
 # Domain packs in contract order; the core sources have pack None.
 PACKS: tuple[str, ...] = tuple(dict.fromkeys(s.pack for s in SOURCES.values() if s.pack))
 
