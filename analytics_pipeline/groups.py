@@ -15,3 +15,5 @@ HR = "hr"
 # figures, published tables) and the small-cell rule, as one group; its raw
 # sources stay in `raw`.
 HOSPITAL = "hospital"
+# The quality management pack: every layer of its dbt models, as one group.
+QMS = "qms"

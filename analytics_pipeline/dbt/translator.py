@@ -47,6 +47,7 @@ _LAYER_GROUPS = {
     "data_snapshots": groups.SNAPSHOTS,  # beside the dbt (type-2) snapshots
     "hr": groups.HR,  # the HR platform pack, all its layers: keys `hr/<model>`
     "hospital": groups.HOSPITAL,  # the hospital pack's models: keys `hospital/<model>`
+    "qms": groups.QMS,  # the quality management pack, all its layers: keys `qms/<model>`
 }
 
 
@@ -109,7 +110,7 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         # Staging follows newly landed raw data; later layers run on schedules.
         fqn = dbt_resource_props.get("fqn", [])
         pack_staging = (
-            len(fqn) > 2 and fqn[1] in (groups.HR, groups.HOSPITAL) and fqn[2] == "staging"
+            len(fqn) > 2 and fqn[1] in (groups.HR, groups.HOSPITAL, groups.QMS) and fqn[2] == "staging"
         )
         if self.get_group_name(dbt_resource_props) == groups.STAGING or pack_staging:
             return dg.AutomationCondition.eager()

@@ -500,6 +500,41 @@ select * from final
 {%- endmacro %}
 
 
+{#- The seed 001 scope and provenance columns of analytics_metrics, after
+    analytics_metrics_columns(): filled by the packs whose KPI model has them
+    (analytics_metrics_scoped_models), null on the other rows. -#}
+{% macro analytics_metrics_scope_columns() -%}
+    {{ return({
+        'metric_subcategory': 'text',
+        'unit': 'text',
+        'department_id': 'text',
+        'module_name': 'text',
+        'entity_type': 'text',
+        'entity_id': 'text',
+        'calculation_method': 'text',
+        'data_source': 'text',
+    }) }}
+{%- endmacro %}
+
+
+{#- The KPI models that carry analytics_metrics_scope_columns(). -#}
+{% macro analytics_metrics_scoped_models() -%}
+    {{ return(['int_qms_kpis']) }}
+{%- endmacro %}
+
+
+{#- The scope columns of a pack's rows: its own, or null. -#}
+{% macro _scope_columns_of(kpi_model, alias=none) -%}
+    {%- for column, type in analytics_metrics_scope_columns().items() %}
+        {%- if kpi_model in analytics_metrics_scoped_models() %}
+        {{ (alias ~ '.' if alias else '') ~ column }}::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        {%- else %}
+        null::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- analytics_metrics' columns, in order, and their types. -#}
 {% macro analytics_metrics_columns() -%}
     {{ return({
@@ -525,7 +560,7 @@ select * from final
     {%- for _name, _type, category in hospital_kpi_metrics() if category not in hospital_categories -%}
         {%- do hospital_categories.append(category) -%}
     {%- endfor -%}
-    {{ return([('int_hospital_kpis', hospital_categories)]) }}
+    {{ return([('int_hospital_kpis', hospital_categories), ('int_qms_kpis', qms_kpi_categories())]) }}
 {%- endmacro %}
 
 
@@ -560,15 +595,17 @@ select * from final
     {%- if built %}
     select
         {%- for column, type in analytics_metrics_columns().items() %}
-        {{ column }}::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        {{ column }}::{{ type }} as {{ column }},
         {%- endfor %}
+        {{ _scope_columns_of(kpi_model) }}
     from {{ relation }}
     where period_start <= {{ as_of_date() }}
     {%- else %}
     select
         {%- for column, type in analytics_metrics_columns().items() %}
-        null::{{ type }} as {{ column }}{{ ',' if not loop.last }}
+        null::{{ type }} as {{ column }},
         {%- endfor %}
+        {{ _scope_columns_of(none) }}
     where false
     {%- endif %}
 {%- endmacro %}
@@ -590,8 +627,9 @@ select * from final
 {% macro kpis_of_rebuilt_periods(kpi_model, days_relation) -%}
     select
         {%- for column in analytics_metrics_columns() %}
-        kpis.{{ column }}{{ ',' if not loop.last }}
+        kpis.{{ column }},
         {%- endfor %}
+        {{ _scope_columns_of(kpi_model, 'kpis') }}
     from {{ ref(kpi_model) }} as kpis
     where exists (
         select 1 from {{ days_relation }} as rebuilt

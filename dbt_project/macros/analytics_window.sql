@@ -68,6 +68,10 @@
     {%- if model is defined and model is not none and (model.fqn | default([]))[1:2] == ['hr'] -%}
         {{ return(_hr_as_of_date_value()) }}
     {%- endif -%}
+    {#- The QMS pack's (models/qms): the newest updated_at of its sources. -#}
+    {%- if model is defined and model is not none and (model.fqn | default([]))[1:2] == ['qms'] -%}
+        {{ return(_qms_as_of_date_value()) }}
+    {%- endif -%}
     {#- Rendered before the `execute` test so that dbt records the refs as
         dependencies at parse time (parse and run see the same vars). -#}
     {%- set activity = ref('stg_user_activity') -%}

@@ -1,5 +1,6 @@
 {{
     config(
+        on_schema_change='append_new_columns',
         meta={'partition_column': 'period_start', 'partition_end_column': 'period_end'},
         pre_hook=[
             "{{ delete_recomputed('period_start', reach_days=31, period_end_column='period_end', days_model=analytics_metrics_day_models()) }}",
@@ -187,6 +188,9 @@ activity_kpis as (
 
 )
 
-select * from activity_kpis
+select
+    activity_kpis.*,
+    {{ _scope_columns_of('activity') }}
+from activity_kpis
 union all
 select * from pack_kpis

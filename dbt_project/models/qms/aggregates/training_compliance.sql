@@ -1,0 +1,74 @@
+{{
+    config(
+        meta={'partition_column': 'metric_date'},
+        pre_hook="{{ qms_delete_recomputed() }}",
+        indexes=[{'columns': ['metric_date']}],
+    )
+}}
+
+{#- Training assignments per department and day (docs/metrics.md,
+    "training_compliance"): counts of the records in qms_kpi_records. -#}
+
+with
+
+days as (
+
+    {{ qms_recompute_days() }}
+
+),
+
+spine as (
+
+    {{ qms_scope_days(
+        "select department_id, min(" ~ qms_day('assigned_at') ~ ") as first_day from "
+        ~ ref('int_qms_training_assignments') ~ " group by department_id",
+        ['department_id']
+    ) }}
+
+),
+
+records as (
+
+    select
+        department_id,
+        metric_date,
+        kpi,
+        value
+    from {{ ref('qms_kpi_records') }}
+    where table_name = 'training_compliance'
+        and metric_date in (select day from days)
+
+),
+
+figures as (
+
+    select
+        department_id,
+        metric_date,
+        {%- for kpi in ['assigned', 'completed', 'completed_on_time', 'overdue', 'due_90d', 'compliant_90d'] %}
+        {{ qms_count(kpi) }} as {{ kpi }},
+        {%- endfor %}
+        avg(value) filter (where kpi = 'score') as average_score
+    from records
+    group by department_id, metric_date
+
+),
+
+final as (
+
+    select
+        spine.department_id,
+        spine.metric_date,
+        {%- for kpi in ['assigned', 'completed', 'completed_on_time', 'overdue', 'due_90d', 'compliant_90d'] %}
+        coalesce(figures.{{ kpi }}, 0) as {{ kpi }},
+        {%- endfor %}
+        figures.compliant_90d::numeric / nullif(figures.due_90d, 0) as compliance_rate,
+        figures.average_score
+    from spine
+    left join figures
+        on spine.department_id = figures.department_id
+        and spine.metric_date = figures.metric_date
+
+)
+
+select * from final
