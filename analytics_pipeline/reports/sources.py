@@ -22,13 +22,16 @@ REPORT_SCHEMA = "analytics"
 _TENANT_LABELS = {
     "organization_id": "Organization",
     "department_id": "Department",
-    None: "Hospital",
 }
+# What a table without a tenant column is about (ReportSource.whole_label).
+_WHOLE_LABELS = ("Hospital", "Company")
 
 
 def every_tenant(tenant_label: str) -> str:
-    """A report over every tenant's rows, in words ("all workspaces")."""
-    return "the whole hospital" if tenant_label == "Hospital" else f"all {tenant_label.lower()}s"
+    """A report over every tenant's rows, in words ("all workspaces", "the whole hospital")."""
+    if tenant_label in _WHOLE_LABELS:
+        return f"the whole {tenant_label.lower()}"
+    return f"all {tenant_label.lower()}s"
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,20 @@ class ReportSource:
     # The dbt source declaring the table when a Python asset builds it (the
     # table is then a `source(dbt_source, table)` in dbt, else a model).
     dbt_source: str | None = None
+    # What a table without a tenant column is about (one of _WHOLE_LABELS).
+    whole_label: str = "Hospital"
 
     def __post_init__(self) -> None:
         if not self.table:
             object.__setattr__(self, "table", self.name)
+        if self.whole_label not in _WHOLE_LABELS:
+            raise ValueError(f"{self.name}: whole_label must be one of {_WHOLE_LABELS}")
 
     @property
     def tenant_label(self) -> str:
-        """What readers call the tenant column's values."""
+        """What readers call the tenant column's values (or the whole the table is about)."""
+        if self.workspace_column is None:
+            return self.whole_label
         return _TENANT_LABELS.get(self.workspace_column, "Workspace")
 
     @property
@@ -112,6 +121,21 @@ _SOURCES = (
             ("revenue_analytics", "metric_date", True, "department_id"),
             ("monthly_summary", "month_start", False, None),
             ("hospital_dashboard_metrics", "as_of_date", True, "department_id"),
+        )
+    ),
+    # The quality management pack (docs/metrics.md, "Quality management
+    # pack"): the department is the tenant; the per-test and per-module
+    # tables are about the whole company.
+    *(
+        ReportSource(name, date_column, workspace_column=tenant, whole_label="Company")
+        for name, date_column, tenant in (
+            ("quality_kpis", "metric_date", "department_id"),
+            ("training_compliance", "metric_date", "department_id"),
+            ("training_overdue", "as_of_date", "department_id"),
+            ("document_control", "metric_date", "department_id"),
+            ("lab_quality", "metric_date", None),
+            ("risk_register_summary", "metric_date", None),
+            ("qms_kpi_records", "metric_date", "department_id"),
         )
     ),
 )

@@ -178,7 +178,9 @@ select * from final
     the as-of date, so the daily models reach from a dirty day to the
     as-of date), and for records other records are read through (a user's
     department, a document's department, a sample's received time, a
-    version's workflow steps) the earliest time of those records.
+    version's workflow steps: a step changes its version's approval and
+    review cycle, so every step of the version) the earliest time of those
+    records.
 -#}
 {% macro record_qms_dirty_days() -%}
     {%- if this is none -%}{{ return('select 1') }}{%- endif -%}
@@ -219,7 +221,6 @@ select * from final
         where {{ related_key }} in (select {{ key }} from {{ source('raw', name) }} where _batch_id in ({{ new_raw }}))
         union
         {%- endfor %}
-        {#- a step changes its version's approval and review cycle: every step of the version -#}
         select (min(least(step.assigned_at, step.completed_at, step.updated_at)) at time zone 'UTC')::date
         from {{ source('raw', 'qms_document_review_steps') }} as step
         where step.version_id in (
