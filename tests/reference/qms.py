@@ -101,7 +101,10 @@ def _sorted(frame: pd.DataFrame, columns: Sequence[str], grain: Sequence[str]) -
     frame = frame.sort_values(list(grain), na_position="first", kind="stable")
     frame = frame[list(columns)].reset_index(drop=True)
     for column in frame.columns:
-        if frame[column].dtype == object:  # text and dates: None for null
+        dtype = frame[column].dtype
+        if dtype is np.dtype(object) or isinstance(
+            dtype, pd.StringDtype
+        ):  # text, dates: None for null
             values = [None if v is None or v is pd.NaT or v != v else v for v in frame[column]]
             frame[column] = pd.Series(values, index=frame.index, dtype=object)
     return frame
