@@ -28,7 +28,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .activity import change_percentage, day_of, day_range, end_of, percentile_cont, ratio
+from .activity import day_of, day_range, end_of, percentile_cont, ratio
 
 SOURCES = (
     "qms_departments", "qms_users", "qms_quality_events", "qms_documents",
@@ -105,8 +105,8 @@ def _sorted(frame: pd.DataFrame, columns: Sequence[str], grain: Sequence[str]) -
         if dtype is np.dtype(object) or isinstance(
             dtype, pd.StringDtype
         ):  # text, dates: None for null
-            values = [None if v is None or v is pd.NaT or v != v else v for v in frame[column]]
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+            values = frame[column].astype(object)
+            frame[column] = values.where(frame[column].notna(), None)
     return frame
 
 
@@ -145,12 +145,6 @@ def history(versions: pd.DataFrame, key: str) -> pd.DataFrame:
     ordered = ordered.drop_duplicates([key, "updated_at"], keep="last").reset_index(drop=True)
     following = ordered.groupby(key, sort=False)["updated_at"].shift(-1)
     return ordered.assign(valid_until=following)
-
-
-def in_effect(hist: pd.DataFrame, instant: pd.Timestamp) -> pd.DataFrame:
-    """Of each record, the version with the largest updated_at before `instant`."""
-    until = hist["valid_until"]
-    return hist[(hist["updated_at"] < instant) & (until.isna() | (until >= instant))]
 
 
 def prepare(data: Mapping[str, pd.DataFrame], as_of: date) -> QmsInputs:
@@ -389,10 +383,33 @@ def approvals(inp: QmsInputs) -> pd.DataFrame:
     return out.rename_axis("version_id").reset_index()
 
 
-def _current(states: pd.DataFrame) -> pd.DataFrame:
-    """Per document, the version with the highest version_number (ties: version_id)."""
-    ordered = states.sort_values(["document_id", "version_number", "version_id"], kind="stable")
-    return ordered.drop_duplicates("document_id", keep="last")
+class History:
+    """A version history (`history`) as numpy arrays, sorted by `order`: the rows in
+    effect at the end of a day as a boolean mask."""
+
+    def __init__(self, hist: pd.DataFrame, order: Sequence[str]):
+        self.frame = hist.sort_values(list(order), kind="stable").reset_index(drop=True)
+        self.updated = _naive(self.frame["updated_at"])
+        self.until = _naive(self.frame["valid_until"])
+
+    def at_end_of(self, day: date) -> np.ndarray:
+        end = _midnight(day + timedelta(days=1))
+        return (self.updated < end) & ~(self.until < end)  # NaT: still in effect
+
+    def col(self, column: str) -> np.ndarray:
+        return self.frame[column].to_numpy(dtype=object)
+
+
+def last_per_group(groups: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Positions of the masked rows that are the last of their group (rows sorted by
+    group): per document, the highest (version_number, version_id)."""
+    idx = np.nonzero(mask)[0]
+    if idx.size == 0:
+        return idx
+    keys = groups[idx]
+    last = np.ones(idx.size, dtype=bool)
+    last[:-1] = keys[:-1] != keys[1:]
+    return idx[last]
 
 
 def _document_rows(inp: QmsInputs) -> Iterator[Row]:
@@ -400,27 +417,31 @@ def _document_rows(inp: QmsInputs) -> Iterator[Row]:
         zip(inp.documents["document_id"], inp.documents["department_id"], strict=True)
     )
     hist = inp.version_history[inp.version_history["document_id"].isin(department.keys())]
-    hist = hist.assign(department_id=hist["document_id"].map(department))
     hist = hist[hist["updated_at"] < inp.end]
+    hist = hist.assign(department_id=hist["document_id"].map(department))
+    versions = History(hist, ["document_id", "version_number", "version_id", "updated_at"])
+    docs, depts = versions.col("document_id"), versions.col("department_id")
+    status = versions.col("status")
+    review_due = _ordinals(versions.frame["periodic_review_due"])
+    effective = status == "EFFECTIVE"
     approved = approvals(inp)
+    approved_days = np.array([d.toordinal() for d in approved["approved_day"]], dtype=np.int64)
+    approved_depts = _ids(approved, "department_id")
     first = hist.groupby("department_id")["updated_at"].min()
     first_day = dict(zip(first.index, day_of(first), strict=True))
     for d in day_range(min(first_day.values()), inp.as_of) if first_day else []:
-        states = in_effect(hist, end_of(d))
-        current = _current(states)
-        effective = _current(states[states["status"] == "EFFECTIVE"])
-        review_due = _ordinals(effective["periodic_review_due"])
-        effective = effective[review_due <= d.toordinal()]
-        today = approved[approved["approved_day"] == d]
+        in_effect_now = versions.at_end_of(d)
+        current = last_per_group(docs, in_effect_now)
+        shown = last_per_group(docs, in_effect_now & effective)
+        past_due = shown[review_due[shown] <= d.toordinal()]
+        today = approved_days == d.toordinal()
         for dept in sorted(dept for dept, start in first_day.items() if start <= d):
-            mine = current[current["department_id"] == dept]
-            masks = {"documents": np.ones(len(mine), dtype=bool)}
-            status = mine["status"].to_numpy(object)
-            masks.update({col: status == k for k, col in DOCUMENT_STATUSES.items()})
-            records = {kpi: (DOCUMENT, _ids(mine, "document_id")[m]) for kpi, m in masks.items()}
-            past_due = effective[effective["department_id"] == dept]
-            records["past_periodic_review"] = (DOCUMENT, _ids(past_due, "document_id"))
-            reviewed = today[today["department_id"] == dept]
+            mine = current[depts[current] == dept]
+            records = {"documents": (DOCUMENT, docs[mine])}
+            for k, col in DOCUMENT_STATUSES.items():
+                records[col] = (DOCUMENT, docs[mine[status[mine] == k]])
+            records["past_periodic_review"] = (DOCUMENT, docs[past_due[depts[past_due] == dept]])
+            reviewed = approved[today & (approved_depts == dept)]
             records["reviews_completed"] = (VERSION, _ids(reviewed, "version_id"))
             values: dict = {kpi: len(ids) for kpi, (_t, ids) in records.items()}
             cycles = reviewed["cycle_days"].to_numpy(dtype=float)
@@ -527,19 +548,27 @@ def _risk_rows(inp: QmsInputs) -> Iterator[Row]:
     hist = inp.risk_history
     if hist.empty:
         return
-    hist = hist.assign(rpn=rpn(hist))
+    risks = History(hist.assign(rpn=rpn(hist)), ["module", "mitigation_status", "risk_id"])
+    ids, scores = risks.col("risk_id"), risks.frame["rpn"].to_numpy(dtype=np.int64)
+    scope = [
+        (m, s) for m, s in zip(risks.col("module"), risks.col("mitigation_status"), strict=True)
+    ]
+    scopes = sorted(set(scope))
+    code = np.array([scopes.index(pair) for pair in scope], dtype=np.int64)
     for d in day_range(min(day_of(hist["assessed_at"])), inp.as_of):
-        states = in_effect(hist, end_of(d))
-        for (module, status), part in states.groupby(["module", "mitigation_status"], sort=True):
-            scores = part["rpn"].to_numpy(dtype=np.int64)
-            ids = _ids(part, "risk_id")
-            records = {"risks": (RISK, ids), "high_priority_risks": (RISK, ids[scores >= HIGH_RPN])}
+        now = risks.at_end_of(d)
+        for k, (module, status) in enumerate(scopes):
+            mine = now & (code == k)
+            if not mine.any():
+                continue  # no risk in this module and status at the end of d: no row
+            high = mine & (scores >= HIGH_RPN)
             values = {
-                "risks": len(ids),
-                "mean_rpn": float(scores.mean()),
-                "max_rpn": int(scores.max()),
-                "high_priority_risks": int((scores >= HIGH_RPN).sum()),
+                "risks": int(mine.sum()),
+                "mean_rpn": float(scores[mine].mean()),
+                "max_rpn": int(scores[mine].max()),
+                "high_priority_risks": int(high.sum()),
             }
+            records = {"risks": (RISK, ids[mine]), "high_priority_risks": (RISK, ids[high])}
             yield {"module": module, "mitigation_status": status}, d, values, records
 
 
@@ -655,53 +684,76 @@ def metric_type(column: str, unit: str) -> str:
     return "sum"
 
 
-def _scope(table: str, row: Mapping) -> dict:
-    """analytics_metrics' scope columns of a table row."""
-    department = row.get("department_id")
+def _scope(table: str, frame: pd.DataFrame) -> dict[str, pd.Series | None]:
+    """analytics_metrics' scope columns of a table's rows."""
+    department = frame.get("department_id")
     scope = {"workspace_id": department, "department_id": department, "module_name": None,
              "entity_type": None, "entity_id": None}  # fmt: skip
     if table == "quality_kpis":
-        scope["module_name"] = row["module"]
+        scope["module_name"] = frame["module"]
     if table == "lab_quality":
-        scope.update(entity_type="lab_test", entity_id=row["test_code"])
+        scope.update(entity_type="lab_test", entity_id=frame["test_code"])
     if table == "risk_register_summary":
-        scope.update(module_name=row["module"], entity_type="mitigation_status",
-                     entity_id=row["mitigation_status"])  # fmt: skip
+        scope.update(module_name=frame["module"], entity_type="mitigation_status",
+                     entity_id=frame["mitigation_status"])  # fmt: skip
     return scope
+
+
+TABLE_COLUMNS = {
+    "quality_kpis": (QUALITY_KPIS, QUALITY_KEYS),
+    "training_compliance": (TRAINING_COMPLIANCE, TRAINING_KEYS),
+    "document_control": (DOCUMENT_CONTROL, DOCUMENT_KEYS),
+    "lab_quality": (LAB_QUALITY, LAB_KEYS),
+    "risk_register_summary": (RISK_REGISTER, RISK_KEYS),
+}
 
 
 def qms_kpis(inp: QmsInputs) -> pd.DataFrame:
     """int_qms_kpis: one day row per table row and KPI measure, with the same KPI of
     the same scope on the day before (null when that row does not exist)."""
-    rows = []
+    parts = []
     for table, build in BUILDERS.items():
-        measures = [(c, d) for c, d in QMS_KPIS.items() if d[0] == table]
-        values_by = {}
-        built = _rows(inp, table, build)
-        for scope, d, values, _records in built:
-            values_by[(tuple(sorted(scope.items())), d)] = values
-        for scope, d, values, _records in built:
-            before = values_by.get((tuple(sorted(scope.items())), d - timedelta(days=1)))
-            for column, (_table, category, subcategory, unit) in measures:
-                value = values[column]
-                previous = float("nan") if before is None else before[column]
-                rows.append(
-                    {
-                        "metric_name": f"qms_{column}",
-                        "metric_type": metric_type(column, unit),
-                        "category": category,
-                        "period_type": "day",
-                        "period_start": d,
-                        "period_end": d,
-                        **_scope(table, scope),
-                        "value": float(value),
-                        "previous_value": float(previous),
-                        "change_percentage": change_percentage(value, previous),
-                        "metric_subcategory": subcategory,
-                        "unit": unit,
-                    }
-                )
-    return _sorted(pd.DataFrame(rows, columns=KPI_COLUMNS), KPI_COLUMNS, KPI_KEYS)
+        columns, grain = TABLE_COLUMNS[table]
+        wide = _table(_rows(inp, table, build), columns, grain)
+        if wide.empty:
+            continue
+        measures = [c for c, definition in QMS_KPIS.items() if definition[0] == table]
+        scope = grain[:-1]
+        long = wide.melt(id_vars=grain, value_vars=measures, var_name="column")
+        long["value"] = long["value"].astype(float)
+        next_day = [d + timedelta(days=1) for d in long["metric_date"]]
+        before = long.assign(metric_date=pd.Series(next_day, index=long.index, dtype=object))
+        long = long.merge(
+            before.rename(columns={"value": "previous_value"}),
+            on=[*scope, "metric_date", "column"],
+            how="left",
+        )
+        value, previous = long["value"], long["previous_value"]
+        defined = previous.notna() & (previous != 0) & value.notna()
+        change = ((value - previous) / previous * 100.0).where(defined)
+        column = long["column"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "metric_name": "qms_" + column,
+                    "metric_type": column.map(
+                        {c: metric_type(c, QMS_KPIS[c][3]) for c in measures}
+                    ),
+                    "category": column.map({c: QMS_KPIS[c][1] for c in measures}),
+                    "period_type": "day",
+                    "period_start": long["metric_date"],
+                    "period_end": long["metric_date"],
+                    **_scope(table, long),
+                    "value": value,
+                    "previous_value": previous,
+                    "change_percentage": change,
+                    "metric_subcategory": column.map({c: QMS_KPIS[c][2] for c in measures}),
+                    "unit": column.map({c: QMS_KPIS[c][3] for c in measures}),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=KPI_COLUMNS)
+    return _sorted(out, KPI_COLUMNS, KPI_KEYS)
 
 
 # -- registry ----------------------------------------------------------------------------
