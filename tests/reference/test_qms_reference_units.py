@@ -688,7 +688,12 @@ def test_qms_kpis_day_rows_with_previous_value_and_scope(tmp_path):
     assert set(kpis["period_type"]) == {"day"}
     assert (kpis["period_start"] == kpis["period_end"]).all()
     assert not kpis.duplicated(GRAINS["int_qms_kpis"]).any()
-    assert "qms_capas_closed_on_time" not in set(kpis["metric_name"])
+    on_time = one(kpis, metric_name="qms_capas_closed_on_time", period_start=day("2026-03-09"))
+    assert (on_time["value"], on_time["metric_subcategory"], on_time["unit"]) == (
+        1.0,
+        "capa",
+        "count",
+    )
     assert not {"qms_due_90d", "qms_compliant_90d", "qms_evaluable_results"} & set(
         kpis["metric_name"]
     )
@@ -735,3 +740,34 @@ def test_no_qms_files_give_empty_tables_with_their_columns(tmp_path):
     for name, frame in got.items():
         assert frame.empty, name
         assert set(GRAINS[name]) <= set(frame.columns), name
+
+
+def test_dates_from_csv_text_and_parquet_dates(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "qms_training_assignments"
+    folder.mkdir()
+    header = "assignment_id,user_id,course_id,status,assigned_at,due_date,updated_at\n"
+    (folder / "a.csv").write_text(
+        header
+        + f"a1,u1,c1,ASSIGNED,2026-03-01T00:00:00Z, 2026-03-05 ,{T0}\n"
+        + f"a2,u1,c1,ASSIGNED,2026-03-01T00:00:00Z,05/03/2026,{T0}\n"
+    )
+    table = pa.table(
+        {
+            "assignment_id": ["a3", "a4"],
+            "user_id": ["u1", "u1"],
+            "course_id": ["c1", "c1"],
+            "status": ["ASSIGNED", "ASSIGNED"],
+            "assigned_at": pa.array([pd.Timestamp("2026-03-01", tz="UTC")] * 2),
+            "due_date": pa.array([date(2026, 3, 6), date(1900, 1, 1)], type=pa.date32()),
+            "updated_at": pa.array([pd.Timestamp("2026-01-01", tz="UTC")] * 2),
+        }
+    )
+    pq.write_table(table, folder / "b.parquet")
+    loaded = load_source("qms_training_assignments", sorted(folder.iterdir()))
+    assert loaded.frame["assignment_id"].tolist() == ["a1", "a3", "a4"]
+    assert loaded.frame["due_date"].tolist() == [day("2026-03-05"), day("2026-03-06"),
+                                                 date(1900, 1, 1)]  # fmt: skip
+    assert [reason for _f, _line, reason in loaded.rejected] == ["due_date: not an ISO 8601 date"]
