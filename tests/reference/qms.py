@@ -100,11 +100,9 @@ def _sorted(frame: pd.DataFrame, columns: Sequence[str], grain: Sequence[str]) -
     frame = frame if len(frame) else pd.DataFrame(columns=list(columns))
     frame = frame.sort_values(list(grain), na_position="first", kind="stable")
     frame = frame[list(columns)].reset_index(drop=True)
-    for column in frame.columns:
+    for column in frame.columns:  # text and dates: None for null
         dtype = frame[column].dtype
-        if dtype is np.dtype(object) or isinstance(
-            dtype, pd.StringDtype
-        ):  # text, dates: None for null
+        if dtype is np.dtype(object) or isinstance(dtype, pd.StringDtype):
             values = frame[column].astype(object)
             frame[column] = values.where(frame[column].notna(), None)
     return frame
