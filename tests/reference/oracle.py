@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import activity, hr, learning
+from . import activity, hr, learning, qms
 from .compare import compare_frames, frame_differences
 from .raw_files import load_dataset
 
-GRAINS: dict[str, list[str]] = {**activity.GRAINS, **learning.GRAINS, **hr.GRAINS}
+GRAINS: dict[str, list[str]] = {**activity.GRAINS, **learning.GRAINS, **hr.GRAINS, **qms.GRAINS}
 
 __all__ = [
     "GRAINS",
@@ -38,12 +38,17 @@ def reference_tables(
     """Reference tables as of `as_of` from raw contract files: {source: [files in ingest
         order]} (e.g. GenerationSummary.files) or a folder of `<source>/` subfolders (name
         order). `names`: published tables and/or int_ models (default: all). Each family
-    (activity, learning, the HR pack) reads its own sources only when one of its tables
+    (activity, learning, the HR and QMS packs) reads its own sources only when one of its tables
     is asked for."""
     families = (
         (activity, {**activity.TABLES, **activity.INTERMEDIATE}, {}),
         (learning, {**learning.TABLES, **learning.INTERMEDIATE}, {"sources": learning.SOURCES}),
         (hr, {**hr.TABLES, **hr.INTERMEDIATE}, {"sources": hr.SOURCES, "versions": hr.VERSIONED}),
+        (
+            qms,
+            {**qms.TABLES, **qms.INTERMEDIATE},
+            {"sources": qms.SOURCES, "versions": qms.VERSIONED},
+        ),
     )
     wanted = list(names) if names else [n for _, b, _ in families for n in b]
     tables: dict[str, pd.DataFrame] = {}

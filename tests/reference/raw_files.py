@@ -33,6 +33,7 @@ from .mongo_files import Malformed, map_document, read_documents
 
 MAX_TEXT = 10_000
 MIN_YEAR, MAX_YEAR = 1970, 2100
+MIN_DATE_YEAR = 1850  # `date` columns: 1850-01-01 up to, not including, 2101-01-01
 
 
 # -- the contract, restated --------------------------------------------------------
@@ -41,7 +42,7 @@ MIN_YEAR, MAX_YEAR = 1970, 2100
 @dataclass(frozen=True)
 class Col:
     name: str
-    type: str  # text, int, numeric, bool, ts, json (an object), jsonarray (of objects)
+    type: str  # text, int, numeric, bool, ts, date, json (an object), jsonarray (of objects)
     required: bool = False
     enum: tuple[str, ...] | None = None
     lo: float | None = None
@@ -698,6 +699,140 @@ SPECS.update(
 )
 
 
+# The quality management pack (docs/contract.md, "Quality management pack").
+QMS_MODULES = ("edms", "lims", "tms", "qrm", "organization")
+
+
+def _mutable(key: str, *columns: tuple, order: tuple[tuple[str, str], ...] = ()) -> Spec:
+    """A mutable QMS source: key first, `updated_at` (required) last, newest version wins."""
+    return Spec(
+        _cols((key, "text", True), *columns, ("updated_at", "ts", True)),
+        key=(key,),
+        version="updated_at",
+        order=order,
+    )
+
+
+SPECS.update(
+    {
+        "qms_departments": _mutable(
+            "department_id",
+            ("name", "text"),
+            ("created_at", "ts", True),
+            ("deleted_at", "ts"),
+        ),
+        "qms_users": _mutable(
+            "user_id",
+            ("department_id", "text", True),
+            (
+                "role",
+                "text",
+                True,
+                ("QA_MANAGER", "QA_SPECIALIST", "DOCUMENT_OWNER", "LAB_ANALYST", "OPERATOR"),
+            ),
+            ("created_at", "ts", True),
+            ("deleted_at", "ts"),
+        ),  # fmt: skip
+        "qms_quality_events": _mutable(
+            "event_id",
+            (
+                "event_type",
+                "text",
+                True,
+                ("DEVIATION", "CAPA", "COMPLAINT", "AUDIT_FINDING", "CHANGE_CONTROL"),
+            ),
+            ("severity", "text", True, ("CRITICAL", "MAJOR", "MINOR")),
+            ("module", "text", True, QMS_MODULES),
+            ("department_id", "text", True),
+            ("root_cause", "text"),
+            ("related_event_id", "text"),
+            ("owner_user_id", "text"),
+            (
+                "status",
+                "text",
+                True,
+                ("OPEN", "INVESTIGATION", "PENDING_APPROVAL", "CLOSED", "CANCELLED"),
+            ),
+            ("opened_at", "ts", True),
+            ("due_date", "date"),
+            ("closed_at", "ts"),
+            order=(("closed_at", "opened_at"),),
+        ),  # fmt: skip
+        "qms_documents": _mutable(
+            "document_id",
+            ("document_number", "text"),
+            (
+                "document_type",
+                "text",
+                True,
+                ("SOP", "WORK_INSTRUCTION", "POLICY", "FORM", "SPECIFICATION"),
+            ),
+            ("department_id", "text", True),
+            ("owner_user_id", "text"),
+            ("created_at", "ts", True),
+        ),  # fmt: skip
+        "qms_document_versions": _mutable(
+            "version_id",
+            ("document_id", "text", True),
+            ("version_number", "int", True, None, 1),
+            ("status", "text", True, ("DRAFT", "IN_REVIEW", "APPROVED", "EFFECTIVE", "OBSOLETE")),
+            ("effective_date", "date"),
+            ("periodic_review_due", "date"),
+            ("created_at", "ts", True),
+        ),
+        "qms_document_review_steps": _mutable(
+            "step_id",
+            ("version_id", "text", True),
+            ("step_type", "text", True, ("REVIEW", "APPROVAL")),
+            ("assignee_user_id", "text"),
+            ("assigned_at", "ts", True),
+            ("completed_at", "ts"),
+            ("decision", "text", False, ("APPROVED", "REJECTED")),
+            order=(("completed_at", "assigned_at"),),
+        ),
+        "qms_training_assignments": _mutable(
+            "assignment_id",
+            ("user_id", "text", True),
+            ("course_id", "text", True),
+            ("document_version_id", "text"),
+            ("status", "text", True, ("ASSIGNED", "IN_PROGRESS", "COMPLETED", "CANCELLED")),
+            ("assigned_at", "ts", True),
+            ("due_date", "date", True),
+            ("completed_at", "ts"),
+            ("score", "numeric", False, None, 0, 100),
+            order=(("completed_at", "assigned_at"),),
+        ),
+        "qms_lab_samples": _mutable(
+            "sample_id",
+            ("department_id", "text"),
+            ("sample_type", "text"),
+            ("received_at", "ts", True),
+        ),
+        "qms_lab_results": _mutable(
+            "result_id",
+            ("sample_id", "text", True),
+            ("test_code", "text", True),
+            ("result_value", "numeric"),
+            ("spec_lower", "numeric"),
+            ("spec_upper", "numeric"),
+            ("unit", "text"),
+            ("oos_flag", "bool"),
+            ("resulted_at", "ts", True),
+        ),
+        "qms_risk_assessments": _mutable(
+            "risk_id",
+            ("module", "text", True, QMS_MODULES),
+            ("department_id", "text"),
+            ("severity", "int", True, None, 1, 10),
+            ("probability", "int", True, None, 1, 10),
+            ("detectability", "int", True, None, 1, 10),
+            ("mitigation_status", "text", True, ("OPEN", "IN_PROGRESS", "MITIGATED", "ACCEPTED")),
+            ("assessed_at", "ts", True),
+        ),
+    }
+)
+
+
 # -- reading files ------------------------------------------------------------------
 
 
@@ -817,6 +952,21 @@ def parse_ts(value: Any) -> datetime:
     return moment
 
 
+def parse_date(value: Any) -> date:
+    """An ISO 8601 calendar date (text, no time part) or a Parquet date, 1850..2100."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # a Parquet date is taken as it is
+    if not isinstance(value, str):
+        raise BadRow("date is not text")
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadRow("not an ISO 8601 date") from None
+    if not MIN_DATE_YEAR <= day.year <= MAX_YEAR:
+        raise BadRow("date outside 1850..2100")
+    return day
+
+
 def _number(value: Any, integer: bool) -> float | int:
     if isinstance(value, bool):
         raise BadRow("boolean is not a number")
@@ -861,6 +1011,8 @@ def _convert(col: Col, value: Any, json_as_text: bool) -> Any:
         raise BadRow("not a boolean")
     if col.type == "ts":
         return parse_ts(value)
+    if col.type == "date":
+        return parse_date(value)
     if col.type == "jsonarray":
         if isinstance(value, str) and not json_as_text:
             raise BadRow("json lines hold the array, not json text")
