@@ -55,11 +55,11 @@ DOCUMENT_STATUSES = {
     "EFFECTIVE": "documents_effective",
     "OBSOLETE": "documents_obsolete",
 }
-# record_type of the drill-through rows: the raw source a record_id is a key of
+# record_type of the drill-through rows (docs/tables.md, qms_kpi_records)
 EVENT, ASSIGNMENT, DOCUMENT, VERSION = (
-    "qms_quality_events", "qms_training_assignments", "qms_documents", "qms_document_versions",
+    "quality_event", "training_assignment", "document", "document_version",
 )  # fmt: skip
-RESULT, SAMPLE, RISK = "qms_lab_results", "qms_lab_samples", "qms_risk_assessments"
+RESULT, SAMPLE, RISK = "lab_result", "lab_sample", "risk"
 
 
 # -- small helpers -----------------------------------------------------------------------
@@ -590,12 +590,13 @@ BUILDERS: dict[str, Callable[[QmsInputs], Iterator[Row]]] = {
     "lab_quality": _lab_rows,
     "risk_register_summary": _risk_rows,
 }
-OVERDUE_KPI = "overdue"  # kpi of training_overdue's drill-through rows
 
 
 def kpi_records(inp: QmsInputs) -> pd.DataFrame:
-    """qms_kpi_records: one row per record counted by a count of the five daily tables
-    (rates: their numerator and denominator counts) and per training_overdue row."""
+    """qms_kpi_records' count rows: one row per record counted by a count of the five
+    daily tables (rates: their numerator and denominator counts; training_overdue's
+    list is training_compliance's `overdue` records). The rows carrying a figure for
+    a mean or percentile are checked through the tables' means and percentiles."""
     rows = []
     scope_columns = ("department_id", "module", "test_code", "mitigation_status")
     for table, build in BUILDERS.items():
@@ -607,13 +608,6 @@ def kpi_records(inp: QmsInputs) -> pd.DataFrame:
                      "record_type": record_type, "record_id": rid}
                     for rid in ids
                 ]  # fmt: skip
-    for _, row in training_overdue(inp).iterrows():
-        rows.append(
-            {"table_name": "training_overdue", "metric_date": row["as_of_date"],
-             "department_id": row["department_id"], "module": None, "test_code": None,
-             "mitigation_status": None, "kpi": OVERDUE_KPI, "record_type": ASSIGNMENT,
-             "record_id": row["assignment_id"]}
-        )  # fmt: skip
     return _sorted(pd.DataFrame(rows, columns=KPI_RECORDS), KPI_RECORDS, KPI_RECORDS)
 
 
@@ -676,14 +670,15 @@ QMS_KPIS = _definitions()
 
 
 def metric_type(column: str, unit: str) -> str:
-    """count, ratio, percentile (p50/p90), average (mean_*, average_score), else sum."""
+    """count, ratio, percentile (p50/p90), average (mean_*, average_score), maximum
+    (max_rpn), else sum."""
     if unit in ("count", "ratio"):
         return unit
     if "p50" in column or "p90" in column:
         return "percentile"
     if column.startswith("mean_") or column == "average_score":
         return "average"
-    return "sum"
+    return "maximum" if column.startswith("max_") else "sum"
 
 
 def _scope(table: str, frame: pd.DataFrame) -> dict[str, pd.Series | None]:
@@ -693,8 +688,12 @@ def _scope(table: str, frame: pd.DataFrame) -> dict[str, pd.Series | None]:
              "entity_type": None, "entity_id": None}  # fmt: skip
     if table == "quality_kpis":
         scope["module_name"] = frame["module"]
+    if table == "training_compliance":
+        scope["module_name"] = "tms"
+    if table == "document_control":
+        scope["module_name"] = "edms"
     if table == "lab_quality":
-        scope.update(entity_type="lab_test", entity_id=frame["test_code"])
+        scope.update(module_name="lims", entity_type="lab_test", entity_id=frame["test_code"])
     if table == "risk_register_summary":
         scope.update(module_name=frame["module"], entity_type="mitigation_status",
                      entity_id=frame["mitigation_status"])  # fmt: skip
