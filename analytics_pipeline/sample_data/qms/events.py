@@ -56,6 +56,7 @@ class EventPlan:
     parent: int | None = None  # index of the event a CAPA was raised for
     close_ms: int | None = None  # forced closure (planted cases)
     cancel: bool | None = None  # forced (planted cases: never)
+    planted: bool = False  # neither reclassified nor handed over
     steps: list[tuple[int, str]] = field(default_factory=list)  # (ms, status)
 
 
@@ -119,9 +120,12 @@ def _planted(rng: np.random.Generator, org: Organization, period: Period) -> lis
 
     def deviation(day: int, cause: str, ms: int | None = None) -> EventPlan:
         at = work_moment(rng, min(day, last)) if ms is None else ms
-        return EventPlan("DEVIATION", "MINOR", "organization", 0, cause, at, cancel=False)
+        return EventPlan(
+            "DEVIATION", "MINOR", "organization", 0, cause, at, cancel=False, planted=True
+        )
 
-    same_instant = work_moment(rng, first + period.days // 2)
+    # Whole seconds: an export style without milliseconds keeps the instant.
+    same_instant = work_moment(rng, first + period.days // 2) // 1000 * 1000
     plans = [
         deviation(go_live + 1, "WATER_SYSTEM"),  # and again 100 days later: not a repeat
         deviation(go_live + 101, "WATER_SYSTEM"),
@@ -132,10 +136,12 @@ def _planted(rng: np.random.Generator, org: Organization, period: Period) -> lis
     ]
     # A major deviation whose CAPA is overdue at the end (due 45 days after, still open).
     opened = work_moment(rng, last - 55)
-    parent = EventPlan("DEVIATION", "MAJOR", "lims", 0, "EQUIPMENT_FAILURE", opened, cancel=False)
+    parent = EventPlan(
+        "DEVIATION", "MAJOR", "lims", 0, "EQUIPMENT_FAILURE", opened, cancel=False, planted=True
+    )
     capa = EventPlan(
         "CAPA", "MAJOR", "lims", 0, "EQUIPMENT_FAILURE", opened + 3 * DAY_MS, cancel=False,
-        close_ms=period.end_ms + 20 * DAY_MS,
+        close_ms=period.end_ms + 20 * DAY_MS, planted=True,
     )  # fmt: skip
     return plans + [parent, capa]
 
@@ -213,12 +219,13 @@ def _versions(
         if status == "INVESTIGATION":
             row["root_cause"] = plan.root_cause
             row["owner_user_id"] = row["owner_user_id"] or owner
-            if rng.random() < 0.06:  # reclassified once investigated
+            if rng.random() < 0.06 and not plan.planted:  # reclassified once investigated
                 row["severity"] = SEVERITIES[max(0, SEVERITIES.index(plan.severity) - 1)]
-            if rng.random() < 0.03:  # handed to another department
+            if rng.random() < 0.03 and not plan.planted:  # handed to another department
                 alive = [k for k, d in enumerate(org.departments) if d.alive(at)]
                 row["department_id"] = org.departments[int(rng.choice(alive))].id
-        if status == "PENDING_APPROVAL" and due is not None and rng.random() < 0.1:
+        extend = rng.random() < 0.1 and not plan.planted
+        if status == "PENDING_APPROVAL" and due is not None and extend:
             due += 15  # an extension granted
             row["due_date"] = date_text(due)
         if status in ("CLOSED", "CANCELLED"):
