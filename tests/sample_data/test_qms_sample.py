@@ -6,7 +6,10 @@ orphans, and every edge case docs/metrics.md ("Quality management pack") names."
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -85,6 +88,20 @@ def test_same_arguments_same_bytes_and_the_core_is_untouched(tmp_path: Path, bad
     assert {k for k in with_qms if not k.startswith("qms_")} == set(core)
     assert all(with_qms[k] == v for k, v in core.items() if k != MANIFEST)
     assert json.loads(with_qms[MANIFEST])["parameters"]["packs"] == ["qms"]
+
+
+def test_same_bytes_in_another_process(tmp_path: Path) -> None:
+    """No dependence on hash randomization or anything else process-specific."""
+    tiny = dict(workspaces=1, users=12, days=5, bad_rows=0.05)
+    generate_sample(tmp_path / "here", packs=("qms",), **tiny)
+    code = (
+        "import sys, pathlib; from analytics_pipeline.sample_data import generate_sample;"
+        "generate_sample(pathlib.Path(sys.argv[1]), packs=('qms',), workspaces=1, users=12,"
+        "days=5, bad_rows=0.05)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    assert _tree(tmp_path / "here") == _tree(tmp_path / "there")
 
 
 def test_the_hr_pack_is_untouched_by_the_qms_pack(tmp_path: Path) -> None:
@@ -203,14 +220,15 @@ def test_references_are_consistent_but_for_the_deliberate_orphans(tables) -> Non
     assert set(tables["qms_risk_assessments"]["department_id"].dropna()) <= departments
     # The orphans: a version whose document is not exported, an assignment of a user the
     # QMS does not know, results whose sample never arrives.
-    orphan_versions = tables["qms_document_versions"].query("document_id not in @documents")
+    all_versions = tables["qms_document_versions"]
+    orphan_versions = all_versions[~all_versions["document_id"].isin(documents)]
     assert orphan_versions["version_id"].nunique() == 1
     assignments = tables["qms_training_assignments"]
-    assert assignments.query("user_id not in @users")["assignment_id"].nunique() == 1
+    assert assignments[~assignments["user_id"].isin(users)]["assignment_id"].nunique() == 1
     assert set(assignments["document_version_id"].dropna()) <= versions
     results = tables["qms_lab_results"]
     samples = set(tables["qms_lab_samples"]["sample_id"])
-    orphans = results.query("sample_id not in @samples")
+    orphans = results[~results["sample_id"].isin(samples)]
     assert 1 <= orphans["result_id"].nunique() <= 0.05 * results["result_id"].nunique()
 
 
@@ -270,8 +288,8 @@ def test_critical_events_close_fastest_and_weekends_are_quiet(events) -> None:
 
 def test_capas_late_on_time_and_overdue_at_the_end(events) -> None:
     capas = events[events["event_type"] == "CAPA"]
-    assert capas["related_event_id"].notna().all() and capas["due"].notna().all()
-    closed = capas[capas["status"] == "CLOSED"]
+    assert capas["related_event_id"].notna().all() and capas["due"].notna().mean() > 0.8
+    closed = capas[(capas["status"] == "CLOSED") & capas["due"].notna()]
     on_time = closed["closed"].dt.floor("D") <= closed["due"]
     assert on_time.any() and (~on_time).any()
     still_open = capas["closed"].isna()

@@ -196,8 +196,11 @@ def _versions(
     opened_day = date_of(plan.opened_ms)
     due_days = CAPA_DUE_DAYS if plan.event_type == "CAPA" else DUE_DAYS
     due = opened_day + due_days[plan.severity]
-    if plan.event_type == "CHANGE_CONTROL" and rng.random() < 0.5:
+    r = rng.random()
+    if plan.event_type == "CHANGE_CONTROL" and r < 0.5:
         due = None  # change controls run to their implementation plan
+    elif plan.event_type == "CAPA" and r < 0.05 and not plan.planted:
+        due = None  # raised without a due date: no on-time figure for it
     owner = org.pick_user(rng, plan.department, plan.opened_ms, QA_ROLES)
     row = {
         "event_id": event_id,
