@@ -232,6 +232,33 @@ def test_references_are_consistent_but_for_the_deliberate_orphans(tables) -> Non
     assert 1 <= orphans["result_id"].nunique() <= 0.05 * results["result_id"].nunique()
 
 
+def test_records_exist_when_they_are_referenced(tables) -> None:
+    """An assignment's user exists (not yet gone) when assigned; a step's version exists
+    when the step is assigned; a document-required training follows the version's
+    effective moment."""
+    users = _newest(tables["qms_users"])
+    assignments = _newest(tables["qms_training_assignments"])
+    known = assignments[assignments["user_id"].isin(users.index)]
+    assigned = _utc(known["assigned_at"])
+    created = _utc(known["user_id"].map(users["created_at"]))
+    deleted = _utc(known["user_id"].map(users["deleted_at"]))
+    assert (assigned >= created).all()
+    assert (deleted.isna() | (assigned < deleted)).all()
+    history = tables["qms_document_versions"]
+    first_seen = history.groupby("version_id")["updated"].min()
+    steps = _newest(tables["qms_document_review_steps"])
+    assert (_utc(steps["assigned_at"]) >= steps["version_id"].map(first_seen)).all()
+    effective = history[history["status"] == "EFFECTIVE"].groupby("version_id")["updated"].min()
+    required = known.dropna(subset=["document_version_id"])
+    took_effect = required["document_version_id"].map(effective)
+    assert took_effect.notna().all() and (_utc(required["assigned_at"]) >= took_effect).all()
+    events = _newest(tables["qms_quality_events"])
+    departments = _newest(tables["qms_departments"])
+    dissolved = _utc(events["department_id"].map(departments["deleted_at"]))
+    opened = _utc(events["opened_at"])
+    assert (dissolved.isna() | (opened < dissolved)).all()
+
+
 def test_departments_and_users_change(tables) -> None:
     departments = _newest(tables["qms_departments"])
     assert departments["deleted_at"].notna().sum() == 1  # one dissolved

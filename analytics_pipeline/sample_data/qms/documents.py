@@ -167,13 +167,13 @@ def build_library(rng: np.random.Generator, org: Organization, period: Period) -
     writer = _Writer(rng, org, lib)
     n_docs = max(6, DOCUMENTS_PER_DEPARTMENT * len(org.departments))
     weights = np.array([d.weight for d in org.departments])
-    homes = [k for k in range(len(weights))] + rng.choice(
-        len(weights), size=n_docs - len(weights), p=weights / weights.sum()
-    ).tolist()
+    homes = (
+        list(range(len(weights)))
+        + rng.choice(len(weights), size=n_docs - len(weights), p=weights / weights.sum()).tolist()
+    )
     ids = prefixed_ids(rng, "doc_", n_docs + 1, width=10)
     counters = dict.fromkeys(PREFIX.values(), 0)
     go_live_day = date_of(org.go_live_ms)
-    planted_reject = None
     for i, k in enumerate(homes):
         doc_type = str(rng.choice(list(TYPE_MIX), p=list(TYPE_MIX.values())))
         counters[PREFIX[doc_type]] += 1 + int(rng.integers(0, 3))
@@ -185,10 +185,12 @@ def build_library(rng: np.random.Generator, org: Organization, period: Period) -
         else:
             legacy = False
             first = max(go_live_day + 1, date_of(dep.created_ms) + 1)
-            created = work_moment(rng, int(rng.integers(first, max(first + 1, period.end_day - 2))))
+            last = period.end_day - 2
+            if dep.dissolved_ms is not None:
+                last = min(last, date_of(dep.dissolved_ms) - 1)
+            created = work_moment(rng, int(rng.integers(first, max(first + 1, last))))
         if i == 1:  # planted: a new document whose first approval is rejected
             created = work_moment(rng, go_live_day + 10)
-            planted_reject = i
         doc = Document(
             ids[i],
             number,
@@ -200,7 +202,7 @@ def build_library(rng: np.random.Generator, org: Organization, period: Period) -
         )
         lib.documents.append(doc)
         _document_rows(rng, org, doc, i, period, lib)
-        plan = _Workflow(reject=True) if i == planted_reject else _Workflow()
+        plan = _Workflow(reject=True) if i == 1 else _Workflow()
         _versions_of(rng, writer, doc, i, period, plan, planted=i == 0)
     _orphan_version(rng, writer, ids[-1], period)
     return lib

@@ -51,7 +51,7 @@ SAMPLE_TESTS = {
 SAMPLE_MIX = (0.25, 0.3, 0.25, 0.1, 0.1)
 SAMPLES_PER_DEPARTMENT_DAY = 1.2
 HISTORY_DAYS = 5  # samples received shortly before the period have results in it
-NO_VALUE, NO_FLAG, WRONG_FLAG, CORRECTED, ORPHANED = 0.03, 0.06, 0.012, 0.04, 0.01
+NO_VALUE, NO_FLAG, WRONG_FLAG, CORRECTED, ORPHANED = 0.03, 0.06, 0.006, 0.04, 0.01
 
 
 @dataclass
@@ -134,7 +134,7 @@ def _results(
             value = test.upper if test.upper is not None else test.lower
         flag = _out(test, value)
         r = rng.random()
-        if i == 5 and value is not None or r < WRONG_FLAG and value is not None:
+        if value is not None and (i == 5 or r < WRONG_FLAG):
             flag = not flag  # the analyst's call differs from the limits
         elif r < WRONG_FLAG + NO_FLAG:
             flag = None

@@ -24,6 +24,7 @@ RISKS_PER_DEPARTMENT = 5
 ORGANIZATION_WIDE = 3  # risks without a department
 MIGRATED_SHARE = 0.7
 ACCEPTABLE_RPN = 40
+REVIEW_DAYS = 45  # mean days between changes of a risk
 
 
 def _rpn(scores: tuple[int, int, int]) -> int:
@@ -42,17 +43,16 @@ def simulate_risks(rng: np.random.Generator, org: Organization, period: Period) 
     go_live_day = date_of(org.go_live_ms)
     for i, department in enumerate(owners):
         dep = None if department is None else org.departments[department]
-        if rng.random() < MIGRATED_SHARE or i < 2:
+        migrated = rng.random() < MIGRATED_SHARE or i < 2
+        if migrated and (dep is None or dep.alive(org.go_live_ms)):
             assessed = org.go_live_ms + i * MINUTE_MS
-        else:
-            first = (
-                go_live_day + 1
-                if dep is None
-                else max(go_live_day + 1, date_of(dep.created_ms) + 1)
-            )
-            assessed = work_moment(
-                rng, int(rng.integers(first, max(first + 1, period.end_day + 1)))
-            )
+        else:  # assessed since, while its department exists
+            first, last = go_live_day + 1, period.end_day + 1
+            if dep is not None:
+                first = max(first, date_of(dep.created_ms) + 1)
+                if dep.dissolved_ms is not None:
+                    last = min(last, date_of(dep.dissolved_ms))
+            assessed = work_moment(rng, int(rng.integers(first, max(first + 1, last))))
         scores = (int(rng.integers(2, 11)), int(rng.integers(1, 9)), int(rng.integers(1, 9)))
         module = str(rng.choice(MODULES, p=MODULE_P))
         style = pick_style(rng)
@@ -86,7 +86,7 @@ def simulate_risks(rng: np.random.Generator, org: Organization, period: Period) 
             row = {**row, "module": target, "updated_at": iso(t, style)}
             rows.add(t, row)
         while True:
-            t += int(rng.exponential(25 * DAY_MS)) + DAY_MS
+            t += int(rng.exponential(REVIEW_DAYS * DAY_MS)) + DAY_MS
             if t >= period.end_ms:
                 break
             changes: dict = {}
@@ -96,7 +96,7 @@ def simulate_risks(rng: np.random.Generator, org: Organization, period: Period) 
                     if _rpn(scores) <= ACCEPTABLE_RPN and rng.random() < 0.5
                     else "IN_PROGRESS"
                 )
-            elif status == "IN_PROGRESS" and rng.random() < 0.6:
+            elif status == "IN_PROGRESS" and rng.random() < 0.4:
                 status = "MITIGATED"
                 scores = (
                     scores[0],
