@@ -24,6 +24,8 @@ from .learning import simulate_learning
 from .mongo_files import mongo_bytes
 from .period import Period, day_label
 from .population import build_population
+from .qms import DUPLICATE_SHARE as QMS_DUPLICATE_SHARE
+from .qms import LATE_SHARE as QMS_LATE_SHARE
 from .qms import STAGES as QMS_STAGES
 from .qms import simulate_qms
 from .summary import GenerationSummary
@@ -221,7 +223,9 @@ def generate_sample(
         qms = simulate_qms(rngs, workspaces, users, period)
         batches.update(qms.batches)
         for source, rows in qms.events.items():
-            scheduled, stats = schedule_events(rngs["qms_delivery"], rows, period)
+            scheduled, stats = schedule_events(
+                rngs["qms_delivery"], rows, period, QMS_LATE_SHARE, QMS_DUPLICATE_SHARE
+            )
             batches[source].extend(scheduled)  # after the versions sent before the period
             summary.late_rows[source] = stats.late
             summary.duplicate_rows[source] = stats.duplicates

@@ -29,6 +29,9 @@ from .training import simulate_training
 # Random streams of the pack, spawned after the core's (their streams stay unchanged).
 STAGES = ("qms_organization", "qms_events", "qms_documents", "qms_training", "qms_lab", "qms_risks")
 HISTORY_DAYS = 100
+# Late and re-sent versions, twice the core's shares: few of a small sample's
+# versions fall in the period, and each source should show both.
+LATE_SHARE, DUPLICATE_SHARE = 0.05, 0.02
 
 
 @dataclass
