@@ -18,7 +18,7 @@ def _add_packs_argument(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="PACK",
         default=None,
-        help="domain pack to include (hr, hospital), repeatable; default: every pack; "
+        help="domain pack to include (hr, hospital, qms), repeatable; default: every pack; "
         "'none': the core only",
     )
 

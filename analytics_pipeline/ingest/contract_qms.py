@@ -192,7 +192,9 @@ _LAB_RESULTS = _versioned(
         _c("spec_lower", "numeric", False, "Lower specification limit; null: none."),
         _c("spec_upper", "numeric", False, "Upper specification limit; null: none."),
         _c("unit", "text", False, "Unit of the value and the limits."),
-        _c("oos_flag", "bool", False, "Out-of-specification flag set by the instrument or analyst."),
+        _c(
+            "oos_flag", "bool", False, "Out-of-specification flag set by the instrument or analyst."
+        ),
         _c("resulted_at", "ts", True, "When the result was reported; its event time."),
     ),
     event_time_column="resulted_at",

@@ -38,6 +38,7 @@ KINDS = (
     "range_when",  # a bound that depends on another column (NPS 0..10, CSAT 1..5)
     "extended_json",  # malformed MongoDB Extended JSON in a mapped field
     "non_finite",  # {"$numberDouble": "Infinity"} and the like in a number column
+    "type_date",  # a date column that is no ISO 8601 date in 1850..2100
 )
 ANYWHERE, LAST_LINE, TEXT_TIMESTAMPS = "any", "last", "text_ts"
 
@@ -46,6 +47,7 @@ _BAD_VALUES = {
     "numeric": ("abc", "1.2.3", "12,5"),
     "bool": ("maybe", "2", "sometimes"),
     "ts": ("not-a-timestamp", "2026-02-30T10:00:00Z", "2026-08-01T25:61:00Z", "yesterday"),
+    "date": ("2026-02-30", "30.09.2026", "next week", "1849-12-31"),
 }
 _PAST = ("1969-12-31T23:59:59Z", "1900-01-01T00:00:00Z")
 _FUTURE = ("2101-01-01T00:00:00Z", "2250-06-15T12:00:00+00:00")
@@ -91,6 +93,7 @@ def applicable_kinds(source: Source, file_kind: str) -> list[str]:
         "range_when": bool(source.range_rules),
         "extended_json": mongo,
         "non_finite": mongo and bool(types & {"int", "numeric"}),
+        "type_date": "date" in types,
     }
     return [k for k in KINDS if present[k]]
 

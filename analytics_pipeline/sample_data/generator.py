@@ -24,6 +24,10 @@ from .learning import simulate_learning
 from .mongo_files import mongo_bytes
 from .period import Period, day_label
 from .population import build_population
+from .qms import DUPLICATE_SHARE as QMS_DUPLICATE_SHARE
+from .qms import LATE_SHARE as QMS_LATE_SHARE
+from .qms import STAGES as QMS_STAGES
+from .qms import simulate_qms
 from .summary import GenerationSummary
 from .writers import csv_bytes, jsonl_bytes, parquet_bytes, write_file
 
@@ -35,7 +39,10 @@ _STAGES = (
 )  # fmt: skip
 # The packs' streams come after the core's, all spawned whichever packs are asked
 # for: the core's streams (and bytes) do not depend on the packs.
-_PACK_STAGES = {"hr": (*HR_STAGES, "hr_delivery", "hr_bad_rows")}
+_PACK_STAGES = {
+    "hr": (*HR_STAGES, "hr_delivery", "hr_bad_rows"),
+    "qms": (*QMS_STAGES, "qms_delivery", "qms_bad_rows"),
+}
 _ALL_STAGES = _STAGES + tuple(stage for stages in _PACK_STAGES.values() for stage in stages)
 # The packs whose sample is files; the others' is a database of their own
 # (the hospital's: sample_data.hospital, extracted by `analytics-pipeline extract`).
@@ -212,6 +219,17 @@ def generate_sample(
             summary.late_rows[source] = stats.late
             summary.duplicate_rows[source] = stats.duplicates
         say(f"hr: {len(batches['hr_organizations'])} organization versions")
+    if "qms" in packs:
+        qms = simulate_qms(rngs, workspaces, users, period)
+        batches.update(qms.batches)
+        for source, rows in qms.events.items():
+            scheduled, stats = schedule_events(
+                rngs["qms_delivery"], rows, period, QMS_LATE_SHARE, QMS_DUPLICATE_SHARE
+            )
+            batches[source].extend(scheduled)  # after the versions sent before the period
+            summary.late_rows[source] = stats.late
+            summary.duplicate_rows[source] = stats.duplicates
+        say(f"qms: {len(batches['qms_quality_events'])} quality event versions")
 
     for source in pack_sources(None) + tuple(s for pack in packs for s in pack_sources(pack)):
         batch = batches[source]

@@ -64,6 +64,18 @@ _FORMATS: dict[str, tuple[FileFormat, FileFormat]] = {
     "hr_chat_sessions": (MONGO_RELAXED_GZ, MONGO_RELAXED_GZ),
     "hr_dashboard_interactions": (MONGO_ARRAY, MONGO_ARRAY),
     "hr_activity_logs": (MONGO_CANONICAL, MONGO_CANONICAL),
+    # The quality management pack: the QMS's table exports (Parquet only for tables
+    # of text and timestamps: its writer keeps the other columns as text).
+    "qms_departments": (CSV, CSV),
+    "qms_users": (JSONL, JSONL),
+    "qms_quality_events": (JSONL, JSONL_GZ),
+    "qms_documents": (PARQUET_TYPED, PARQUET_TEXT),
+    "qms_document_versions": (CSV, CSV),
+    "qms_document_review_steps": (JSONL, JSONL),
+    "qms_training_assignments": (CSV, CSV_GZ),
+    "qms_lab_samples": (NDJSON, NDJSON),
+    "qms_lab_results": (JSONL_GZ, JSONL_GZ),
+    "qms_risk_assessments": (CSV, CSV),
 }
 
 

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,19 @@ def _ts(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
+def _date(value: Any) -> date | None:
+    """A calendar date: a Parquet date, or ISO 8601 text of a year in 1850..2100."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return day if 1850 <= day.year <= 2100 else None
+
+
 def _number(value: Any, textual: bool, integer: bool) -> float | None:
     if isinstance(value, Decimal):  # MongoDB $numberDouble / $numberDecimal
         if not value.is_finite() or (integer and value != value.to_integral_value()):
@@ -178,6 +191,12 @@ def violations(source: Source, row: dict[str, Any], textual: bool) -> list[str]:
                 reasons.append("ts_out_of_range")
                 continue
             parsed[col.name] = stamp
+        elif col.type == "date":
+            day = _date(value)
+            if day is None:
+                reasons.append("type_date")
+                continue
+            parsed[col.name] = day
         elif col.type == "json" and col.json_kind == "array":
             if textual and isinstance(value, str):
                 value = orjson.loads(value)
