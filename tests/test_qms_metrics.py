@@ -17,7 +17,13 @@ from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.sample_data import generate_sample
 from tests.builds import assert_same_tables, landing_folder, materialize_days, sorted_tables
-from tests.reference.oracle import assert_tables_equal_reference, reference_tables, warehouse_table
+from tests.reference.oracle import (
+    GRAINS,
+    assert_tables_equal_reference,
+    compare_frames,
+    reference_tables,
+    warehouse_table,
+)
 from tests.reference.qms import TABLES
 
 PUBLISHED = sorted(TABLES)
@@ -56,6 +62,13 @@ DRILL_THROUGH = {
 }  # fmt: skip
 
 
+# qms_kpi_records' kpis that carry a record's figure for a mean or percentile only.
+FIGURE_ONLY_KPIS = [
+    "days_to_close_critical", "days_to_close_major", "days_to_close_minor", "turnaround_hours",
+    "score",
+]  # fmt: skip
+
+
 def _last_day() -> dt.date:
     """The QMS's as-of date without a setting: the day of its newest updated_at."""
     days = warehouse_table("int_qms_days")
@@ -89,6 +102,15 @@ def test_qms_tables_equal_reference_after_incremental_runs_to_the_end(dataset):
         day = last - dt.timedelta(days=days_back)
         materialize_days(QMS_DAILY, day, day)
     assert_tables_equal_reference(dataset["files"], last, CHECKED)
+
+
+def test_the_records_behind_every_count_equal_reference(dataset):
+    """qms_kpi_records' count rows are the records the reference counts (its rows
+    carrying only a figure for a mean or percentile are proven through them)."""
+    actual = warehouse_table("qms_kpi_records")
+    actual = actual[~actual.kpi.isin(FIGURE_ONLY_KPIS)].drop(columns="value")
+    expected = reference_tables(dataset["files"], dataset["last"], ["qms_kpi_records"])
+    compare_frames(actual, expected["qms_kpi_records"], GRAINS["qms_kpi_records"])
 
 
 def test_every_count_is_the_number_of_its_records(dataset):

@@ -468,7 +468,7 @@ def test_document_status_in_effect_at_the_end_of_each_day(tmp_path):
     records = got["qms_kpi_records"]
     docs = records[(records["kpi"] == "documents") & (records["metric_date"] == D)]
     assert sorted(docs["record_id"]) == ["doc1", "doc2"]
-    assert set(docs["record_type"]) == {"qms_documents"}
+    assert set(docs["record_type"]) == {"document"}
 
 
 def test_review_cycle_and_approval_after_a_rejected_step(tmp_path):
@@ -509,7 +509,7 @@ def test_review_cycle_and_approval_after_a_rejected_step(tmp_path):
     records = got["qms_kpi_records"]
     reviewed = records[records["kpi"] == "reviews_completed"]
     assert sorted(reviewed["record_id"]) == ["v1", "v2"]
-    assert set(reviewed["record_type"]) == {"qms_document_versions"}
+    assert set(reviewed["record_type"]) == {"document_version"}
 
 
 # -- lab_quality -------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_lab_limits_nulls_flags_and_orphan_turnaround(tmp_path):
     records = got["qms_kpi_records"]
     samples = records[(records["kpi"] == "samples") & (records["test_code"] == "pH")]
     assert sorted(samples["record_id"]) == ["s1", "s2", "s9"]
-    assert set(samples["record_type"]) == {"qms_lab_samples"}
+    assert set(samples["record_type"]) == {"lab_sample"}
     mismatches = records[records["kpi"] == "flag_mismatches"]
     assert mismatches["record_id"].tolist() == ["edge"]
 
@@ -674,9 +674,9 @@ def test_drill_through_rows_equal_every_published_count(tmp_path):
         "completed_on_time", "overdue", "due_90d", "compliant_90d", "results", "samples",
         "evaluable_results", "oos_results", "risks", "high_priority_risks",
     }  # fmt: skip
-    overdue = records[records["table_name"] == "training_overdue"]
-    assert overdue[["metric_date", "department_id", "kpi", "record_id"]].values.tolist() == [
-        [D, "QA", "overdue", "a1"]
+    overdue = records[(records["kpi"] == "overdue") & (records["metric_date"] == D)]
+    assert overdue[["table_name", "department_id", "record_id"]].values.tolist() == [
+        ["training_compliance", "QA", "a1"]
     ]
     c1 = records[(records["record_id"] == "c1") & (records["kpi"] == "overdue_capas")]
     assert c1["metric_date"].tolist() == [day("2026-03-08"), day("2026-03-09"), D]
@@ -725,7 +725,7 @@ def test_qms_kpis_day_rows_with_previous_value_and_scope(tmp_path):
         125.0, 125.0, 0.0
     )  # fmt: skip
     types = dict(zip(kpis["metric_name"], kpis["metric_type"], strict=False))
-    assert types["qms_mean_rpn"] == "average" and types["qms_max_rpn"] == "sum"
+    assert types["qms_mean_rpn"] == "average" and types["qms_max_rpn"] == "maximum"
     assert types["qms_p90_days_to_close_major"] == "percentile"
     assert types["qms_average_score"] == "average"
     assert types["qms_turnaround_p50_hours"] == "percentile"

@@ -140,6 +140,25 @@ EXPECTED_SQL = {
         from analytics.lab_tests_analytics
         where test_type is not null and metric_date between '2026-09-21' and '2026-09-27'
         order by test_type, metric_date""",
+    "qms_quality_events_daily": """
+        select department_id, module, metric_date, open_events, open_deviations, open_capas,
+               open_complaints, open_critical, overdue_capas, opened_events, closed_events,
+               capa_on_time_closure_rate, repeat_deviations
+        from analytics.quality_kpis
+        where metric_date = '2026-09-30'
+        order by overdue_capas desc, department_id, module""",
+    "qms_training_overdue": """
+        select department_id, user_id, course_id, document_version_id, due_date, days_overdue
+        from analytics.training_overdue
+        where as_of_date = '2026-09-27'
+        order by days_overdue desc, user_id, course_id""",
+    "qms_compliance_kpis": """
+        select metric_name, module_name, period_start, value, previous_value, unit,
+               calculation_method, data_source
+        from analytics.analytics_metrics
+        where workspace_id = 'QA' and category = 'compliance' and period_type = 'day'
+            and period_start = '2026-09-30'
+        order by metric_name, module_name""",
 }
 FORMATS = {
     "daily_kpi_overview": {"pdf", "json"},
@@ -156,6 +175,9 @@ FORMATS = {
     "hospital_dashboard": {"pdf", "xlsx"},
     "hospital_monthly_summary": {"xlsx", "csv"},
     "hospital_lab_turnaround": {"pdf", "csv"},
+    "qms_quality_events_daily": {"pdf", "csv"},
+    "qms_training_overdue": {"pdf", "csv"},
+    "qms_compliance_kpis": {"pdf", "csv"},
 }
 CHARTS = {
     "daily_kpi_overview",
