@@ -260,7 +260,7 @@ def ui_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from analytics_pipeline.reports import commands
+    from analytics_pipeline.commands import reports as commands
 
     if args.action == "sync":
         ok, message = commands.sync_reports()
