@@ -131,7 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     report_sub = report.add_subparsers(dest="action", required=True)
     report_sub.add_parser("sync", help="sync reports/*.yml into control.report_definitions")
     report_sub.add_parser("list", help="list the active report definitions")
-    run = report_sub.add_parser("run", help="render a report now (through Dagster)")
+    verify = report_sub.add_parser(
+        "verify",
+        help="re-hash the rendered files of completed executions: OK, CHANGED or MISSING each"
+        " (exit 1 if any changed or is missing)",
+    )
+    verify.add_argument(
+        "report_id", metavar="REPORT_ID", nargs="?", default=None, help="default: every report"
+    )
+    run = report_sub.add_parser(
+        "run", help="render a report now (through Dagster), whatever its schedule (manual too)"
+    )
     run.add_argument("report_id", metavar="REPORT_ID")
     run.add_argument(
         "--format",

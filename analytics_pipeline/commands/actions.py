@@ -260,7 +260,7 @@ def ui_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from analytics_pipeline.reports import commands
+    from analytics_pipeline.commands import reports as commands
 
     if args.action == "sync":
         ok, message = commands.sync_reports()
@@ -269,6 +269,8 @@ def report_command(args) -> int:
     if args.action == "list":
         commands.list_reports()
         return 0
+    if args.action == "verify":
+        return 0 if commands.verify_reports(args.report_id) else EXIT_FAILED
     outcome = commands.run_report(args.report_id, args.formats, args.scheduled_for)
     for fmt, path, rows, size in outcome.files:
         print(f"{fmt:5} {path}  ({rows if rows is not None else '-'} rows, {size or '-'} bytes)")

@@ -1,6 +1,7 @@
 """`analytics-pipeline report ...`: sync the definition files, list the
-reports, and run one by hand. Runs go through Dagster (the report family
-asset, partition = report id), so they show in the UI like scheduled ones."""
+reports, run one by hand, and verify the rendered files against their
+execution records. Runs go through Dagster (the report family asset,
+partition = report id), so they show in the UI like scheduled ones."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import psycopg2.extensions
 from dagster import AssetKey
 
 from analytics_pipeline import warehouse
@@ -20,9 +22,16 @@ from analytics_pipeline.reports.assets import (
     register_partitions,
 )
 from analytics_pipeline.reports.catalog import active_definition, active_definitions
-from analytics_pipeline.reports.control import EXECUTIONS_TABLE, transaction
+from analytics_pipeline.reports.control import (
+    DEFINITIONS_TABLE,
+    EXECUTIONS_TABLE,
+    ensure_control_schema,
+    transaction,
+)
 from analytics_pipeline.reports.definition import ReportDefinition
+from analytics_pipeline.reports.executions import completed_executions
 from analytics_pipeline.reports.schedule import latest_due, next_due
+from analytics_pipeline.reports.verification import CHANGED, MISSING, OK, check_file
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ def run_report(
     tags: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Materialize one report (partition `report_id` of its family) now, or for
-    the scheduled time given (ISO 8601 with offset)."""
+    the scheduled time given (ISO 8601 with offset). Any active report runs so,
+    whatever its schedule: a manual one runs only so."""
     prepare_dagster_home()
     moment = parse_scheduled_for(scheduled_for)  # validates before anything runs
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
@@ -82,8 +92,8 @@ def run_latest_scheduled(
     families: Collection[AssetKey] | None = None,
 ) -> bool:
     """Run every active report (of the family assets `families`, default all)
-    for its latest scheduled time at or before `moment` (unscheduled ones for
-    `moment` itself), one Dagster run each; a failing report does not stop the
+    for its latest scheduled time at or before `moment` (unscheduled and manual
+    ones for `moment` itself), one Dagster run each; a failing report does not stop the
     others. Returns whether all succeeded."""
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         definitions = active_definitions(conn)[0]
@@ -134,3 +144,42 @@ def _line(definition: ReportDefinition, now: datetime) -> str:
         f"{definition.id:32} {definition.report_type:9} "
         f"{definition.configuration.data_source:24} {definition.workspace_id or 'all':12} {when}"
     )
+
+
+def verify_reports(report_id: str | None = None, say: Callable[[str], None] = print) -> bool:
+    """Re-hash the file of every completed execution (of `report_id`, or all)
+    and print OK, CHANGED or MISSING for each, then a summary. Returns whether
+    every file is as recorded (True when there is none). LookupError for a
+    report id the warehouse has never heard of."""
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        ensure_control_schema(conn)
+        executions = completed_executions(conn, report_id)
+        if report_id is not None and not executions and not _known_report(conn, report_id):
+            raise LookupError(f"no report {report_id!r} in {DEFINITIONS_TABLE}")
+    scope = f"of report {report_id!r}" if report_id else "of any report"
+    if not executions:
+        say(f"no completed executions {scope}: nothing to verify")
+        return True
+    checks = [check_file(execution) for execution in executions]
+    for check in checks:
+        e = check.execution
+        line = (
+            f"{check.status:8} {e.report_id:32} {e.format:5} "
+            f"{e.scheduled_for.astimezone(UTC).isoformat()}  {e.file_path}"
+        )
+        say(f"{line}  ({check.detail})" if check.detail else line)
+    counts = {status: sum(c.status == status for c in checks) for status in _STATUSES}
+    say(
+        f"{len(checks)} file{'' if len(checks) == 1 else 's'} {scope}: "
+        + ", ".join(f"{count} {status}" for status, count in counts.items())
+    )
+    return counts[OK] == len(checks)
+
+
+_STATUSES = (OK, CHANGED, MISSING)
+
+
+def _known_report(conn: psycopg2.extensions.connection, report_id: str) -> bool:
+    with transaction(conn) as cur:
+        cur.execute(f"select 1 from {DEFINITIONS_TABLE} where id = %s", (report_id,))
+        return cur.fetchone() is not None

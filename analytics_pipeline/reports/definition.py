@@ -38,11 +38,14 @@ Shape of a definition (YAML)::
       chart_y: [dau]                # plotted result columns (required with chart_type)
       date_range: last_7_days       # or {relative: ...} or {start: 2026-01-01, end: 2026-01-31}
     schedule:                       # optional: without it the report runs by hand only
-      frequency: weekly             # daily | weekly | monthly | quarterly ...
+      frequency: weekly             # daily | weekly | monthly | quarterly | interval | manual
       time: "08:00"
       day_of_week: monday           # weekly only; day_of_month (1-31) for monthly/quarterly
-      timezone: Europe/Berlin
+      timezone: Europe/Berlin       # also the zone of a run's date (relative date ranges)
       # ... or instead of frequency/time/day_*: cron: "0 9 * * 1-5"
+      # ... or frequency: interval with interval_minutes: 15 (and optionally
+      #     anchor: 2026-01-05T08:00:00+01:00): runs at anchor + k * 15 minutes
+      # ... or frequency: manual: never due by itself, run by hand (`report run`)
       recipients: [ops@example.com]
       formats: [csv, pdf]           # subset of csv, xlsx, pdf, json; default [csv]
 
@@ -58,7 +61,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from datetime import time as time_of_day
 from functools import lru_cache
 from operator import attrgetter
@@ -117,10 +120,17 @@ RELATIVE_RANGES = (
     "quarter_to_date",
     "year_to_date",
 )
-FREQUENCIES = ("daily", "weekly", "monthly", "quarterly")
+CALENDAR_FREQUENCIES = ("daily", "weekly", "monthly", "quarterly")
+FREQUENCIES = (*CALENDAR_FREQUENCIES, "interval", "manual")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FORMATS = ("csv", "xlsx", "pdf", "json")
 SORT_DIRECTIONS = ("asc", "desc")
+
+# Interval schedules run at anchor + k * interval_minutes; without an anchor,
+# from the Unix epoch (so every 60 minutes is on the hour UTC, every 1440 at
+# midnight UTC).
+DEFAULT_INTERVAL_ANCHOR = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INTERVAL_MINUTES = 366 * 24 * 60  # a leap year
 
 # Hard ceiling on the rows one report returns, whatever its configured limit.
 MAX_ROW_LIMIT = 1_000_000
@@ -236,7 +246,9 @@ class ReportConfiguration:
 
 @dataclass(frozen=True)
 class ReportSchedule:
-    """When a report runs: frequency + time (+ day) or a cron expression, in `timezone`."""
+    """When a report runs: frequency + time (+ day) or a cron expression, in `timezone`;
+    or every `interval_minutes` from `anchor` (absolute time); or `manual`: never by
+    itself. `timezone` also gives a run's date (relative date ranges)."""
 
     timezone: str
     frequency: str | None = None
@@ -244,6 +256,8 @@ class ReportSchedule:
     day_of_week: str | None = None  # monday .. sunday
     day_of_month: int | None = None  # 1 .. 31
     cron: str | None = None
+    interval_minutes: int | None = None  # frequency interval only
+    anchor: datetime | None = None  # aware UTC; None: DEFAULT_INTERVAL_ANCHOR
     recipients: tuple[str, ...] = ()
     formats: tuple[str, ...] = _DEFAULT_FORMATS
 
@@ -452,6 +466,27 @@ def _timezone(value: Any) -> str:
     return value
 
 
+def _instant(value: Any) -> datetime:
+    """An aware instant (ISO 8601 text or a YAML timestamp), as UTC."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        raise _problem(
+            "expected a date and time with UTC offset, e.g. 2026-01-05T08:00:00+01:00, "
+            f"got {_describe(value)}"
+        )
+    if moment.utcoffset() is None:
+        raise _problem(
+            f"{moment.isoformat()} needs a UTC offset (Z or e.g. +01:00): "
+            "interval runs are absolute instants"
+        )
+    return moment.astimezone(UTC)
+
+
 def _cron(value: Any) -> str:
     """The expression with single spaces."""
     if not isinstance(value, str):
@@ -486,6 +521,16 @@ Clock = Annotated[
     ),
 ]
 TimeZone = Annotated[str, BeforeValidator(_timezone)]
+Instant = Annotated[
+    datetime,
+    BeforeValidator(
+        _instant,
+        json_schema_input_type=Annotated[
+            str, WithJsonSchema({"type": "string", "format": "date-time"})
+        ],
+    ),
+]
+IntervalMinutes = _whole_number(1, MAX_INTERVAL_MINUTES)
 Cron = Annotated[str, BeforeValidator(_cron)]
 ReportType = _choice(REPORT_TYPES)
 DataSource = _choice(
@@ -790,9 +835,12 @@ class ConfigurationSpec(_Spec):
 
 
 class ScheduleSpec(_Spec):
-    """When a report runs and who receives it: frequency and time, or cron."""
+    """When a report runs and who receives it: frequency and time, cron, every
+    interval_minutes, or manual (by hand only)."""
 
     frequency: Frequency | None = None
+    """daily, weekly, monthly, quarterly (at time), interval (every interval_minutes)
+    or manual (never by itself: run by hand)."""
     time: Clock | None = None
     """Local time HH:MM (00:00-23:59)."""
     timezone: TimeZone
@@ -803,6 +851,11 @@ class ScheduleSpec(_Spec):
     """Monthly and quarterly schedules only."""
     cron: Cron | None = None
     """Five fields: minute hour day-of-month month day-of-week (instead of frequency)."""
+    interval_minutes: IntervalMinutes | None = None
+    """Interval schedules only: minutes between runs."""
+    anchor: Instant | None = None
+    """Interval schedules only: an instant with UTC offset; runs are at anchor + k *
+    interval_minutes (any whole k). Default 1970-01-01T00:00:00Z."""
     recipients: Recipients = ()
     formats: Formats = _DEFAULT_FORMATS
 
@@ -825,19 +878,44 @@ class ScheduleSpec(_Spec):
         elif self.frequency is not None and self.cron is not None:
             problems = [(("cron",), "not allowed together with frequency")]
         elif self.cron is not None:
-            problems = [
-                ((key,), "not used with cron (the expression sets it)")
-                for key in ("time", "day_of_week", "day_of_month")
-                if getattr(self, key) is not None
-            ]
+            problems = self._unused_problems_at("not used with cron (the expression sets it)")
+        elif self.frequency == "interval":
+            problems = self._unused_problems_at(
+                "not used with interval schedules (they run every interval_minutes from anchor)",
+                keys=("time", "day_of_week", "day_of_month"),
+            )
+            if self.interval_minutes is None:
+                problems.append((("interval_minutes",), "required for interval schedules"))
+        elif self.frequency == "manual":
+            problems = self._unused_problems_at(
+                "not used with manual schedules (they never run by themselves)"
+            )
         else:
             problems = self._frequency_problems_at()
         if problems:
             raise _problems_at(*problems)
         return self
 
+    def _unused_problems_at(
+        self, message: str, keys: tuple[str, ...] = ("time", "day_of_week", "day_of_month")
+    ) -> list[tuple[_Location, str]]:
+        """`message` at each of `keys` that is set; interval fields outside interval
+        schedules are named as such."""
+        problems = [((key,), message) for key in keys if getattr(self, key) is not None]
+        if self.frequency != "interval":
+            problems += self._interval_fields_problems_at()
+        return problems
+
+    def _interval_fields_problems_at(self) -> list[tuple[_Location, str]]:
+        return [
+            ((key,), "only for interval schedules")
+            for key in ("interval_minutes", "anchor")
+            if getattr(self, key) is not None
+        ]
+
     def _frequency_problems_at(self) -> list[tuple[_Location, str]]:
         problems = [(("time",), "required (HH:MM)")] if self.time is None else []
+        problems += self._interval_fields_problems_at()
         weekly = self.frequency == "weekly"
         monthly = self.frequency in ("monthly", "quarterly")
         if self.day_of_week is not None and not weekly:
@@ -858,6 +936,8 @@ class ScheduleSpec(_Spec):
             day_of_week=self.day_of_week,
             day_of_month=self.day_of_month,
             cron=self.cron,
+            interval_minutes=self.interval_minutes,
+            anchor=self.anchor,
             recipients=self.recipients,
             formats=self.formats,
         )
@@ -1017,7 +1097,12 @@ def _schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
         record["cron"] = schedule.cron
     else:
         record["frequency"] = schedule.frequency
-        record["time"] = schedule.time.strftime("%H:%M")
+        if schedule.time is not None:
+            record["time"] = schedule.time.strftime("%H:%M")
+        if schedule.interval_minutes is not None:
+            record["interval_minutes"] = schedule.interval_minutes
+        if schedule.anchor is not None:
+            record["anchor"] = schedule.anchor.isoformat()
         if schedule.day_of_week is not None:
             record["day_of_week"] = schedule.day_of_week
         if schedule.day_of_month is not None:

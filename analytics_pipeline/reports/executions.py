@@ -291,3 +291,17 @@ def find_execution(
         )
         row = cur.fetchone()
     return None if row is None else execution_from_row(row)
+
+
+def completed_executions(conn: connection, report_id: str | None = None) -> list[Execution]:
+    """The completed executions (they have a file) of one report or of all,
+    ordered by report, scheduled time and format."""
+    with transaction(conn) as cur:
+        cur.execute(
+            f"select {EXECUTION_COLUMNS} from {EXECUTIONS_TABLE} "
+            "where status = 'completed' and (%(id)s::text is null or report_id = %(id)s) "
+            "order by report_id, scheduled_for, format",
+            {"id": report_id},
+        )
+        rows = cur.fetchall()
+    return [execution_from_row(row) for row in rows]

@@ -89,7 +89,8 @@ def exposure(definition: ReportDefinition) -> dict[str, Any]:
 def _maturity(definition: ReportDefinition) -> str:
     if not definition.is_active:
         return "low"
-    return "high" if definition.schedule else "medium"
+    scheduled = definition.schedule is not None and definition.schedule.frequency != "manual"
+    return "high" if scheduled else "medium"
 
 
 def _date_range_text(date_range: DateRange | None) -> str | None:

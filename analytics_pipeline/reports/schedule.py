@@ -1,4 +1,5 @@
-"""When a scheduled report is due, computed on the wall clock of its time zone.
+"""When a scheduled report is due: calendar and cron schedules on the wall clock
+of their time zone, interval schedules on absolute time, manual ones never.
 
 Rules (all in the schedule's IANA time zone):
 
@@ -9,6 +10,11 @@ Rules (all in the schedule's IANA time zone):
 - cron: the 5-field expression (croniter semantics: day-of-month and
   day-of-week restricted together match either) evaluated on local wall-clock
   time.
+- interval: every `interval_minutes` on absolute time, at anchor + k * N
+  minutes for every whole k (before the anchor too); the anchor defaults to
+  1970-01-01T00:00:00Z. The time zone plays no part (DST shifts no run); it
+  only gives a run's date.
+- manual: never due; such a report runs by hand (`report run`).
 - Daylight saving time: a local time that does not exist (in the spring-forward
   gap, e.g. 02:30 on the last Sunday of March in Europe/Berlin) runs at the
   first valid instant after the gap (03:00 local, the moment the clocks jump);
@@ -28,7 +34,11 @@ from zoneinfo import ZoneInfo
 
 from croniter import CroniterBadDateError, croniter
 
-from analytics_pipeline.reports.definition import WEEKDAYS, ReportSchedule
+from analytics_pipeline.reports.definition import (
+    DEFAULT_INTERVAL_ANCHOR,
+    WEEKDAYS,
+    ReportSchedule,
+)
 
 _QUARTER_MONTHS = (1, 4, 7, 10)
 # Local dates are searched with this margin around a UTC window: no UTC
@@ -67,8 +77,13 @@ def due_times(schedule: ReportSchedule, start: datetime, end: datetime) -> list[
     """Occurrences in (start, end], ascending, as aware UTC datetimes."""
     _require_aware(start)
     _require_aware(end)
-    if end <= start:
+    if end <= start or schedule.frequency == "manual":
         return []
+    if schedule.frequency == "interval":
+        anchor, step = _interval(schedule)
+        first = (start - anchor) // step + 1  # the first k with anchor + k * step > start
+        last = (end - anchor) // step  # the last k with anchor + k * step <= end
+        return [anchor + k * step for k in range(first, last + 1)]
     zone = ZoneInfo(schedule.timezone)
     result: list[datetime] = []
     for instant in _forward(schedule, zone, start):
@@ -82,6 +97,11 @@ def due_times(schedule: ReportSchedule, start: datetime, end: datetime) -> list[
 def next_due(schedule: ReportSchedule, after: datetime) -> datetime | None:
     """The first occurrence strictly after `after`, or None when there is none."""
     _require_aware(after)
+    if schedule.frequency == "manual":
+        return None
+    if schedule.frequency == "interval":
+        anchor, step = _interval(schedule)
+        return anchor + ((after - anchor) // step + 1) * step
     zone = ZoneInfo(schedule.timezone)
     return next((instant for instant in _forward(schedule, zone, after) if instant > after), None)
 
@@ -93,11 +113,25 @@ def latest_due(schedule: ReportSchedule, now: datetime) -> datetime | None:
     croniter gives up after 50 years and then there is none.
     """
     _require_aware(now)
+    if schedule.frequency == "manual":
+        return None
+    if schedule.frequency == "interval":
+        anchor, step = _interval(schedule)
+        return anchor + ((now - anchor) // step) * step
     zone = ZoneInfo(schedule.timezone)
     for instant in _backward(schedule, zone, now):
         if instant <= now:
             return instant
     return None
+
+
+def _interval(schedule: ReportSchedule) -> tuple[datetime, timedelta]:
+    """(anchor as aware UTC, step) of an interval schedule."""
+    if schedule.interval_minutes is None or schedule.interval_minutes < 1:
+        raise ValueError(f"interval schedule needs interval_minutes >= 1, got {schedule!r}")
+    anchor = schedule.anchor or DEFAULT_INTERVAL_ANCHOR
+    _require_aware(anchor)
+    return anchor.astimezone(UTC), timedelta(minutes=schedule.interval_minutes)
 
 
 def _require_aware(moment: datetime) -> None:
@@ -164,6 +198,10 @@ def describe_schedule(schedule: ReportSchedule) -> str:
     """The schedule in words: `weekly on Monday at 08:00 (Europe/Berlin)`."""
     if schedule.cron is not None:
         when = f"cron {schedule.cron}"
+    elif schedule.frequency == "manual":
+        return "manual (by hand only)"
+    elif schedule.frequency == "interval":
+        return _describe_interval(schedule)
     else:
         at = f"at {schedule.time.strftime('%H:%M')}"
         if schedule.frequency == "weekly":
@@ -177,3 +215,12 @@ def describe_schedule(schedule: ReportSchedule) -> str:
             months = " of Jan, Apr, Jul and Oct" if schedule.frequency == "quarterly" else ""
             when = f"{schedule.frequency} on {day}{months} {at}"
     return f"{when} ({schedule.timezone})"
+
+
+def _describe_interval(schedule: ReportSchedule) -> str:
+    """`every 15 minutes from 2026-01-05T07:00:00Z` (the anchor left out when default)."""
+    minutes = schedule.interval_minutes
+    when = "every minute" if minutes == 1 else f"every {minutes} minutes"
+    if schedule.anchor is not None and schedule.anchor != DEFAULT_INTERVAL_ANCHOR:
+        when += f" from {schedule.anchor.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
+    return when

@@ -1,7 +1,9 @@
 """The report schedule sensor: each minute it syncs changed definition files,
 marks stuck executions failed, registers new definitions as partitions, and
 requests a run for every active definition whose schedule came due (in its
-time zone, DST included) once its data is there. The run key
+time zone, DST included; an interval schedule every interval_minutes of
+absolute time; a manual one never: it is a partition, run by hand) once its
+data is there. The run key
 `<id>|<scheduled time>` makes Dagster request each scheduled run once, however
 often the sensor ticks.
 
@@ -77,7 +79,8 @@ def due_runs(
     definitions: Sequence[ReportDefinition], last_tick: datetime | None, now: datetime
 ) -> list[DueRun]:
     """The runs due in (last tick, now] (at most CATCH_UP back): per active
-    scheduled definition, its latest scheduled time in that window."""
+    scheduled definition, its latest scheduled time in that window (a manual
+    schedule has none)."""
     since = now - CATCH_UP if last_tick is None else max(last_tick, now - CATCH_UP)
     runs = []
     for definition in definitions:
@@ -209,7 +212,8 @@ def run_request(run: DueRun) -> dg.RunRequest:
 @dg.sensor(
     name="report_schedule_sensor",
     description="Runs each active report definition at its scheduled times (its time zone, "
-    "DST included); syncs changed reports/*.yml files first.",
+    "DST included; interval schedules every N minutes; manual ones never); syncs changed "
+    "reports/*.yml files first.",
     asset_selection=dg.AssetSelection.assets(*(family_key(f) for f in REPORT_TYPES)),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,

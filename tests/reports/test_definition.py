@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +252,33 @@ RECORD_CASES = [
         )
     ),
     parse_definition(with_changes({"schedule": DELETE})),
+    parse_definition(
+        with_changes(
+            {
+                "id": "every_quarter_hour",
+                "schedule": {
+                    "frequency": "interval",
+                    "interval_minutes": 15,
+                    "anchor": "2026-01-05T08:07:00+01:00",
+                    "timezone": "Europe/Berlin",
+                    "formats": ["json"],
+                },
+            }
+        )
+    ),
+    parse_definition(
+        with_changes(
+            {
+                "id": "by_hand",
+                "schedule": {
+                    "frequency": "manual",
+                    "timezone": "UTC",
+                    "recipients": ["qa@example.com"],
+                    "formats": ["pdf", "csv"],
+                },
+            }
+        )
+    ),
 ]
 
 
@@ -289,6 +316,173 @@ def test_record_shapes() -> None:
     }
     assert record["configuration"]["filters"][3] == {"column": "bounce_rate", "operator": "is_null"}
     assert definition_to_record(EXPECTED)["schedule"]["time"] == "08:30"
+
+
+def test_interval_and_manual_records() -> None:
+    interval, manual = RECORD_CASES[-2:]
+    assert interval.schedule == ReportSchedule(
+        timezone="Europe/Berlin",
+        frequency="interval",
+        interval_minutes=15,
+        anchor=datetime(2026, 1, 5, 7, 7, tzinfo=UTC),
+        formats=("json",),
+    )
+    assert definition_to_record(interval)["schedule"] == {
+        "frequency": "interval",
+        "interval_minutes": 15,
+        "anchor": "2026-01-05T07:07:00+00:00",
+        "timezone": "Europe/Berlin",
+        "recipients": [],
+        "formats": ["json"],
+    }
+    assert definition_to_record(manual)["schedule"] == {
+        "frequency": "manual",
+        "timezone": "UTC",
+        "recipients": ["qa@example.com"],
+        "formats": ["pdf", "csv"],
+    }
+
+
+def test_interval_from_yaml_with_an_unquoted_timestamp_anchor(tmp_path: Path) -> None:
+    path = tmp_path / "kpi.yml"
+    path.write_text(
+        YAML_FILE.replace("id: daily_kpi_overview", "id: kpi").replace(
+            """schedule:
+  frequency: weekly
+  time: 08:30
+  day_of_week: Monday
+""",
+            """schedule:
+  frequency: interval
+  interval_minutes: 90
+  anchor: 2026-03-01T06:00:00-05:00
+""",
+        )
+    )
+    schedule = load_definition_files(tmp_path)[0].schedule
+    assert (schedule.frequency, schedule.interval_minutes, schedule.anchor) == (
+        "interval",
+        90,
+        datetime(2026, 3, 1, 11, 0, tzinfo=UTC),
+    )
+    assert schedule.time is None and schedule.day_of_week is None
+
+
+def test_interval_anchor_defaults_to_none_meaning_the_epoch() -> None:
+    schedule = parse_definition(
+        with_changes(
+            {"schedule": {"frequency": "interval", "interval_minutes": 1, "timezone": "UTC"}}
+        )
+    ).schedule
+    assert (schedule.interval_minutes, schedule.anchor, schedule.time) == (1, None, None)
+
+
+INTERVAL = {"frequency": "interval", "interval_minutes": 30, "timezone": "UTC"}
+MANUAL = {"frequency": "manual", "timezone": "UTC"}
+INTERVAL_AND_MANUAL_PROBLEMS = [
+    (
+        {"frequency": "interval", "timezone": "UTC"},
+        {"schedule.interval_minutes": "required for interval schedules"},
+    ),
+    (
+        INTERVAL | {"interval_minutes": 0},
+        {"schedule.interval_minutes": "0 is not between 1 and 527040"},
+    ),
+    (
+        INTERVAL | {"interval_minutes": -5},
+        {"schedule.interval_minutes": "-5 is not between 1 and 527040"},
+    ),
+    (
+        INTERVAL | {"interval_minutes": 527041},
+        {"schedule.interval_minutes": "527041 is not between 1 and 527040"},
+    ),
+    (
+        INTERVAL | {"interval_minutes": 1.5},
+        {"schedule.interval_minutes": "expected a whole number, got float 1.5"},
+    ),
+    (
+        INTERVAL | {"interval_minutes": "15"},
+        {"schedule.interval_minutes": "expected a whole number, got str '15'"},
+    ),
+    (
+        INTERVAL | {"time": "08:00", "day_of_week": "monday"},
+        {
+            "schedule.time": "not used with interval schedules (they run every "
+            "interval_minutes from anchor)",
+            "schedule.day_of_week": "not used with interval schedules (they run every "
+            "interval_minutes from anchor)",
+        },
+    ),
+    (
+        INTERVAL | {"anchor": "2026-01-05T08:00:00"},
+        {
+            "schedule.anchor": "2026-01-05T08:00:00 needs a UTC offset (Z or e.g. +01:00): "
+            "interval runs are absolute instants"
+        },
+    ),
+    (
+        INTERVAL | {"anchor": "2026-01-05"},
+        {
+            "schedule.anchor": "2026-01-05T00:00:00 needs a UTC offset (Z or e.g. +01:00): "
+            "interval runs are absolute instants"
+        },
+    ),
+    (
+        INTERVAL | {"anchor": "yesterday"},
+        {
+            "schedule.anchor": "expected a date and time with UTC offset, e.g. "
+            "2026-01-05T08:00:00+01:00, got str 'yesterday'"
+        },
+    ),
+    (
+        INTERVAL | {"anchor": 1767600000},
+        {
+            "schedule.anchor": "expected a date and time with UTC offset, e.g. "
+            "2026-01-05T08:00:00+01:00, got int 1767600000"
+        },
+    ),
+    (
+        MANUAL | {"time": "08:00", "day_of_month": 1},
+        {
+            "schedule.time": "not used with manual schedules (they never run by themselves)",
+            "schedule.day_of_month": "not used with manual schedules (they never run by "
+            "themselves)",
+        },
+    ),
+    (
+        MANUAL | {"interval_minutes": 15, "anchor": "2026-01-05T08:00:00Z"},
+        {
+            "schedule.interval_minutes": "only for interval schedules",
+            "schedule.anchor": "only for interval schedules",
+        },
+    ),
+    (MANUAL | {"cron": "0 9 * * *"}, {"schedule.cron": "not allowed together with frequency"}),
+    ({"frequency": "manual"}, {"schedule.timezone": "required"}),
+    (
+        {"frequency": "daily", "time": "07:00", "timezone": "UTC", "interval_minutes": 60},
+        {"schedule.interval_minutes": "only for interval schedules"},
+    ),
+    (
+        {"cron": "0 9 * * *", "timezone": "UTC", "anchor": "2026-01-05T08:00:00Z"},
+        {"schedule.anchor": "only for interval schedules"},
+    ),
+    (
+        {"frequency": "hourly", "timezone": "UTC"},
+        {
+            "schedule.frequency": "'hourly' is not one of daily, weekly, monthly, quarterly, "
+            "interval, manual"
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"), INTERVAL_AND_MANUAL_PROBLEMS, ids=lambda v: str(v)[:70]
+)
+def test_interval_and_manual_problems_name_their_fields(
+    schedule: dict[str, Any], expected: dict[str, str]
+) -> None:
+    assert problems(with_changes({"schedule": schedule})) == expected
 
 
 def test_table_managed_timestamps_are_accepted_and_ignored() -> None:

@@ -76,6 +76,8 @@ MINIMAL = {
         MINIMAL | {"configuration": MINIMAL["configuration"] | {"limit": 0}},
         MINIMAL | {"schedule": {"frequency": "daily", "time": "24:00", "timezone": "UTC"}},
         MINIMAL | {"schedule": {"cron": "0 9 * * *", "timezone": "UTC", "formats": ["docx"]}},
+        MINIMAL | {"schedule": {"frequency": "interval", "interval_minutes": 0, "timezone": "UTC"}},
+        MINIMAL | {"schedule": {"frequency": "manual", "timezone": "UTC", "every": 5}},
         MINIMAL
         | {
             "configuration": MINIMAL["configuration"]
@@ -105,6 +107,38 @@ def test_schema_accepts_the_shorthands() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.validate(document, schema)
     parse_definition(document)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {
+            "frequency": "interval",
+            "interval_minutes": 15,
+            "anchor": "2026-01-05T08:00:00+01:00",
+            "timezone": "Europe/Berlin",
+        },
+        {"frequency": "manual", "timezone": "UTC", "formats": ["pdf"]},
+    ],
+    ids=lambda schedule: schedule["frequency"],
+)
+def test_schema_accepts_interval_and_manual_schedules(
+    schedule: dict[str, Any], validator: jsonschema.protocols.Validator
+) -> None:
+    document = MINIMAL | {"schedule": schedule}
+    assert [error.message for error in validator.iter_errors(document)] == []
+    assert parse_definition(document).schedule.frequency == schedule["frequency"]
+
+
+def test_interval_fields_outside_interval_schedules_are_the_models_alone() -> None:
+    document = MINIMAL | {
+        "schedule": {"frequency": "manual", "interval_minutes": 5, "timezone": "UTC"}
+    }
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema)
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(document)
+    assert caught.value.problems == (("schedule.interval_minutes", "only for interval schedules"),)
 
 
 def test_cross_field_rules_are_the_models_alone() -> None:

@@ -94,6 +94,26 @@ def test_exposure_fields() -> None:
         ({"created_by": None}, {"owner": {"name": DEFAULT_OWNER}}),
         ({"created_by": "Curriculum team"}, {"owner": {"name": "Curriculum team"}}),
         ({"schedule": None}, {"maturity": "medium"}),
+        ({"schedule": {"frequency": "manual", "timezone": "UTC"}}, {"maturity": "medium"}),
+        (
+            {"schedule": {"frequency": "interval", "interval_minutes": 30, "timezone": "UTC"}},
+            {
+                "maturity": "high",
+                "config": {
+                    "tags": ["report"],
+                    "meta": {
+                        "report_type": "table",
+                        "data_source": "knowledge_gaps",
+                        "workspace_id": "ws_1",
+                        "formats": ["csv"],
+                        "schedule": "every 30 minutes",
+                        "date_range": "yesterday",
+                        "chart_type": None,
+                        "is_active": True,
+                    },
+                },
+            },
+        ),
         ({"is_active": False}, {"maturity": "low"}),
     ],
 )

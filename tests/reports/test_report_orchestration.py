@@ -1,14 +1,17 @@
 """Report orchestration against a real warehouse and real Dagster runs: the
-schedule sensor (file sync, partitions, due runs with run keys, DST, stuck
-executions), a report materialized through its family asset and read back
-with the csv module against a direct SQL query, re-runs that never duplicate
-an execution, and a failing report that keeps its error."""
+schedule sensor (file sync, partitions, due runs with run keys, DST, interval
+and manual schedules, stuck executions), a report materialized through its
+family asset and read back with the csv module against a direct SQL query,
+re-runs that never duplicate an execution, a failing report that keeps its
+error, a manual report run from the command line, and `report verify` after a
+file was tampered with and another deleted."""
 
 from __future__ import annotations
 
 import csv
 import email
 import email.policy
+import hashlib
 import json
 import os
 from datetime import UTC, date, datetime, timedelta
@@ -20,12 +23,14 @@ import pytest
 import yaml
 
 from analytics_pipeline import warehouse
+from analytics_pipeline.cli import main as cli_main
 from analytics_pipeline.commands.reports import run_report
 from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
 from analytics_pipeline.reports.assets import FAMILY_PARTITIONS
 from analytics_pipeline.reports.definition import parse_definition
 from analytics_pipeline.reports.generation import describe_filter, reference_date
 from analytics_pipeline.reports.sensors import due_runs, evaluate_report_schedules
+from tests.command_line import run_cli
 from tests.reports.test_delivery import EphemeralController, Mailbox
 
 pytestmark = pytest.mark.integration
@@ -70,6 +75,37 @@ EXPORT = {
         "formats": ["csv"],
     },
 }
+HALF_HOURLY = {
+    "id": "kpi_half_hourly",
+    "name": "KPI every half hour",
+    "report_type": "table",
+    "workspace_id": None,
+    "configuration": {
+        "data_source": "daily_metrics",
+        "columns": ["metric_date", "dau"],
+        "sorting": ["metric_date"],
+    },
+    "schedule": {
+        "frequency": "interval",
+        "interval_minutes": 30,
+        "anchor": "2026-03-09T07:10:00+01:00",  # 06:10 UTC: runs at :10 and :40 UTC
+        "timezone": "Europe/Berlin",
+        "formats": ["csv"],
+    },
+}
+BY_HAND = {
+    "id": "kpi_by_hand",
+    "name": "KPI on request",
+    "report_type": "table",
+    "workspace_id": None,
+    "configuration": {
+        "data_source": "daily_metrics",
+        "columns": ["metric_date", "dau", "events"],
+        "sorting": ["metric_date"],
+        "date_range": {"start": "2026-03-01", "end": "2026-03-07"},
+    },
+    "schedule": {"frequency": "manual", "timezone": "UTC", "formats": ["csv", "json"]},
+}
 FIRST_DAY = date(2026, 3, 1)
 DDL = """
 create schema if not exists analytics;
@@ -103,6 +139,14 @@ def reports_env(empty_database, tmp_path, monkeypatch):
     with _connect() as conn, conn.cursor() as cur:
         cur.execute(DDL)
     return directory
+
+
+@pytest.fixture
+def more_reports_env(reports_env: Path) -> Path:
+    """reports_env with an interval and a manual report besides."""
+    for record in (HALF_HOURLY, BY_HAND):
+        (reports_env / f"{record['id']}.yml").write_text(yaml.safe_dump(record, sort_keys=False))
+    return reports_env
 
 
 def _tick(cursor: str | None, now: datetime) -> dg.SensorResult:
@@ -157,6 +201,35 @@ def test_inactive_and_unscheduled_definitions_never_run():
     by_hand = parse_definition({**KPI, "schedule": None})
     now = datetime(2026, 3, 20, 12, tzinfo=UTC)
     assert due_runs([inactive, by_hand], None, now) == []
+
+
+def test_due_runs_of_an_interval_report_and_never_of_a_manual_one():
+    half_hourly, by_hand = parse_definition(HALF_HOURLY), parse_definition(BY_HAND)
+    now = datetime(2026, 3, 9, 6, 5, tzinfo=UTC)
+    # First tick: the latest half hour of the last day, 05:40 UTC.
+    runs = due_runs([half_hourly, by_hand], None, now)
+    assert [(r.definition.id, r.scheduled_for) for r in runs] == [
+        ("kpi_half_hourly", datetime(2026, 3, 9, 5, 40, tzinfo=UTC))
+    ]
+    assert runs[0].run_key == "kpi_half_hourly|2026-03-09T05:40:00+00:00"
+    # (06:05, 06:10]: 06:10 itself; (06:10, 06:39]: nothing; over the DST change
+    # in Berlin (29 March, 01:00 UTC) the stride stays 30 minutes of UTC.
+    assert [r.scheduled_for for r in due_runs([half_hourly], now, now + timedelta(minutes=5))] == [
+        datetime(2026, 3, 9, 6, 10, tzinfo=UTC)
+    ]
+    assert due_runs([half_hourly], now + timedelta(minutes=5), now + timedelta(minutes=34)) == []
+    assert [
+        r.scheduled_for
+        for r in due_runs(
+            [half_hourly],
+            datetime(2026, 3, 29, 0, 50, tzinfo=UTC),
+            datetime(2026, 3, 29, 1, 10, tzinfo=UTC),
+        )
+    ] == [datetime(2026, 3, 29, 1, 10, tzinfo=UTC)]
+    assert (
+        due_runs([by_hand], datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        == []
+    )
 
 
 def test_reference_date_is_the_schedule_time_zone_date_and_filters_read_plainly():
@@ -224,6 +297,36 @@ def test_a_due_run_rendered_already_is_not_requested_again(reports_env: Path):
         cur.execute("delete from control.report_executions where format = 'json'")
     again = _tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC))
     assert [r.run_key for r in again.run_requests] == ["kpi_daily|2026-03-09T06:00:00+00:00"]
+
+
+def test_sensor_runs_interval_reports_when_due_and_manual_ones_never(more_reports_env: Path):
+    now = datetime(2026, 3, 9, 6, 5, tzinfo=UTC)
+    first = _tick(None, now)
+    _apply_partitions(first)
+    # The manual report is a partition (so it can be run by hand), but never requested.
+    # (The instance is the session's: other tests' reports may be partitions too.)
+    assert {"kpi_by_hand", "kpi_daily", "kpi_half_hourly"} <= set(
+        get_instance().get_dynamic_partitions("report_table")
+    )
+    assert sorted(r.run_key for r in first.run_requests) == [
+        "kpi_daily|2026-03-09T06:00:00+00:00",
+        "kpi_half_hourly|2026-03-09T05:40:00+00:00",
+    ]
+    interval = next(r for r in first.run_requests if r.partition_key == "kpi_half_hourly")
+    assert interval.run_config["ops"]["reports__table"]["config"] == {
+        "scheduled_for": "2026-03-09T05:40:00+00:00"
+    }
+    # A tick every 10 minutes for 4 hours: each half hour once, at its own time.
+    cursor, requested = first.cursor, []
+    for step in range(1, 25):
+        result = _tick(cursor, now + timedelta(minutes=10 * step))
+        requested += [r.run_key for r in result.run_requests]
+        cursor = result.cursor
+    assert requested == [
+        f"kpi_half_hourly|2026-03-09T{hour:02d}:{minute:02d}:00+00:00"
+        for hour in range(6, 10)
+        for minute in (10, 40)
+    ]
 
 
 def test_sensor_marks_stuck_executions_failed(reports_env: Path):
@@ -426,3 +529,98 @@ def test_completed_files_are_mailed_to_the_recipients(reports_env: Path, monkeyp
         content = attached[Path(path).name]
         data = content if isinstance(content, bytes) else content.encode()
         assert data == Path(path).read_bytes()
+
+
+# -- manual reports from the command line, and verifying the files ---------------
+
+
+def _executions(report_id: str) -> list[tuple]:
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "select format, status, record_count, file_path, file_size, sha256, executed_by "
+            "from control.report_executions where report_id = %s order by format",
+            (report_id,),
+        )
+        return cur.fetchall()
+
+
+def test_report_run_of_a_manual_report_records_its_executions(more_reports_env: Path):
+    _apply_partitions(_tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC)))
+    result = run_cli("report", "run", "kpi_by_hand", "--scheduled-for", "2026-03-10T09:00:00Z")
+    assert result.returncode == 0, result.stdout + result.stderr
+    home = Path(os.environ["ANALYTICS_HOME"])
+    stem = home / "reports" / "kpi_by_hand" / "kpi_by_hand_20260310T090000Z"
+    executions = _executions("kpi_by_hand")
+    # 1..7 March, the all-workspaces rows: 7 days.
+    assert [e[:4] for e in executions] == [
+        ("csv", "completed", 7, f"{stem}.csv"),
+        ("json", "completed", 7, f"{stem}.json"),
+    ]
+    for _fmt, _status, _rows, path, size, sha256, executed_by in executions:
+        data = Path(path).read_bytes()
+        assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest())
+        assert executed_by.startswith("cli (dagster run ")
+    assert result.stdout.splitlines() == [
+        f"csv   {stem}.csv  (7 rows, {executions[0][4]} bytes)",
+        f"json  {stem}.json  (7 rows, {executions[1][4]} bytes)",
+        "done: kpi_by_hand for 2026-03-10T09:00:00+00:00",
+    ]
+    rows = _csv_rows(Path(f"{stem}.csv"))
+    assert rows[0] == ["metric_date", "dau", "events"]
+    assert [row[0] for row in rows[1:]] == [f"2026-03-0{day}" for day in range(1, 8)]
+    # Run by hand, it is still never due: the sensor requests nothing for it.
+    later = _tick(None, datetime(2026, 3, 10, 9, 1, tzinfo=UTC))
+    assert "kpi_by_hand" not in {r.partition_key for r in later.run_requests}
+
+
+def _verify(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """`analytics-pipeline report verify ARGS` in this process: (exit code, stdout, stderr)."""
+    capsys.readouterr()
+    code = cli_main(["report", "verify", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_verify_says_ok_changed_and_missing(more_reports_env: Path, capsys):
+    _apply_partitions(_tick(None, datetime(2026, 3, 9, 6, 5, tzinfo=UTC)))
+    assert run_report("kpi_by_hand", scheduled_for="2026-03-10T09:00:00+00:00").success
+    assert run_report("kpi_daily", scheduled_for="2026-03-20T06:00:00+00:00").success
+
+    code, out, _ = _verify(capsys)
+    assert code == 0, out
+    assert out.splitlines()[-1] == "4 files of any report: 4 OK, 0 CHANGED, 0 MISSING"
+
+    by_hand, daily = _executions("kpi_by_hand"), _executions("kpi_daily")
+    tampered, deleted = Path(daily[0][3]), Path(by_hand[1][3])  # kpi_daily csv, kpi_by_hand json
+    tampered.write_bytes(tampered.read_bytes() + b"2026-03-19,9,99\n")
+    deleted.unlink()
+    new_sha = hashlib.sha256(tampered.read_bytes()).hexdigest()
+
+    code, out, err = _verify(capsys)
+    assert (code, err) == (1, "")
+    by_hand_time, daily_time = "2026-03-10T09:00:00+00:00", "2026-03-20T06:00:00+00:00"
+    assert out.splitlines() == [
+        f"OK       {'kpi_by_hand':32} csv   {by_hand_time}  {by_hand[0][3]}",
+        f"MISSING  {'kpi_by_hand':32} json  {by_hand_time}  {deleted}  (no such file)",
+        f"CHANGED  {'kpi_daily':32} csv   {daily_time}  {tampered}  "
+        f"(size {daily[0][4] + 16} bytes, recorded {daily[0][4]}; "
+        f"sha256 {new_sha[:12]}…, recorded {daily[0][5][:12]}…)",
+        f"OK       {'kpi_daily':32} json  {daily_time}  {daily[1][3]}",
+        "4 files of any report: 2 OK, 1 CHANGED, 1 MISSING",
+    ]
+
+    code, out, _ = _verify(capsys, "kpi_by_hand")
+    assert (code, out.splitlines()[-1]) == (
+        1,
+        "2 files of report 'kpi_by_hand': 1 OK, 0 CHANGED, 1 MISSING",
+    )
+    assert _verify(capsys, "export_weekly") == (
+        0,
+        "no completed executions of report 'export_weekly': nothing to verify\n",
+        "",
+    )
+    assert _verify(capsys, "no_such_report") == (
+        2,
+        "",
+        "error: no report 'no_such_report' in control.report_definitions\n",
+    )

@@ -1,6 +1,7 @@
 """Report schedules: exact UTC instants across both DST changes in Europe/Berlin
 and America/New_York, month ends, quarters, cron in a non-UTC zone (against a
-minute-by-minute oracle), and windows that never duplicate or drop a run."""
+minute-by-minute oracle), intervals on absolute time from their anchor, manual
+schedules that are never due, and windows that never duplicate or drop a run."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ def monthly(day: int, zone: str = "UTC", frequency: str = "monthly") -> ReportSc
 
 def cron(expression: str, zone: str) -> ReportSchedule:
     return ReportSchedule(timezone=zone, cron=expression)
+
+
+def every(minutes: int, zone: str = "UTC", anchor: datetime | None = None) -> ReportSchedule:
+    return ReportSchedule(
+        timezone=zone, frequency="interval", interval_minutes=minutes, anchor=anchor
+    )
+
+
+MANUAL = ReportSchedule(timezone=BERLIN, frequency="manual")
 
 
 # -- DST -------------------------------------------------------------------------
@@ -252,6 +262,102 @@ def test_daily_schedule_runs_every_local_day_of_a_year() -> None:
     ]
 
 
+# -- interval and manual ------------------------------------------------------------
+
+
+def test_interval_without_anchor_counts_from_the_unix_epoch() -> None:
+    # 2026-03-02 00:00 UTC is 20514 days after 1970-01-01: a multiple of 45 minutes
+    # (20514 * 1440 / 45 = 656448), so runs fall on :00, :45, :30, :15 UTC from there.
+    assert due_times(every(45), utc(2026, 3, 2), utc(2026, 3, 2, 3)) == [
+        utc(2026, 3, 2, 0, 45),
+        utc(2026, 3, 2, 1, 30),
+        utc(2026, 3, 2, 2, 15),
+        utc(2026, 3, 2, 3, 0),
+    ]
+    assert due_times(every(60 * 24), utc(2026, 3, 1, 12), utc(2026, 3, 4)) == [
+        utc(2026, 3, 2),
+        utc(2026, 3, 3),
+        utc(2026, 3, 4),
+    ]
+
+
+def test_interval_windows_are_start_exclusive_end_inclusive() -> None:
+    quarter = every(15)
+    assert due_times(quarter, utc(2026, 5, 1, 8, 0), utc(2026, 5, 1, 8, 30)) == [
+        utc(2026, 5, 1, 8, 15),
+        utc(2026, 5, 1, 8, 30),
+    ]
+    # A window that starts on a run and ends a microsecond before the next sees nothing.
+    assert (
+        due_times(
+            quarter, utc(2026, 5, 1, 8, 15), utc(2026, 5, 1, 8, 30) - timedelta(microseconds=1)
+        )
+        == []
+    )
+    assert due_times(quarter, utc(2026, 5, 1, 8, 30), utc(2026, 5, 1, 8, 30)) == []
+    assert due_times(quarter, utc(2026, 5, 1, 9), utc(2026, 5, 1, 8)) == []
+    assert latest_due(quarter, utc(2026, 5, 1, 8, 15)) == utc(2026, 5, 1, 8, 15)
+    assert next_due(quarter, utc(2026, 5, 1, 8, 15)) == utc(2026, 5, 1, 8, 30)
+
+
+def test_interval_runs_fall_on_the_anchor_before_and_after_it() -> None:
+    # Anchor 08:07 Berlin (CET, +1) on 5 January: runs every 50 minutes at 07:07 UTC + k*50.
+    anchor = datetime(2026, 1, 5, 8, 7, tzinfo=ZoneInfo(BERLIN))
+    schedule = every(50, BERLIN, anchor)
+    assert due_times(schedule, utc(2026, 1, 5, 4, 30), utc(2026, 1, 5, 9)) == [
+        utc(2026, 1, 5, 4, 37),  # k = -3: the anchor does not start the schedule
+        utc(2026, 1, 5, 5, 27),
+        utc(2026, 1, 5, 6, 17),
+        utc(2026, 1, 5, 7, 7),  # the anchor itself
+        utc(2026, 1, 5, 7, 57),
+        utc(2026, 1, 5, 8, 47),
+    ]
+    # Far from the anchor the stride still holds: 2026-02-01 07:07 UTC is 27 days
+    # = 38880 minutes = 777.6 runs after it, so the runs around it are at k = 777, 778.
+    assert due_times(schedule, utc(2026, 2, 1, 6, 30), utc(2026, 2, 1, 8)) == [
+        utc(2026, 1, 5, 7, 7) + 777 * timedelta(minutes=50),
+        utc(2026, 1, 5, 7, 7) + 778 * timedelta(minutes=50),
+    ]
+    assert utc(2026, 1, 5, 7, 7) + 777 * timedelta(minutes=50) == utc(2026, 2, 1, 6, 37)
+
+
+def test_interval_ignores_daylight_saving_time() -> None:
+    # Berlin springs forward at 01:00 UTC on 29 March and falls back at 01:00 UTC on
+    # 25 October: an hourly interval keeps its UTC stride through both, no run
+    # dropped or doubled, however the local clock reads.
+    hourly = every(60, BERLIN)
+    assert due_times(hourly, utc(2026, 3, 28, 23, 30), utc(2026, 3, 29, 3)) == [
+        utc(2026, 3, 29, 0),
+        utc(2026, 3, 29, 1),
+        utc(2026, 3, 29, 2),
+        utc(2026, 3, 29, 3),
+    ]
+    assert due_times(hourly, utc(2026, 10, 24, 23, 30), utc(2026, 10, 25, 2)) == [
+        utc(2026, 10, 25, 0),
+        utc(2026, 10, 25, 1),
+        utc(2026, 10, 25, 2),
+    ]
+    # The same schedule in UTC or New York has the same runs; only the run's date differs.
+    week = (utc(2026, 3, 1), utc(2026, 3, 15))
+    assert due_times(hourly, *week) == due_times(every(60, NEW_YORK), *week)
+    assert len(due_times(hourly, *week)) == 14 * 24
+    assert local_date(every(60, NEW_YORK), utc(2026, 3, 9, 3)) == date(2026, 3, 8)
+
+
+def test_manual_schedule_is_never_due() -> None:
+    assert due_times(MANUAL, utc(2000, 1, 1), utc(2100, 1, 1)) == []
+    assert latest_due(MANUAL, utc(2026, 3, 9, 12)) is None
+    assert next_due(MANUAL, utc(2026, 3, 9, 12)) is None
+    with pytest.raises(ValueError, match="aware"):
+        due_times(MANUAL, datetime(2026, 1, 1), utc(2027, 1, 1))
+
+
+def test_interval_built_in_code_without_minutes_is_refused() -> None:
+    broken = ReportSchedule(timezone="UTC", frequency="interval")
+    with pytest.raises(ValueError, match="interval_minutes >= 1"):
+        due_times(broken, utc(2026, 1, 1), utc(2026, 1, 2))
+
+
 # -- windows ---------------------------------------------------------------------------
 
 SCHEDULES = [
@@ -262,10 +368,18 @@ SCHEDULES = [
     monthly(30, "Australia/Lord_Howe", frequency="quarterly"),
     cron("0 9 * * 1-5", NEW_YORK),
     cron("*/20 1-3 * * 0", BERLIN),
+    every(311, BERLIN),
+    every(1440, NEW_YORK, anchor=datetime(2026, 3, 8, 1, 30, tzinfo=ZoneInfo(NEW_YORK))),
 ]
 
 
-@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda s: s.cron or s.frequency)
+def _schedule_id(schedule: ReportSchedule) -> str:
+    if schedule.interval_minutes:
+        return f"every_{schedule.interval_minutes}"
+    return schedule.cron or schedule.frequency
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=_schedule_id)
 def test_consecutive_windows_have_no_duplicates_or_gaps(schedule: ReportSchedule) -> None:
     start, end = utc(2026, 1, 1), utc(2027, 1, 1)
     whole = due_times(schedule, start, end)
@@ -282,7 +396,7 @@ def test_consecutive_windows_have_no_duplicates_or_gaps(schedule: ReportSchedule
     assert [run for piece in pieces for run in piece] == whole
 
 
-@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda s: s.cron or s.frequency)
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=_schedule_id)
 def test_latest_and_next_due_agree_with_due_times(schedule: ReportSchedule) -> None:
     runs = due_times(schedule, utc(2025, 9, 1), utc(2027, 6, 1))
     probes = [utc(2026, 1, 1) + timedelta(hours=11 * i, minutes=7 * i) for i in range(780)]
@@ -327,6 +441,13 @@ def test_local_date_is_the_reference_date() -> None:
             "quarterly on day 15 of Jan, Apr, Jul and Oct at 08:00 (UTC)",
         ),
         (cron("0 6 * * 1-5", NEW_YORK), "cron 0 6 * * 1-5 (America/New_York)"),
+        (every(1), "every minute"),
+        (every(90, BERLIN), "every 90 minutes"),
+        (
+            every(15, BERLIN, datetime(2026, 1, 5, 8, 7, tzinfo=ZoneInfo(BERLIN))),
+            "every 15 minutes from 2026-01-05T07:07:00Z",
+        ),
+        (MANUAL, "manual (by hand only)"),
     ],
 )
 def test_schedule_in_words(schedule: ReportSchedule, text: str) -> None:

@@ -1,0 +1,55 @@
+"""Re-checking rendered report files against their execution records: a file
+is OK when its bytes still hash to the sha256 recorded when it was rendered,
+CHANGED when they do not (its size said too), MISSING when it is gone or
+cannot be read. No database here: the caller reads the executions."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from analytics_pipeline.reports.executions import Execution
+
+OK = "OK"
+CHANGED = "CHANGED"
+MISSING = "MISSING"
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    execution: Execution
+    status: str  # OK, CHANGED or MISSING
+    size: int | None = None  # bytes on disk now (None: missing)
+    sha256: str | None = None  # of the bytes on disk now (None: missing)
+    reason: str | None = None  # why a file counts as missing, when not simply absent
+
+    @property
+    def detail(self) -> str:
+        """What differs from the record, in words ("" when OK)."""
+        recorded = self.execution
+        if self.status == MISSING:
+            return self.reason or "no such file"
+        if self.status == OK:
+            return ""
+        parts = []
+        if self.size != recorded.file_size:
+            parts.append(f"size {self.size} bytes, recorded {recorded.file_size}")
+        else:
+            parts.append(f"same size ({self.size} bytes)")
+        parts.append(f"sha256 {self.sha256[:12]}…, recorded {(recorded.sha256 or '-')[:12]}…")
+        return "; ".join(parts)
+
+
+def check_file(execution: Execution) -> FileCheck:
+    """Hash the execution's file (streamed) and compare it with the record."""
+    path = execution.file_path
+    if path is None or not path.is_file():
+        return FileCheck(execution, MISSING)
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = path.stat().st_size
+    except OSError as error:
+        return FileCheck(execution, MISSING, reason=f"unreadable: {error.strerror or error}")
+    same = digest == execution.sha256 and size == execution.file_size
+    return FileCheck(execution, OK if same else CHANGED, size=size, sha256=digest)
