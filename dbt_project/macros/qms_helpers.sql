@@ -115,7 +115,7 @@ select * from final
 
 {#- Duration between two timestamps in days (exact numeric). -#}
 {% macro qms_days_between(start, finish) -%}
-    (extract(epoch from ({{ finish }}) - ({{ start }})) / 86400)
+    trim_scale(extract(epoch from ({{ finish }}) - ({{ start }})) / 86400)
 {%- endmacro %}
 
 

@@ -225,7 +225,7 @@
             {{ qms_day('result.resulted_at') }} as metric_date,
             coalesce(result.result_value < result.spec_lower, false)
             or coalesce(result.result_value > result.spec_upper, false) as is_oos,
-            extract(epoch from result.resulted_at - sample.received_at) / 3600 as turnaround_hours
+            trim_scale(extract(epoch from result.resulted_at - sample.received_at) / 3600) as turnaround_hours
         from {{ ref('stg_qms_lab_results') }} as result
         left join {{ ref('stg_qms_lab_samples') }} as sample
             on result.sample_id = sample.sample_id
