@@ -327,6 +327,31 @@ def test_analytics_metrics_holds_the_published_hospital_kpis(built):
     )
 
 
+def test_analytics_metrics_holds_every_qms_kpi_with_its_provenance(built):
+    """The QMS rows of analytics_metrics are int_qms_kpis' (tests/test_qms_metrics.py
+    proves those against the reference), the seed 001 columns filled."""
+    columns = "metric_name, metric_type, category, period_type, period_start, period_end, "
+    columns += "workspace_id, value, previous_value, change_percentage, metric_subcategory, "
+    columns += "unit, department_id, module_name, entity_type, entity_id, calculation_method, "
+    columns += "data_source"
+    categories = "'quality', 'training', 'documents', 'organizational', 'compliance'"
+    copied = _query_df(
+        f"select {columns} from analytics.analytics_metrics where category in ({categories})"
+    )
+    built_kpis = _query_df(f"select {columns} from intermediate.int_qms_kpis")
+    assert len(copied) > 1000 and copied.calculation_method.notna().all()
+    keys = ["metric_name", "period_start", "workspace_id", "module_name", "entity_id"]
+    pd.testing.assert_frame_equal(
+        copied.sort_values(keys).reset_index(drop=True),
+        built_kpis.sort_values(keys).reset_index(drop=True),
+    )
+    others = _query_df(
+        "select count(*) as n from analytics.analytics_metrics "
+        f"where category not in ({categories}) and calculation_method is not null"
+    )
+    assert int(others.n[0]) == 0
+
+
 def test_every_published_table_with_a_workspace_has_forced_row_security(built):
     scoped = _query_df(_WORKSPACE_SCOPED)
     assert "data_snapshots" in set(scoped.name)
@@ -338,6 +363,7 @@ def test_every_published_table_with_a_workspace_has_forced_row_security(built):
     assert tenanted <= set(scoped.name) | set(organizations.name) | set(departments.name)
     assert "business_impact_metrics" in set(organizations.name)
     assert "appointment_analytics" in set(departments.name)
+    assert {"quality_kpis", "training_overdue", "qms_kpi_records"} <= set(departments.name)
     for row in [*scoped.itertuples(), *organizations.itertuples(), *departments.itertuples()]:
         if row.kind == "v":
             assert row.invoker, f"view analytics.{row.name} is not security_invoker"

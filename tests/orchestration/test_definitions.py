@@ -90,7 +90,7 @@ def test_schedule_partition_keys_come_from_the_scheduled_time_not_the_clock():
 
 def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_they_are(graph):
     layers = {"raw", "staging", "intermediate", "aggregates", "marts", "learning", "snapshots"}
-    packs = {"hr", "hospital"}  # a domain pack: all its layers in one group
+    packs = {"hr", "hospital", "qms"}  # a domain pack: all its layers in one group
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert key.path[0] == node.group_name and len(key.path) == 2, key
@@ -117,6 +117,25 @@ def test_the_hr_pack_is_its_own_group_across_its_layers(graph):
     assert "hr/int_hr_organization_versions" in parents
     staged = node("stg_hr_activity_logs")
     assert "raw/hr_activity_logs" in {k.to_user_string() for k in staged.parent_keys}
+
+
+def test_the_qms_pack_is_its_own_group_and_its_kpis_reach_analytics_metrics(graph):
+    def node(name):
+        return graph.get(dg.AssetKey(["qms", name]))
+
+    def parents(name):
+        return {k.to_user_string() for k in node(name).parent_keys}
+
+    assert "raw/qms_quality_events" in parents("stg_qms_quality_events")
+    assert "qms/qms_kpi_records" in parents("quality_kpis")
+    assert "qms/stg_qms_quality_events" in parents("qms_kpi_records")
+    assert "qms/int_qms_document_version_states" in parents("qms_kpi_records")
+    published = node("training_compliance")
+    assert published.metadata["table"] == "analytics.training_compliance"
+    assert published.freshness_policy is not None and published.partitions_def is not None
+    assert {"qms/quality_kpis", "qms/lab_quality"} <= parents("int_qms_kpis")
+    metrics = graph.get(dg.AssetKey(["marts", "analytics_metrics"]))
+    assert "qms/int_qms_kpis" in {k.to_user_string() for k in metrics.parent_keys}
 
 
 def test_lineage_runs_raw_to_marts_with_snapshots_beside(graph):

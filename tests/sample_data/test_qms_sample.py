@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -17,12 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics_pipeline import warehouse
-from analytics_pipeline.ingest import ingest_files
 from analytics_pipeline.ingest.contract import SOURCES, pack_sources
 from analytics_pipeline.sample_data import MANIFEST, GenerationSummary, generate_sample
 
 from .contract_checker import classify, records
+from .quarantine_kinds import assert_ingest_quarantines_exactly_the_bad_rows
 
 QMS = pack_sources("qms")
 # The smallest sample the pack promises to keep tricky.
@@ -157,45 +155,9 @@ def test_bad_rows_break_one_rule_each_and_are_counted(bad) -> None:
     assert {"type_bool", "type_numeric"} <= kinds["qms_lab_results"].keys()
 
 
-# Quarantine reason -> bad row kind, most specific first.
-_REASONS = (
-    ("required_missing", "required value is missing"),
-    ("required_null", "required value is null"),
-    ("invalid_json", "is not valid JSON"),
-    ("not_object", "JSON but not an object"),
-    ("csv_field_count", "CSV row has"),
-    ("csv_unparseable", "not valid CSV"),
-    ("text_too_long", "text longer than"),
-    ("ts_out_of_range", "is outside 1970..2100"),
-    ("type_ts", "ISO 8601 timestamp"),
-    ("type_date", "is not an ISO 8601 date"),
-    ("type_int", "does not parse as an integer"),
-    ("type_numeric", "does not parse as a number"),
-    ("type_bool", "does not parse as a boolean"),
-    ("enum", "is not one of"),
-    ("bound", "(below the minimum|above the maximum)"),
-    ("order", r"^rule \w+ >= \w+: broken$"),
-)
-
-
-def _kind(reason: str) -> str:
-    return next(kind for kind, pattern in _REASONS if re.search(pattern, reason))
-
-
 def test_a_real_ingest_quarantines_exactly_the_bad_rows_with_their_reasons(fresh_database, bad):
     _, summary = bad
-    for source in QMS:
-        results = ingest_files(source, summary.files[source])
-        assert sum(r.rows_read for r in results) == summary.rows_written[source], source
-        assert sum(r.rows_loaded for r in results) == summary.valid_rows(source), source
-    with warehouse.connect(warehouse.Role.ADMIN) as conn, conn.cursor() as cur:
-        cur.execute("select source, reason from raw._quarantine")
-        quarantined = cur.fetchall()
-    by_source: dict[str, Counter[str]] = {source: Counter() for source in QMS}
-    for source, reason in quarantined:
-        by_source[source][_kind(reason)] += 1
-    for source in QMS:
-        assert dict(by_source[source]) == summary.bad_rows[source], source
+    assert_ingest_quarantines_exactly_the_bad_rows(QMS, summary)
 
 
 # --- references -----------------------------------------------------------------------
