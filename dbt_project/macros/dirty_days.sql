@@ -240,3 +240,14 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- After recording a pre_hook's dirty days: the batches of `batches_sql` (a
+    select of batch ids) are the model's (its ledger, processed_batches_relation),
+    so the next run records only newer ones. -#}
+{% macro take_batches_into_ledger(batches_sql) -%}
+    insert into {{ processed_batches_relation() }} (model, batch_id, is_current)
+    select distinct '{{ this.identifier }}', new_batch.batch_id, true
+    from ({{ batches_sql }}) as new_batch (batch_id)
+    on conflict (model, batch_id) do nothing
+{%- endmacro %}

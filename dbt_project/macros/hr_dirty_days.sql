@@ -78,8 +78,5 @@
         )
     {%- endset -%}
     {{ record_dirty_days(days_sql) }};
-    insert into {{ ledger }} (model, batch_id, is_current)
-    select distinct '{{ this.identifier }}', new_batch.batch_id, true
-    from ({{ new_staged }} union {{ new_raw }}) as new_batch (batch_id)
-    on conflict (model, batch_id) do nothing
+    {{ take_batches_into_ledger(new_staged ~ ' union ' ~ new_raw) }}
 {%- endmacro %}

@@ -2,13 +2,9 @@
     docs/metrics.md, "Quality management pack"). -#}
 
 
-{#- Staging of a QMS source: the newest version of each key (the QMS's
-    tables are small dimensions and records: rebuilt whole). -#}
-{% macro qms_newest_versions(table, key, columns) -%}
-with
-
-source as (
-
+{#- Every raw row of a QMS source: its key, `columns`, updated_at and the
+    lineage columns the dedupe rule reads. -#}
+{% macro _qms_raw_rows(table, key, columns) -%}
     select
         {{ key }},
         {%- for column in columns %}
@@ -20,6 +16,17 @@ source as (
         _source_line,
         _batch_id
     from {{ source('raw', 'qms_' ~ table) }}
+{%- endmacro %}
+
+
+{#- Staging of a QMS source: the newest version of each key (the QMS's
+    tables are small dimensions and records: rebuilt whole). -#}
+{% macro qms_newest_versions(table, key, columns) -%}
+with
+
+source as (
+
+    {{ _qms_raw_rows(table, key, columns) }}
 
 ),
 
@@ -57,16 +64,7 @@ with
 
 source as (
 
-    select
-        {{ key }},
-        {%- for column in columns %}
-        {{ column }},
-        {%- endfor %}
-        updated_at,
-        _ingested_at,
-        _source_file,
-        _source_line
-    from {{ source('raw', 'qms_' ~ table) }}
+    {{ _qms_raw_rows(table, key, columns) }}
 
 ),
 
@@ -164,6 +162,22 @@ select * from final
 {%- endmacro %}
 
 
+{#- The records of `table_name` (qms_kpi_records) on the days of the CTE
+    `days`: their `scope_columns`, metric_date, kpi and value. -#}
+{% macro qms_table_records(table_name, scope_columns) -%}
+    select
+        {%- for column in scope_columns %}
+        {{ column }},
+        {%- endfor %}
+        metric_date,
+        kpi,
+        value
+    from {{ ref('qms_kpi_records') }}
+    where table_name = '{{ table_name }}'
+        and metric_date in (select day from days)
+{%- endmacro %}
+
+
 {#- count(*) of the kpi rows `kpi` of the records CTE. -#}
 {% macro qms_count(kpi) -%}
     count(*) filter (where records.kpi = '{{ kpi }}')
@@ -229,8 +243,5 @@ select * from final
         )
     {%- endset -%}
     {{ record_dirty_days(days_sql) }};
-    insert into {{ ledger }} (model, batch_id, is_current)
-    select distinct '{{ this.identifier }}', new_batch.batch_id, true
-    from ({{ new_raw }}) as new_batch (batch_id)
-    on conflict (model, batch_id) do nothing
+    {{ take_batches_into_ledger(new_raw) }}
 {%- endmacro %}

@@ -39,14 +39,7 @@ spine as (
 
 records as (
 
-    select
-        department_id,
-        metric_date,
-        kpi,
-        value
-    from {{ ref('qms_kpi_records') }}
-    where table_name = 'document_control'
-        and metric_date in (select day from days)
+    {{ qms_table_records('document_control', ['department_id']) }}
 
 ),
 

@@ -29,14 +29,7 @@ spine as (
 
 records as (
 
-    select
-        test_code,
-        metric_date,
-        kpi,
-        value
-    from {{ ref('qms_kpi_records') }}
-    where table_name = 'lab_quality'
-        and metric_date in (select day from days)
+    {{ qms_table_records('lab_quality', ['test_code']) }}
 
 ),
 

@@ -29,15 +29,7 @@ spine as (
 
 records as (
 
-    select
-        department_id,
-        module,
-        metric_date,
-        kpi,
-        value
-    from {{ ref('qms_kpi_records') }}
-    where table_name = 'quality_kpis'
-        and metric_date in (select day from days)
+    {{ qms_table_records('quality_kpis', ['department_id', 'module']) }}
 
 ),
 

@@ -20,15 +20,7 @@ days as (
 
 records as (
 
-    select
-        module,
-        mitigation_status,
-        metric_date,
-        kpi,
-        value
-    from {{ ref('qms_kpi_records') }}
-    where table_name = 'risk_register_summary'
-        and metric_date in (select day from days)
+    {{ qms_table_records('risk_register_summary', ['module', 'mitigation_status']) }}
 
 ),
 

@@ -29,14 +29,7 @@ spine as (
 
 records as (
 
-    select
-        department_id,
-        metric_date,
-        kpi,
-        value
-    from {{ ref('qms_kpi_records') }}
-    where table_name = 'training_compliance'
-        and metric_date in (select day from days)
+    {{ qms_table_records('training_compliance', ['department_id']) }}
 
 ),
 
