@@ -123,7 +123,9 @@ def test_qms_tables_equal_reference_at_an_early_as_of_date(dataset):
 
 def test_qms_tables_equal_reference_after_incremental_runs_to_the_end(dataset):
     last = dataset["last"]
-    materialize_days(QMS_DAILY, dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=2))
+    materialize_days(
+        QMS_DAILY, dataset["early"] + dt.timedelta(days=1), last - dt.timedelta(days=2)
+    )
     for days_back in (1, 0):
         day = last - dt.timedelta(days=days_back)
         materialize_days(QMS_DAILY, day, day)
@@ -172,7 +174,9 @@ def test_training_overdue_is_the_overdue_records_of_training_compliance(dataset)
     published = compliance.set_index(["department_id", "metric_date"]).overdue
     published = published[published > 0]
     assert per_day.sort_index().tolist() == published.sort_index().astype(int).tolist()
-    assert (overdue.days_overdue == (overdue.as_of_date - overdue.due_date).map(lambda d: d.days + 1)).all()
+    assert (
+        overdue.days_overdue == (overdue.as_of_date - overdue.due_date).map(lambda d: d.days + 1)
+    ).all()
 
 
 def test_rerunning_a_partition_leaves_identical_qms_tables(dataset):

@@ -110,7 +110,9 @@ class AnalyticsDbtTranslator(DagsterDbtTranslator):
         # Staging follows newly landed raw data; later layers run on schedules.
         fqn = dbt_resource_props.get("fqn", [])
         pack_staging = (
-            len(fqn) > 2 and fqn[1] in (groups.HR, groups.HOSPITAL, groups.QMS) and fqn[2] == "staging"
+            len(fqn) > 2
+            and fqn[1] in (groups.HR, groups.HOSPITAL, groups.QMS)
+            and fqn[2] == "staging"
         )
         if self.get_group_name(dbt_resource_props) == groups.STAGING or pack_staging:
             return dg.AutomationCondition.eager()
