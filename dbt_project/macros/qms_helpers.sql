@@ -180,7 +180,7 @@ select * from final
 
 {#- count(*) of the kpi rows `kpi` of the records CTE. -#}
 {% macro qms_count(kpi) -%}
-    count(*) filter (where records.kpi = '{{ kpi }}')
+    count(*) filter (where kpi = '{{ kpi }}')
 {%- endmacro %}
 
 

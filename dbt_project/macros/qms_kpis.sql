@@ -105,3 +105,43 @@
     {%- endfor -%}
     {{ return(categories) }}
 {%- endmacro %}
+
+
+{#- The scope columns of a QMS KPI row, in the order of qms_kpi_tables()'s
+    `columns`. -#}
+{% macro qms_kpi_scope_columns() -%}
+    {{ return(['workspace_id', 'department_id', 'module_name', 'entity_type', 'entity_id']) }}
+{%- endmacro %}
+
+
+{#- A select of the KPI definitions: (metric_name, metric_type, category,
+    metric_subcategory, unit, calculation_method), metric_name prefixed qms_. -#}
+{% macro qms_kpi_definitions_select() -%}
+    select
+        definition.metric_name,
+        definition.metric_type,
+        definition.category,
+        definition.metric_subcategory,
+        definition.unit,
+        definition.calculation_method
+    from (
+        values
+        {%- for column, _table, metric_type, category, subcategory, unit, method in qms_kpi_definitions() %}
+            ('qms_{{ column }}', '{{ metric_type }}', '{{ category }}', '{{ subcategory }}', '{{ unit }}', '{{ method }}')
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+    ) as definition (metric_name, metric_type, category, metric_subcategory, unit, calculation_method)
+{%- endmacro %}
+
+
+{#- `cross join lateral` giving each row of `table_name` (alias `alias`) once
+    per KPI measure of it: kpi.metric_name (qms_<column>) and kpi.value. -#}
+{% macro qms_kpi_cells(table_name, alias) -%}
+    cross join lateral (
+        values
+        {%- for definition in qms_kpi_definitions() if definition[1] == table_name %}
+            ('qms_{{ definition[0] }}', {{ alias }}.{{ definition[0] }}::numeric)
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+    ) as kpi (metric_name, value)
+{%- endmacro %}

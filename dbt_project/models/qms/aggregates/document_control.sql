@@ -67,7 +67,7 @@ figures as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.department_id,
         spine.metric_date,
         coalesce(figures.documents, 0) as documents,

@@ -55,14 +55,14 @@ figures as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.test_code,
         spine.metric_date,
         coalesce(figures.results, 0) as results,
         coalesce(figures.samples, 0) as samples,
         coalesce(figures.evaluable_results, 0) as evaluable_results,
         coalesce(figures.oos_results, 0) as oos_results,
-        figures.oos_results::numeric / nullif(figures.evaluable_results, 0) as oos_rate,
+        {{ safe_ratio('figures.oos_results', 'figures.evaluable_results') }} as oos_rate,
         coalesce(figures.flag_mismatches, 0) as flag_mismatches,
         figures.turnaround_p50_hours,
         figures.turnaround_p90_hours

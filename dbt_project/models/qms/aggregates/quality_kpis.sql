@@ -9,6 +9,12 @@
 {#- Quality events per department, module and day (docs/metrics.md,
     "quality_kpis"): counts of the records in qms_kpi_records. -#}
 
+{%- set open_counts = [
+    'open_events', 'open_deviations', 'open_capas', 'open_complaints', 'open_audit_findings',
+    'open_change_controls', 'open_critical', 'open_major', 'open_minor'
+] %}
+{%- set severities = ['critical', 'major', 'minor'] %}
+
 with
 
 days as (
@@ -39,21 +45,23 @@ figures as (
         department_id,
         module,
         metric_date,
-        {%- for kpi in ['open_events', 'open_deviations', 'open_capas', 'open_complaints', 'open_audit_findings',
-            'open_change_controls', 'open_critical', 'open_major', 'open_minor', 'opened_events', 'closed_events'] %}
+        {%- for kpi in open_counts + ['opened_events', 'closed_events'] %}
         {{ qms_count(kpi) }} as {{ kpi }},
         {%- endfor %}
-        {%- for severity in ['critical', 'major', 'minor'] %}
-        avg(value) filter (where kpi = 'days_to_close_{{ severity }}') as mean_days_to_close_{{ severity }},
+        {%- for severity in severities %}
+        avg(value) filter (
+            where kpi = 'days_to_close_{{ severity }}'
+        ) as mean_days_to_close_{{ severity }},
         {%- endfor %}
-        {%- for severity in ['critical', 'major', 'minor'] %}
+        {%- for severity in severities %}
         (percentile_cont(0.9) within group (order by value) filter (
             where kpi = 'days_to_close_{{ severity }}'
         ))::numeric as p90_days_to_close_{{ severity }},
         {%- endfor %}
-        {%- for kpi in ['capas_closed', 'capas_closed_on_time', 'overdue_capas', 'repeat_deviations'] %}
-        {{ qms_count(kpi) }} as {{ kpi }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ qms_count('capas_closed') }} as capas_closed,
+        {{ qms_count('capas_closed_on_time') }} as capas_closed_on_time,
+        {{ qms_count('overdue_capas') }} as overdue_capas,
+        {{ qms_count('repeat_deviations') }} as repeat_deviations
     from records
     group by department_id, module, metric_date
 
@@ -61,22 +69,23 @@ figures as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.department_id,
         spine.module,
         spine.metric_date,
-        {%- for kpi in ['open_events', 'open_deviations', 'open_capas', 'open_complaints', 'open_audit_findings',
-            'open_change_controls', 'open_critical', 'open_major', 'open_minor', 'opened_events', 'closed_events'] %}
+        {%- for kpi in open_counts + ['opened_events', 'closed_events'] %}
         coalesce(figures.{{ kpi }}, 0) as {{ kpi }},
         {%- endfor %}
         {%- for stat in ['mean', 'p90'] %}
-        {%- for severity in ['critical', 'major', 'minor'] %}
+        {%- for severity in severities %}
         figures.{{ stat }}_days_to_close_{{ severity }},
         {%- endfor %}
         {%- endfor %}
         coalesce(figures.capas_closed, 0) as capas_closed,
         coalesce(figures.capas_closed_on_time, 0) as capas_closed_on_time,
-        figures.capas_closed_on_time::numeric / nullif(figures.capas_closed, 0) as capa_on_time_closure_rate,
+        {{ safe_ratio(
+            'figures.capas_closed_on_time', 'figures.capas_closed'
+        ) }} as capa_on_time_closure_rate,
         coalesce(figures.overdue_capas, 0) as overdue_capas,
         coalesce(figures.repeat_deviations, 0) as repeat_deviations
     from spine

@@ -9,6 +9,10 @@
 {#- Training assignments per department and day (docs/metrics.md,
     "training_compliance"): counts of the records in qms_kpi_records. -#}
 
+{%- set counts = [
+    'assigned', 'completed', 'completed_on_time', 'overdue', 'due_90d', 'compliant_90d'
+] %}
+
 with
 
 days as (
@@ -38,7 +42,7 @@ figures as (
     select
         department_id,
         metric_date,
-        {%- for kpi in ['assigned', 'completed', 'completed_on_time', 'overdue', 'due_90d', 'compliant_90d'] %}
+        {%- for kpi in counts %}
         {{ qms_count(kpi) }} as {{ kpi }},
         {%- endfor %}
         avg(value) filter (where kpi = 'score') as average_score
@@ -49,13 +53,13 @@ figures as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         spine.department_id,
         spine.metric_date,
-        {%- for kpi in ['assigned', 'completed', 'completed_on_time', 'overdue', 'due_90d', 'compliant_90d'] %}
+        {%- for kpi in counts %}
         coalesce(figures.{{ kpi }}, 0) as {{ kpi }},
         {%- endfor %}
-        figures.compliant_90d::numeric / nullif(figures.due_90d, 0) as compliance_rate,
+        {{ safe_ratio('figures.compliant_90d', 'figures.due_90d') }} as compliance_rate,
         figures.average_score
     from spine
     left join figures

@@ -31,8 +31,11 @@ event_times as (
 
 updated_times as (
 
-    {%- for source_name in ['departments', 'users', 'quality_events', 'documents', 'document_versions',
-        'document_review_steps', 'training_assignments', 'lab_samples', 'lab_results', 'risk_assessments'] %}
+    {%- for source_name in [
+        'departments', 'users', 'quality_events', 'documents', 'document_versions',
+        'document_review_steps', 'training_assignments', 'lab_samples', 'lab_results',
+        'risk_assessments'
+    ] %}
     select max(updated_at) as updated_at from {{ ref('stg_qms_' ~ source_name) }}
     {{- '\n    union all' if not loop.last }}
     {%- endfor %}

@@ -27,34 +27,27 @@ days as (
 
 ),
 
+definitions as (
+
+    {{ qms_kpi_definitions_select() }}
+
+),
 {%- for table_name, spec in qms_kpi_tables().items() %}
 
 {{ table_name }}_values as (
 
     select
         kpi.metric_name,
-        kpi.metric_type,
-        kpi.category,
         t.metric_date,
-        {%- for column, sql in zip(['workspace_id', 'department_id', 'module_name', 'entity_type', 'entity_id'], spec.columns) %}
-        {{ sql }}::text as {{ column }},
+        {%- for column in qms_kpi_scope_columns() %}
+        {{ spec.columns[loop.index0] }}::text as {{ column }},
         {%- endfor %}
-        kpi.metric_subcategory,
-        kpi.unit,
-        kpi.calculation_method,
         '{{ spec.data_source }}'::text as data_source,
         kpi.value
     from {{ ref(table_name) }} as t
-    cross join lateral (
-        values
-        {%- for column, table, metric_type, category, subcategory, unit, method in qms_kpi_definitions() if table == table_name %}
-            (
-                'qms_{{ column }}', '{{ metric_type }}', '{{ category }}', '{{ subcategory }}', '{{ unit }}',
-                '{{ method }}', t.{{ column }}::numeric
-            ){{ ',' if not loop.last }}
-        {%- endfor %}
-    ) as kpi (metric_name, metric_type, category, metric_subcategory, unit, calculation_method, value)
-    where t.metric_date in (select day from days)
+    {{ qms_kpi_cells(table_name, 't') }}
+    where
+        t.metric_date in (select day from days)
         or t.metric_date + 1 in (select day from days)
 
 ),
@@ -62,16 +55,35 @@ days as (
 
 kpi_values as (
 
-    {%- for table_name in qms_kpi_tables() %}
-    select * from {{ table_name }}_values
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+    select
+        definitions.metric_name,
+        definitions.metric_type,
+        definitions.category,
+        definitions.metric_subcategory,
+        definitions.unit,
+        definitions.calculation_method,
+        table_values.metric_date,
+        table_values.workspace_id,
+        table_values.department_id,
+        table_values.module_name,
+        table_values.entity_type,
+        table_values.entity_id,
+        table_values.data_source,
+        table_values.value
+    from (
+        {%- for table_name in qms_kpi_tables() %}
+        select * from {{ table_name }}_values
+        {{- '\n        union all' if not loop.last }}
+        {%- endfor %}
+    ) as table_values
+    inner join definitions
+        on table_values.metric_name = definitions.metric_name
 
 ),
 
 final as (
 
-    select
+    select  -- noqa: ST06
         current_day.metric_name,
         current_day.metric_type,
         current_day.category,
@@ -81,7 +93,9 @@ final as (
         current_day.workspace_id,
         current_day.value,
         previous_day.value as previous_value,
-        trim_scale((current_day.value - previous_day.value) * 100 / nullif(previous_day.value, 0)) as change_percentage,
+        trim_scale(
+            (current_day.value - previous_day.value) * 100 / nullif(previous_day.value, 0)
+        ) as change_percentage,
         current_day.metric_subcategory,
         current_day.unit,
         current_day.department_id,

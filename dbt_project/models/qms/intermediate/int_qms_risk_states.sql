@@ -14,7 +14,7 @@ history as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         risk_id,
         module,
         department_id,

@@ -31,7 +31,7 @@ users as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         assignments.assignment_id,
         coalesce(users.department_id, 'unassigned') as department_id,
         assignments.user_id,
