@@ -415,7 +415,7 @@ def list_of(item: Any, *, distinct: Callable[[Any], Any] | None = None) -> Any:
     return list_type if distinct is None else Annotated[list_type, AfterValidator(reject_repeats)]
 
 
-def _or_bare(spec: type[BaseModel], key: str, bare: Any) -> Any:
+def or_bare(spec: type[BaseModel], key: str, bare: Any) -> Any:
     """`spec`, or a bare text standing for {key: text} (checked as `bare` where it stands)."""
     bare_adapter = TypeAdapter(bare)
 
@@ -726,12 +726,12 @@ class DateRangeSpec(Spec):
         return DateRange(self.relative, self.start, self.end)
 
 
-ColumnItems = list_of(_or_bare(ColumnSpec, "column", Column), distinct=attrgetter("column"))
+ColumnItems = list_of(or_bare(ColumnSpec, "column", Column), distinct=attrgetter("column"))
 Filters = list_of(FilterSpec)
 Aggregations = list_of(AggregationSpec, distinct=lambda aggregation: aggregation.build().alias)
-Sorting = list_of(_or_bare(SortSpec, "column", Column), distinct=attrgetter("column"))
+Sorting = list_of(or_bare(SortSpec, "column", Column), distinct=attrgetter("column"))
 RowLimit = whole_number(1, MAX_ROW_LIMIT)
-DateRangeItem = _or_bare(DateRangeSpec, "relative", RelativeRange)
+DateRangeItem = or_bare(DateRangeSpec, "relative", RelativeRange)
 
 
 def _result_column_problems_at(
@@ -1049,15 +1049,15 @@ def definition_to_record(definition: ReportDefinition) -> dict[str, Any]:
         "name": definition.name,
         "description": definition.description,
         "report_type": definition.report_type,
-        "configuration": _configuration_record(definition.configuration),
-        "schedule": _schedule_record(definition.schedule) if definition.schedule else None,
+        "configuration": configuration_record(definition.configuration),
+        "schedule": schedule_record(definition.schedule) if definition.schedule else None,
         "workspace_id": definition.workspace_id,
         "created_by": definition.created_by,
         "is_active": definition.is_active,
     }
 
 
-def _configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
+def configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
     record: dict[str, Any] = {"data_source": configuration.data_source}
     if configuration.columns:
         labels = dict(configuration.column_labels)
@@ -1088,13 +1088,14 @@ def _configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
     if configuration.chart_y:
         record["chart_y"] = list(configuration.chart_y)
     if configuration.date_range is not None:
-        date_range = configuration.date_range
-        record["date_range"] = (
-            {"relative": date_range.relative}
-            if date_range.relative
-            else {"start": date_range.start.isoformat(), "end": date_range.end.isoformat()}
-        )
+        record["date_range"] = date_range_record(configuration.date_range)
     return record
+
+
+def date_range_record(date_range: DateRange) -> dict[str, str]:
+    if date_range.relative:
+        return {"relative": date_range.relative}
+    return {"start": date_range.start.isoformat(), "end": date_range.end.isoformat()}
 
 
 def _filter_record(item: Filter) -> dict[str, Any]:
@@ -1104,7 +1105,7 @@ def _filter_record(item: Filter) -> dict[str, Any]:
     return record
 
 
-def _schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
+def schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
     record: dict[str, Any] = {}
     if schedule.cron is not None:
         record["cron"] = schedule.cron
