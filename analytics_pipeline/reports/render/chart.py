@@ -41,7 +41,7 @@ PIE_SLICES = 11
 OTHER = "Other"
 NULL_LABEL = "(null)"
 _MAX_TICKS = 15
-_NO_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+NO_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class ChartData:
         FigureCanvasSVG(figure)
         buffer = io.BytesIO()
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chart"}):
-            figure.savefig(buffer, format="svg", facecolor="white", metadata=_NO_SVG_METADATA)
+            figure.savefig(buffer, format="svg", facecolor="white", metadata=NO_SVG_METADATA)
         return buffer.getvalue().decode("utf-8")
 
     def _figure(self, width_in: float, height_in: float, dpi: int, *, title: bool = True):
