@@ -285,7 +285,7 @@ class MetricSpec(Spec):
         return self
 
     def build(self) -> Metric:
-        filters = list(self.filters)
+        filters = [item.build() for item in self.filters]
         column = self.column
         period_type = None
         if self.data_source == METRICS_SOURCE:
