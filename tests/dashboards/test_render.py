@@ -96,7 +96,7 @@ DEFINITION = parse_dashboard(
                 },
             },
             chart_widget("stacked", "stacked_bar", 2, ["total_runs", "failed_runs"]),
-            chart_widget("pie", "pie", 4, ["total_runs"]),
+            chart_widget("pie", "pie", 4, ["total_runs"]) | {"description": "Runs by <agent>"},
             chart_widget("area", "area", 6, ["total_runs"]),
             chart_widget("bars", "bar", 8, ["total_runs", "failed_runs"]),
         ],
@@ -163,6 +163,7 @@ def test_text_from_definitions_and_data_is_escaped() -> None:
     assert "stacked_bar &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<title>Every chart &lt;b&gt;</title>" in html
     assert "Acme (w1)" in html and "MANAGER" in html
+    assert '<p class="note">Runs by &lt;agent&gt;</p>' in html
 
 
 def test_the_grid_places_widgets_on_wide_screens_and_stacks_them_on_narrow_ones() -> None:

@@ -151,8 +151,9 @@ def _widget(data: DashboardData, widget: Widget) -> str:
         body = _rows_body(data, widget, result) if result.has_data else _no_data()
         period = result.period
     opening = " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items())
+    about = f'<p class="note">{escape(widget.description)}</p>\n' if widget.description else ""
     return (
-        f"<section {opening}>\n<h2>{escape(widget.title)}</h2>\n{body}\n"
+        f"<section {opening}>\n<h2>{escape(widget.title)}</h2>\n{about}{body}\n"
         f'<p class="period">{escape(period_text(period))}</p>\n</section>'
     )
 

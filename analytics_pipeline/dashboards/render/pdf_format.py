@@ -77,6 +77,8 @@ def write_dashboard_pdf(
             result = data.widgets[widget.id]
             assert isinstance(result, WidgetRows)
             parts: list = [Paragraph(escape(widget.title), styles["heading"])]
+            if widget.description:
+                parts.append(Paragraph(escape(widget.description), styles["muted"]))
             if not result.has_data:
                 parts.append(Paragraph(NO_DATA, styles["body"]))
             elif widget.type == "chart":
