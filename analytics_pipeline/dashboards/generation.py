@@ -4,7 +4,9 @@ and record it (path, size, SHA-256, rows) or the error.
 
 No Dagster here: the CLI and the tests call `generate_dashboard` (the assets
 of phase 2 will too). A failing format is recorded and does not stop the
-other; delivery by e-mail is not wired yet.
+other. The files made are e-mailed to the schedule's recipients in one
+message, as a report's are (`reports.delivery`), and the delivery recorded on
+each execution.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from analytics_pipeline.dashboards.control import DASHBOARD_EXECUTIONS
 from analytics_pipeline.dashboards.data import DashboardData, fetch_dashboard_data
 from analytics_pipeline.dashboards.definition import DashboardDefinition
 from analytics_pipeline.dashboards.render import dashboard_directory, render_dashboard
-from analytics_pipeline.reports.date_ranges import resolve_date_range
+from analytics_pipeline.reports.date_ranges import DateSpan, resolve_date_range
+from analytics_pipeline.reports.delivery import DeliveryResult, deliver, record_delivery
 from analytics_pipeline.reports.executions import (
     Execution,
     ExecutionStateError,
@@ -32,6 +35,7 @@ from analytics_pipeline.reports.executions import (
 from analytics_pipeline.reports.generation import FormatOutcome
 from analytics_pipeline.reports.query import DEFAULT_STATEMENT_TIMEOUT_MS, fetch_workspace_names
 from analytics_pipeline.reports.schedule import local_date
+from analytics_pipeline.settings import SmtpSettings
 
 ALL_WORKSPACES = "all workspaces"
 
@@ -42,6 +46,7 @@ class DashboardRun:
     scheduled_for: datetime
     reference_date: date
     outcomes: tuple[FormatOutcome, ...]
+    delivery: DeliveryResult | None = None  # None: no file made by this run
 
     @property
     def failed(self) -> list[FormatOutcome]:
@@ -78,6 +83,7 @@ def generate_dashboard(
     executed_by: str | None = None,
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
     query_conn: connection | None = None,
+    smtp_env: dict[str, str] | None = None,
 ) -> DashboardRun:
     """Produce the dashboard's files for `scheduled_for` (aware).
 
@@ -85,7 +91,8 @@ def generate_dashboard(
     time). Executions are rows of control.dashboard_executions in `conn`; the
     widgets' data is read through `query_conn` (the reader role's, in
     production; default `conn`). A format completed for this scheduled time
-    (or running elsewhere) is skipped, a failed one retried.
+    (or running elsewhere) is skipped, a failed one retried. `smtp_env`
+    replaces the process environment for the SMTP settings.
     """
     if scheduled_for.tzinfo is None:
         raise ValueError("scheduled_for must be timezone-aware")
@@ -137,7 +144,8 @@ def generate_dashboard(
                     conn, definition, scheduled_for, fmt, execution, data, tenant
                 )
     ordered = tuple(outcomes[fmt] for fmt in dashboard_formats(definition, formats))
-    return DashboardRun(definition.id, scheduled_for, today, ordered)
+    delivery = _deliver(conn, definition, scheduled_for, span, ordered, smtp_env)
+    return DashboardRun(definition.id, scheduled_for, today, ordered, delivery)
 
 
 def _render(
@@ -181,3 +189,35 @@ def _tenant(query_conn: connection, definition: DashboardDefinition, timeout_ms:
     )
     name = names.get(definition.workspace_id)
     return f"{name} ({definition.workspace_id})" if name else definition.workspace_id
+
+
+def _deliver(
+    conn: connection,
+    definition: DashboardDefinition,
+    scheduled_for: datetime,
+    span: DateSpan,
+    outcomes: Sequence[FormatOutcome],
+    smtp_env: dict[str, str] | None,
+) -> DeliveryResult | None:
+    """One e-mail with every file completed in this run; recorded on each."""
+    completed = [o.execution for o in outcomes if o.status == "completed" and o.execution]
+    if not completed:
+        return None
+    recipients = definition.schedule.recipients if definition.schedule else ()
+    try:
+        settings = SmtpSettings.from_env(smtp_env)
+    except ValueError as exc:
+        result = DeliveryResult("failed", f"bad SMTP settings: {exc}", tuple(recipients))
+    else:
+        files = "\n".join(f"- {e.file_path.name}" for e in completed)
+        result = deliver(
+            settings,
+            recipients,
+            f"{definition.name} ({scheduled_for.astimezone(UTC):%Y-%m-%d %H:%M} UTC)",
+            f"{definition.name}\n{definition.description}\n\nData: {span[0]} to {span[1]}\n\n"
+            f"{files}\n",
+            [e.file_path for e in completed],
+        )
+    for execution in completed:
+        record_delivery(conn, execution.id, result, table=DASHBOARD_EXECUTIONS)
+    return result

@@ -24,7 +24,6 @@ from psycopg2.extensions import connection
 from psycopg2.extras import Json
 
 from analytics_pipeline.reports.control import (
-    EXECUTION_COLUMNS,  # noqa: F401 (re-exported: delivery reads it here)
     REPORT_EXECUTION_TABLE,
     ExecutionTable,
     transaction,
@@ -77,7 +76,7 @@ class Execution:
 
 
 def execution_from_row(row: tuple[Any, ...]) -> Execution:
-    """An Execution from a row selected as EXECUTION_COLUMNS."""
+    """An Execution from a row selected as `ExecutionTable.columns` (control.EXECUTION_COLUMNS)."""
     values = list(row)
     values[8] = None if values[8] is None else Path(values[8])
     span = values[14]

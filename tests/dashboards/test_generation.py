@@ -26,6 +26,7 @@ from analytics_pipeline.dashboards.control import ensure_dashboard_tables, sync_
 from analytics_pipeline.dashboards.definition import load_dashboard_file
 from analytics_pipeline.dashboards.generation import generate_dashboard
 from analytics_pipeline.settings import REPO_DIR
+from tests.reports.test_delivery import parse as parse_message
 
 pytestmark = pytest.mark.integration
 
@@ -183,7 +184,7 @@ def parse(path: Path) -> Widgets:
 
 @pytest.fixture(scope="module")
 def run(conn: connection) -> Any:
-    result = generate_dashboard(conn, EXAMPLE, SCHEDULED)
+    result = generate_dashboard(conn, EXAMPLE, SCHEDULED, smtp_env={})
     assert [(o.format, o.status, o.message) for o in result.outcomes] == [
         ("html", "completed", None),
         ("pdf", "completed", None),
@@ -282,7 +283,8 @@ def test_pdf_text_has_the_titles_and_values(conn: connection, run: Any) -> None:
 def test_execution_records_match_the_files(conn: connection, run: Any) -> None:
     with conn.cursor() as cur:
         cur.execute(
-            "select format, status, file_path, file_size, sha256, data_range, parameters"
+            "select format, status, file_path, file_size, sha256, data_range, parameters,"
+            " delivery_status, delivery_error"
             " from control.dashboard_executions where dashboard_id = %s and scheduled_for = %s"
             " order by format",
             (EXAMPLE.id, SCHEDULED),
@@ -290,20 +292,25 @@ def test_execution_records_match_the_files(conn: connection, run: Any) -> None:
         rows = cur.fetchall()
     conn.rollback()
     assert [row[:2] for row in rows] == [("html", "completed"), ("pdf", "completed")]
-    for _, _, path, size, sha256, data_range, parameters in rows:
+    for _, _, path, size, sha256, data_range, parameters, delivery, error in rows:
+        assert (delivery, error) == (
+            "skipped",
+            "no SMTP server configured (ANALYTICS_SMTP_HOST is unset)",
+        )
         content = Path(path).read_bytes()
         assert (len(content), hashlib.sha256(content).hexdigest()) == (size, sha256)
         assert Path(path).name.startswith("agent_platform_overview_20260331T070000Z.")
         assert data_range == {"start": "2026-03-01", "end": "2026-03-30"}
         assert parameters["reference_date"] == "2026-03-31"
     # the same scheduled time again: nothing re-rendered
-    again = generate_dashboard(conn, EXAMPLE, SCHEDULED)
+    again = generate_dashboard(conn, EXAMPLE, SCHEDULED, smtp_env={})
     assert [o.status for o in again.outcomes] == ["skipped", "skipped"]
+    assert again.delivery is None
 
 
 def test_an_empty_period_says_so_in_every_widget(conn: connection) -> None:
     scheduled = datetime(2026, 7, 1, 7, tzinfo=UTC)  # no data in June
-    result = generate_dashboard(conn, EXAMPLE, scheduled)
+    result = generate_dashboard(conn, EXAMPLE, scheduled, smtp_env={})
     assert [o.status for o in result.outcomes] == ["completed", "completed"]
     html = result.outcomes[0].execution.file_path
     widgets = parse(html).widgets
@@ -328,3 +335,36 @@ def test_a_workspace_dashboard_reads_its_workspace_only(conn: connection) -> Non
     assert Decimal(widgets["total_runs"]["data-value"]) == runs
     assert runs != metric_sql(conn, "sum", "total_runs", "2026-03-01", "2026-03-30")
     assert set(widgets["top_agents_table"]["cells"][::6]) == {"w2"}
+
+
+def test_the_files_are_mailed_to_the_recipients(conn: connection, start_server: Any) -> None:
+    settings, mailbox = start_server()
+    schedule = replace(EXAMPLE.schedule, recipients=("owner@example.com", "cfo@example.com"))
+    mailed = replace(EXAMPLE, schedule=schedule)
+    scheduled = SCHEDULED + timedelta(days=1)
+    env = {"ANALYTICS_SMTP_HOST": settings.host, "ANALYTICS_SMTP_PORT": str(settings.port)}
+    result = generate_dashboard(conn, mailed, scheduled, smtp_env=env)
+    assert result.delivery.status == "sent"
+    (envelope,) = mailbox.messages
+    assert sorted(envelope.rcpt_tos) == ["cfo@example.com", "owner@example.com"]
+    message = parse_message(envelope)
+    assert message["Subject"] == "Agent platform overview (2026-04-01 07:00 UTC)"
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    files = {o.execution.file_path.name: o.execution.file_path for o in result.outcomes}
+    assert set(attachments) == set(files)
+    for name, part in attachments.items():
+        assert part.get_content_type() == (
+            "text/html" if name.endswith(".html") else "application/pdf"
+        )
+        assert part.get_payload(decode=True) == files[name].read_bytes()
+    with conn.cursor() as cur:
+        cur.execute(
+            "select format, delivery_status, recipients from control.dashboard_executions"
+            " where scheduled_for = %s order by format",
+            (scheduled,),
+        )
+        assert cur.fetchall() == [
+            ("html", "sent", ["owner@example.com", "cfo@example.com"]),
+            ("pdf", "sent", ["owner@example.com", "cfo@example.com"]),
+        ]
+    conn.rollback()
