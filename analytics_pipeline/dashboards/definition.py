@@ -209,6 +209,11 @@ class DashboardDefinition:
     def widget_date_range(self, widget: Widget) -> DateRange:
         return widget.date_range or self.date_range
 
+    @property
+    def data_sources(self) -> tuple[str, ...]:
+        """The published tables the widgets read (REPORT_SOURCES keys), sorted."""
+        return tuple(sorted({widget.data_source for widget in self.widgets}))
+
 
 # -- the written form ------------------------------------------------------------
 

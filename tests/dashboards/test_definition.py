@@ -103,6 +103,12 @@ def test_the_example_loads_with_its_widgets_in_place() -> None:
         Filter("period_type", "=", "day"),
     )
     assert definition.widgets[6].date_range == DateRange(relative="yesterday")
+    assert definition.data_sources == (
+        "agent_performance",
+        "analytics_metrics",
+        "daily_metrics",
+        "top_agents",
+    )
     assert [d.id for d in load_dashboard_files(DASHBOARDS_DIR)] == sorted(
         path.stem for path in DASHBOARDS_DIR.glob("*.yml")
     )
