@@ -146,15 +146,13 @@ def _widget(data: DashboardData, widget: Widget) -> str:
             "data-change-percent": raw_text(result.change_percent),
         }
         body = _metric(widget, result) if result.has_data else _no_data()
-        period = result.period
     else:
         body = _rows_body(data, widget, result) if result.has_data else _no_data()
-        period = result.period
     opening = " ".join(f'{name}="{escape(value)}"' for name, value in attributes.items())
     about = f'<p class="note">{escape(widget.description)}</p>\n' if widget.description else ""
     return (
         f"<section {opening}>\n<h2>{escape(widget.title)}</h2>\n{about}{body}\n"
-        f'<p class="period">{escape(period_text(period))}</p>\n</section>'
+        f'<p class="period">{escape(period_text(result.period))}</p>\n</section>'
     )
 
 
