@@ -5,11 +5,13 @@ render reads as the reader role, and a workspace dashboard sees its rows only.""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.cli import main
+from analytics_pipeline.settings import REPO_DIR
 from tests.dashboards.test_generation import EXAMPLE, Widgets, _build, metric_sql
 
 pytestmark = pytest.mark.integration
@@ -50,3 +52,24 @@ def test_sync_list_and_render(built: None, capsys: pytest.CaptureFixture[str]) -
 
     assert main(["dashboards", "render", "nobody"]) == 2
     assert "no active dashboard 'nobody'" in capsys.readouterr().err
+
+
+def test_a_bad_file_stops_the_sync_naming_the_field(
+    analytics_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = (REPO_DIR / "dashboards" / f"{EXAMPLE.id}.yml").read_text(encoding="utf-8")
+    (tmp_path / f"{EXAMPLE.id}.yml").write_text(
+        text.replace(
+            "layout: {row: 1, column: 10, width: 3}", "layout: {row: 1, column: 10, width: 4}"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ANALYTICS_DASHBOARDS_DIR", str(tmp_path))
+    assert main(["dashboards", "sync"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / EXAMPLE.id}.yml: widgets[3].layout.width: column 10 + width 4 "
+        "ends at column 13, outside the 12-column grid\n"
+    )
