@@ -268,9 +268,9 @@ def test_the_page_refers_to_nothing_outside_itself(run: Any) -> None:
 
 
 def test_pdf_text_has_the_titles_and_values(conn: connection, run: Any) -> None:
-    pdf = run.outcomes[1].execution.file_path
-    text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
-    text = re.sub(r"\s+", " ", text)
+    reader = pypdf.PdfReader(run.outcomes[1].execution.file_path)
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert sum(len(page.images) for page in reader.pages) == 2 + 4  # charts, sparklines
     for title in [EXAMPLE.name, *(w.title for w in EXAMPLE.widgets)]:
         assert title in text
     runs = metric_sql(conn, "sum", "total_runs", "2026-03-01", "2026-03-30")

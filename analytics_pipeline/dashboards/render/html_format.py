@@ -21,7 +21,8 @@ from html import escape
 from analytics_pipeline.dashboards.data import DashboardData, MetricValue, WidgetRows
 from analytics_pipeline.dashboards.definition import Widget
 from analytics_pipeline.dashboards.numbers import raw_text
-from analytics_pipeline.dashboards.render.svg import inline_svg, sparkline_svg
+from analytics_pipeline.dashboards.render.sparkline import sparkline_svg
+from analytics_pipeline.dashboards.render.svg import inline_svg
 from analytics_pipeline.dashboards.render.views import (
     NO_DATA,
     Cell,

@@ -1,6 +1,6 @@
 """A dashboard as a PDF (reportlab): the title block, then the widgets in
 reading order (row by row, left to right). Metric cards of one grid row sit
-side by side; a chart is matplotlib's PNG as in the report PDFs; a table is
+side by side (with their sparklines); a chart is matplotlib's PNG as in the report PDFs; a table is
 the report PDFs' table (at most MAX_TABLE_ROWS rows, saying so when cut). An
 empty widget says "No data for this period"."""
 
@@ -19,6 +19,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 
 from analytics_pipeline.dashboards.data import DashboardData, MetricValue, WidgetRows
 from analytics_pipeline.dashboards.definition import Widget
+from analytics_pipeline.dashboards.render.sparkline import sparkline_png
 from analytics_pipeline.dashboards.render.views import (
     NO_DATA,
     chart_data,
@@ -35,6 +36,7 @@ MAX_TABLE_ROWS = 500
 METRICS_PER_LINE = 4
 _MARGIN = 14 * mm
 _CHART_ASPECT = 0.42
+_SPARK_WIDTH = 48 * mm
 
 
 def write_dashboard_pdf(
@@ -135,8 +137,11 @@ def _metric_line(
                 Paragraph(
                     escape(f"Previous period: {view.previous} ({view.change})"), styles["body"]
                 ),
-                Paragraph(escape(view.period), styles["muted"]),
             ]
+            png = sparkline_png(result.sparkline)
+            if png is not None:
+                card.append(Image(io.BytesIO(png), width=_SPARK_WIDTH, height=_SPARK_WIDTH / 4.8))
+            card.append(Paragraph(escape(view.period), styles["muted"]))
         else:
             card += [
                 Paragraph(NO_DATA, styles["body"]),

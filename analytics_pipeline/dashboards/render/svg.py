@@ -1,4 +1,4 @@
-"""Charts as inline SVG for the dashboards' HTML, drawn by matplotlib.
+"""matplotlib's SVG documents made inline SVG for the dashboards' HTML.
 
 matplotlib writes a standalone SVG document; inside an HTML page it needs
 none of its prolog (XML declaration, DOCTYPE) nor its namespace declarations,
@@ -10,13 +10,7 @@ fixed size in points gives way to the page's width (the viewBox stays).
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
-
-from analytics_pipeline.reports.render.chart import NO_SVG_METADATA
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
@@ -40,30 +34,3 @@ def inline_svg(document: str, prefix: str, label: str) -> str:
 
 def _attribute(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-def sparkline_svg(points: Sequence[tuple[date, object]]) -> str | None:
-    """A small line of the values by day, without axes (None for fewer than two
-    numeric points: no line to draw)."""
-    numeric = [(day, float(value)) for day, value in points if _is_number(value)]
-    if len(numeric) < 2:
-        return None
-    import matplotlib
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(2.4, 0.5), dpi=72)
-    FigureCanvasSVG(figure)
-    axes = figure.add_axes((0.02, 0.08, 0.96, 0.84))
-    days, values = zip(*numeric, strict=True)
-    axes.plot(days, values, color="#2563eb", linewidth=1.5)
-    axes.fill_between(days, values, min(values), color="#2563eb", alpha=0.12)
-    axes.set_axis_off()
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sparkline"}):
-        figure.savefig(buffer, format="svg", transparent=True, metadata=NO_SVG_METADATA)
-    return buffer.getvalue().decode("utf-8")
-
-
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float | Decimal)
