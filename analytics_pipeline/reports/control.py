@@ -8,6 +8,11 @@ leaves every other row alone (a row added in the table stays; deleting a file
 does not delete its row: set `is_active = false` to retire a report). For the
 ids the files define, the files win: a sync overwrites table edits of them.
 
+The dashboards keep their definitions and executions in tables of the same
+kind (`dashboards.control`): a `DefinitionTable` or an `ExecutionTable`
+describes one, and the sync, read and execution functions take it (default:
+the reports').
+
 Every public function here (and in `executions` and `delivery`) is one
 transaction of its own: it needs a connection with no transaction open and
 commits before it returns, so a state change is visible to other workers at
