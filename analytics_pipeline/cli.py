@@ -158,6 +158,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scheduled time the run stands for, with offset (default: now)",
     )
 
+    dashboards = sub.add_parser("dashboards", help="dashboard definitions and renders")
+    dashboards_sub = dashboards.add_subparsers(dest="action", required=True)
+    dashboards_sub.add_parser(
+        "sync", help="sync dashboards/*.yml into control.dashboard_definitions"
+    )
+    dashboards_sub.add_parser("list", help="list the active dashboard definitions")
+    render = dashboards_sub.add_parser(
+        "render", help="render a dashboard now to HTML and PDF and record the executions"
+    )
+    render.add_argument("dashboard_id", metavar="DASHBOARD_ID")
+    render.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="the dashboard's today, for its relative date ranges (default: the run's date)",
+    )
+    render.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["html", "pdf"],
+        default=[],
+        help="format to produce (repeatable; default: the definition's formats)",
+    )
+
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", type=_positive, default=3000, help="webserver port (127.0.0.1)")
 
@@ -228,6 +255,7 @@ _COMMANDS = {
         "demo",
         "materialize",
         "report",
+        "dashboards",
         "ui",
         "docs",
         "bench",

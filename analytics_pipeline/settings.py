@@ -16,6 +16,8 @@
 | ANALYTICS_DBT_PROJECT_DIR        | `dbt_project/` in the repository          |
 | ANALYTICS_REPORTS_DIR            | `reports/` in the repository: report      |
 |                                  | definitions, one `<id>.yml` each          |
+| ANALYTICS_DASHBOARDS_DIR         | `dashboards/` in the repository: dashboard|
+|                                  | definitions, one `<id>.yml` each          |
 | ANALYTICS_PG_DURABLE             | `1`: durable commits; `0` turns fsync,    |
 |                                  | full-page writes and synchronous commit   |
 |                                  | off (tests: faster, crash-unsafe)         |
@@ -81,6 +83,8 @@ class Settings:
     # The hospital pack's small-cell threshold k: counts about 1..k-1 patients
     # are never published (docs/metrics.md, "Small cells").
     min_cell_size: int = 5
+    # Dashboard definitions, one <id>.yml each (dashboards/ in the repository).
+    dashboard_definitions_dir: Path = REPO_DIR / "dashboards"
 
     @property
     def pgdata_dir(self) -> Path:
@@ -189,6 +193,7 @@ def get_settings() -> Settings:
     home = Path(env.get("ANALYTICS_HOME") or _repo_or_cwd() / ".analytics").expanduser().resolve()
     dbt_dir = env.get("ANALYTICS_DBT_PROJECT_DIR") or str(_repo_or_cwd() / "dbt_project")
     reports_dir = env.get("ANALYTICS_REPORTS_DIR") or str(_repo_or_cwd() / "reports")
+    dashboards_dir = env.get("ANALYTICS_DASHBOARDS_DIR") or str(_repo_or_cwd() / "dashboards")
     return Settings(
         home=home,
         database_url=env.get("ANALYTICS_DATABASE_URL") or None,
@@ -212,6 +217,7 @@ def get_settings() -> Settings:
         hospital_database_url=env.get("ANALYTICS_HOSPITAL_DATABASE_URL")
         or _recorded(home / HOSPITAL_DATABASE_FILE),
         min_cell_size=int(_positive_number(env, "ANALYTICS_MIN_CELL_SIZE", "5", int)),
+        dashboard_definitions_dir=Path(dashboards_dir).expanduser().resolve(),
     )
 
 

@@ -22,6 +22,7 @@ LAYERS = (
     {"published_tables"},
     {"learning", "hospital"},
     {"reports"},
+    {"dashboards"},
     {"orchestration"},
     {"definitions"},
     {"commands"},

@@ -281,6 +281,27 @@ def report_command(args) -> int:
     return 0
 
 
+def dashboards_command(args) -> int:
+    from analytics_pipeline.commands import dashboards as commands
+
+    if args.action == "sync":
+        print(commands.sync_dashboard_files())
+        return 0
+    if args.action == "list":
+        commands.list_dashboards()
+        return 0
+    run = commands.render_dashboard_now(args.dashboard_id, args.as_of, args.formats)
+    for outcome in run.outcomes:
+        execution = outcome.execution
+        where = execution.file_path if execution and execution.file_path else outcome.message
+        size = execution.file_size if execution else None
+        print(f"{outcome.format:5} {outcome.status:9} {where}  ({size or '-'} bytes)")
+    if run.failed:
+        return EXIT_FAILED
+    print(f"done: {run.dashboard_id} as of {run.reference_date.isoformat()}")
+    return 0
+
+
 def docs_command(args) -> int:
     from analytics_pipeline.commands.docs import generate_docs, serve_docs
 

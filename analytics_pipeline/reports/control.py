@@ -8,6 +8,11 @@ leaves every other row alone (a row added in the table stays; deleting a file
 does not delete its row: set `is_active = false` to retire a report). For the
 ids the files define, the files win: a sync overwrites table edits of them.
 
+The dashboards keep their definitions and executions in tables of the same
+kind (`dashboards.control`): a `DefinitionTable` or an `ExecutionTable`
+describes one, and the sync, read and execution functions take it (default:
+the reports').
+
 Every public function here (and in `executions` and `delivery`) is one
 transaction of its own: it needs a connection with no transaction open and
 commits before it returns, so a state change is visible to other workers at
@@ -54,12 +59,154 @@ _DEFAULTS: dict[str, Any] = {
     "created_by": None,
     "is_active": True,
 }
-# Columns whose change is a change of the definition (all but the key).
-_CONTENT_FIELDS = DEFINITION_FIELDS[1:]
 
 
 def _in(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
+
+
+@dataclass(frozen=True)
+class DefinitionTable:
+    """A table of definitions `sync_definitions` and `read_definitions` work on:
+    reports' control.report_definitions, the dashboards' own table."""
+
+    name: str
+    fields: tuple[str, ...]  # the record's fields, `id` first; the table adds the times
+    required: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    json_fields: tuple[str, ...]  # jsonb columns
+    kind: str  # what a definition is, in words: report, dashboard
+
+    @property
+    def content_fields(self) -> tuple[str, ...]:
+        """Columns whose change is a change of the definition (all but the key)."""
+        return self.fields[1:]
+
+
+REPORT_DEFINITION_TABLE = DefinitionTable(
+    DEFINITIONS_TABLE,
+    DEFINITION_FIELDS,
+    _REQUIRED_FIELDS,
+    _DEFAULTS,
+    ("configuration", "schedule"),
+    "report",
+)
+
+
+def touch_trigger_ddl(table: DefinitionTable) -> str:
+    """The trigger keeping created_at and updated_at of a definitions table."""
+    prefix = table.name.split(".")[-1]
+    return f"""
+-- updated_at follows content changes, whoever makes them (a sync or a direct
+-- edit); an update that changes nothing keeps it, and created_at never moves.
+create or replace function {CONTROL_SCHEMA}.{prefix}_touch() returns trigger
+language plpgsql as $$
+begin
+    new.created_at := old.created_at;
+    if ({", ".join(f"new.{c}" for c in table.content_fields)})
+        is distinct from ({", ".join(f"old.{c}" for c in table.content_fields)}) then
+        new.updated_at := now();
+    else
+        new.updated_at := old.updated_at;
+    end if;
+    return new;
+end
+$$;
+create or replace trigger {prefix}_touch
+    before update on {table.name}
+    for each row execute function {CONTROL_SCHEMA}.{prefix}_touch();
+"""
+
+
+@dataclass(frozen=True)
+class ExecutionTable:
+    """A table of executions (`executions` works on any): one row per (definition,
+    scheduled_for, format). Reports have control.report_executions; the
+    dashboards their own table of the same shape (`dashboards.control`)."""
+
+    name: str
+    key_column: str  # the definition's id
+    definitions_table: str
+    formats: tuple[str, ...]
+    kind: str  # what a definition is, in words: report, dashboard
+
+    @property
+    def columns(self) -> str:
+        """The columns selected as an `executions.Execution` (the key as its report_id)."""
+        return EXECUTION_COLUMNS.replace("report_id", self.key_column, 1)
+
+
+EXECUTION_COLUMNS = (
+    "id, report_id, scheduled_for, format, status, attempts, started_at, completed_at, "
+    "file_path, file_size, sha256, record_count, generation_time_ms, parameters, data_range, "
+    "error_message, executed_by, delivery_status, delivered_at, delivery_error, recipients"
+)
+REPORT_EXECUTION_TABLE = ExecutionTable(
+    EXECUTIONS_TABLE, "report_id", DEFINITIONS_TABLE, FORMATS, "report"
+)
+
+
+def executions_ddl(table: ExecutionTable) -> str:
+    """The table, its constraints and indexes (named after the table)."""
+    prefix = table.name.split(".")[-1]
+    return f"""
+create table if not exists {table.name} (
+    id                 bigint generated always as identity primary key,
+    {table.key_column:<18} text not null references {table.definitions_table} (id),
+    scheduled_for      timestamptz not null,
+    format             text not null,
+    status             text not null default 'pending',
+    attempts           integer not null default 0,
+    started_at         timestamptz,
+    completed_at       timestamptz,
+    file_path          text,
+    file_size          bigint,
+    sha256             text,
+    record_count       bigint,
+    generation_time_ms bigint,
+    parameters         jsonb not null default '{{}}'::jsonb,
+    data_range         jsonb,
+    error_message      text,
+    executed_by        text,
+    delivery_status    text,
+    delivered_at       timestamptz,
+    delivery_error     text,
+    recipients         text[],
+    constraint {prefix}_once unique ({table.key_column}, scheduled_for, format),
+    constraint {prefix}_format check (format in ({_in(table.formats)})),
+    constraint {prefix}_status check (status in ({_in(EXECUTION_STATUSES)})),
+    constraint {prefix}_running_started
+        check (status <> 'running' or started_at is not null),
+    constraint {prefix}_completed_file check (
+        status <> 'completed' or (
+            started_at is not null and completed_at is not null and file_path is not null
+            and file_size is not null and sha256 is not null and record_count is not null
+        )
+    ),
+    constraint {prefix}_failed_error
+        check (status <> 'failed' or (error_message is not null and completed_at is not null)),
+    constraint {prefix}_times check (completed_at >= started_at),
+    constraint {prefix}_sha256 check (sha256 ~ '^[0-9a-f]{{64}}$'),
+    constraint {prefix}_counts check (
+        file_size >= 0 and record_count >= 0 and generation_time_ms >= 0 and attempts >= 0
+    ),
+    -- delivery starts when the file exists: null before the execution completes
+    constraint {prefix}_delivery_status
+        check (delivery_status in ({_in(DELIVERY_STATUSES)})),
+    constraint {prefix}_delivery_completed
+        check (delivery_status is null or status = 'completed'),
+    constraint {prefix}_delivery_sent
+        check (delivery_status <> 'sent' or delivered_at is not null),
+    constraint {prefix}_delivery_failed
+        check (delivery_status <> 'failed' or delivery_error is not null)
+);
+comment on table {table.name} is
+    'One row per ({table.kind}, scheduled_for, format): the run, its file and its delivery.';
+create index if not exists {prefix}_running
+    on {table.name} (started_at) where status = 'running';
+create index if not exists {prefix}_delivery_pending
+    on {table.name} (id) where delivery_status = 'pending';
+"""
 
 
 _DDL = f"""
@@ -89,82 +236,8 @@ create table if not exists {DEFINITIONS_TABLE} (
 comment on table {DEFINITIONS_TABLE} is
     'Report definitions: synced from reports/*.yml, or added and edited here directly.';
 
--- updated_at follows content changes, whoever makes them (a sync or a direct
--- edit); an update that changes nothing keeps it, and created_at never moves.
-create or replace function {CONTROL_SCHEMA}.report_definitions_touch() returns trigger
-language plpgsql as $$
-begin
-    new.created_at := old.created_at;
-    if ({", ".join(f"new.{c}" for c in _CONTENT_FIELDS)})
-        is distinct from ({", ".join(f"old.{c}" for c in _CONTENT_FIELDS)}) then
-        new.updated_at := now();
-    else
-        new.updated_at := old.updated_at;
-    end if;
-    return new;
-end
-$$;
-create or replace trigger report_definitions_touch
-    before update on {DEFINITIONS_TABLE}
-    for each row execute function {CONTROL_SCHEMA}.report_definitions_touch();
-
-create table if not exists {EXECUTIONS_TABLE} (
-    id                 bigint generated always as identity primary key,
-    report_id          text not null references {DEFINITIONS_TABLE} (id),
-    scheduled_for      timestamptz not null,
-    format             text not null,
-    status             text not null default 'pending',
-    attempts           integer not null default 0,
-    started_at         timestamptz,
-    completed_at       timestamptz,
-    file_path          text,
-    file_size          bigint,
-    sha256             text,
-    record_count       bigint,
-    generation_time_ms bigint,
-    parameters         jsonb not null default '{{}}'::jsonb,
-    data_range         jsonb,
-    error_message      text,
-    executed_by        text,
-    delivery_status    text,
-    delivered_at       timestamptz,
-    delivery_error     text,
-    recipients         text[],
-    constraint report_executions_once unique (report_id, scheduled_for, format),
-    constraint report_executions_format check (format in ({_in(FORMATS)})),
-    constraint report_executions_status check (status in ({_in(EXECUTION_STATUSES)})),
-    constraint report_executions_running_started
-        check (status <> 'running' or started_at is not null),
-    constraint report_executions_completed_file check (
-        status <> 'completed' or (
-            started_at is not null and completed_at is not null and file_path is not null
-            and file_size is not null and sha256 is not null and record_count is not null
-        )
-    ),
-    constraint report_executions_failed_error
-        check (status <> 'failed' or (error_message is not null and completed_at is not null)),
-    constraint report_executions_times check (completed_at >= started_at),
-    constraint report_executions_sha256 check (sha256 ~ '^[0-9a-f]{{64}}$'),
-    constraint report_executions_counts check (
-        file_size >= 0 and record_count >= 0 and generation_time_ms >= 0 and attempts >= 0
-    ),
-    -- delivery starts when the file exists: null before the execution completes
-    constraint report_executions_delivery_status
-        check (delivery_status in ({_in(DELIVERY_STATUSES)})),
-    constraint report_executions_delivery_completed
-        check (delivery_status is null or status = 'completed'),
-    constraint report_executions_delivery_sent
-        check (delivery_status <> 'sent' or delivered_at is not null),
-    constraint report_executions_delivery_failed
-        check (delivery_status <> 'failed' or delivery_error is not null)
-);
-comment on table {EXECUTIONS_TABLE} is
-    'One row per (report, scheduled_for, format): the run, its file and its delivery.';
-create index if not exists report_executions_running
-    on {EXECUTIONS_TABLE} (started_at) where status = 'running';
-create index if not exists report_executions_delivery_pending
-    on {EXECUTIONS_TABLE} (id) where delivery_status = 'pending';
-"""
+{touch_trigger_ddl(REPORT_DEFINITION_TABLE)}
+{executions_ddl(REPORT_EXECUTION_TABLE)}"""
 
 
 @contextmanager
@@ -219,23 +292,34 @@ class InvalidDefinition:
 T = TypeVar("T")
 
 
-def _complete_record(record: Mapping[str, Any], position: int) -> dict[str, Any]:
-    label = f"report definition {record.get('id', f'#{position + 1}')!r}"
-    unknown = sorted(set(record) - set(DEFINITION_FIELDS))
+def _json(value: Any) -> Json | None:
+    return None if value is None else Json(value)
+
+
+def _label(table: DefinitionTable, record: Mapping[str, Any], position: int) -> str:
+    return f"{table.kind} definition {record.get('id', f'#{position + 1}')!r}"
+
+
+def _complete_record(
+    table: DefinitionTable, record: Mapping[str, Any], position: int
+) -> dict[str, Any]:
+    label = _label(table, record, position)
+    unknown = sorted(set(record) - set(table.fields))
     if unknown:
         raise ValueError(f"{label}: unknown field {unknown[0]!r}")
-    missing = [name for name in _REQUIRED_FIELDS if record.get(name) is None]
+    missing = [name for name in table.required if record.get(name) is None]
     if missing:
         raise ValueError(f"{label}: {missing[0]}: required")
-    return {**_DEFAULTS, **record}
+    return {**table.defaults, **record}
 
 
 def sync_definitions(
     conn: connection,
     records: Sequence[Mapping[str, Any]],
     validate: Callable[[Mapping[str, Any]], object],
+    table: DefinitionTable = REPORT_DEFINITION_TABLE,
 ) -> SyncResult:
-    """Upsert definition records (fields `DEFINITION_FIELDS`) in one transaction.
+    """Upsert definition records (fields `table.fields`) in one transaction.
 
     Every record is validated first (`validate` raises on a bad one, naming the
     field); any failure, or a duplicate id, raises before anything is written,
@@ -249,21 +333,21 @@ def sync_definitions(
         try:
             validate(record)
         except Exception as exc:
-            exc.add_note(f"report definition {record.get('id', f'#{position + 1}')!r}")
+            exc.add_note(_label(table, record, position))
             raise
-        row = _complete_record(record, position)
+        row = _complete_record(table, record, position)
         if row["id"] in seen:
-            raise ValueError(f"report definition {row['id']!r}: id: defined twice")
+            raise ValueError(f"{table.kind} definition {row['id']!r}: id: defined twice")
         seen.add(row["id"])
         complete.append(row)
 
-    columns = ", ".join(DEFINITION_FIELDS)
-    placeholders = ", ".join(f"%({name})s" for name in DEFINITION_FIELDS)
-    assignments = ", ".join(f"{name} = excluded.{name}" for name in _CONTENT_FIELDS)
-    current = ", ".join(f"d.{name}" for name in _CONTENT_FIELDS)
-    incoming = ", ".join(f"excluded.{name}" for name in _CONTENT_FIELDS)
+    columns = ", ".join(table.fields)
+    placeholders = ", ".join(f"%({name})s" for name in table.fields)
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in table.content_fields)
+    current = ", ".join(f"d.{name}" for name in table.content_fields)
+    incoming = ", ".join(f"excluded.{name}" for name in table.content_fields)
     upsert = (
-        f"insert into {DEFINITIONS_TABLE} as d ({columns}) values ({placeholders}) "
+        f"insert into {table.name} as d ({columns}) values ({placeholders}) "
         f"on conflict (id) do update set {assignments} "
         f"where ({current}) is distinct from ({incoming}) "
         # xmax is 0 on a freshly inserted row version and set on an updated one
@@ -273,12 +357,14 @@ def sync_definitions(
     updated: list[str] = []
     unchanged: list[str] = []
     with transaction(conn) as cur:
-        cur.execute("select pg_advisory_xact_lock(hashtext('analytics_pipeline.report_sync'))")
+        cur.execute(
+            "select pg_advisory_xact_lock(hashtext(%s))",
+            (f"analytics_pipeline.{table.kind}_sync",),
+        )
         for row in complete:
             params = {
                 **row,
-                "configuration": Json(row["configuration"]),
-                "schedule": None if row["schedule"] is None else Json(row["schedule"]),
+                **{name: _json(row[name]) for name in table.json_fields},
             }
             cur.execute(upsert, params)
             result = cur.fetchone()
@@ -295,20 +381,19 @@ def read_definitions(
     conn: connection,
     validate: Callable[[Mapping[str, Any]], T],
     active_only: bool = True,
+    table: DefinitionTable = REPORT_DEFINITION_TABLE,
 ) -> tuple[list[T], list[InvalidDefinition]]:
     """Read definitions (by id) and validate each row: (what `validate` returned
     for the valid ones, the invalid ones with their error). One bad row, e.g.
     a direct table edit, does not stop the others."""
     where = "where is_active" if active_only else ""
     with transaction(conn) as cur:
-        cur.execute(
-            f"select {', '.join(DEFINITION_FIELDS)} from {DEFINITIONS_TABLE} {where} order by id"
-        )
+        cur.execute(f"select {', '.join(table.fields)} from {table.name} {where} order by id")
         rows = cur.fetchall()
     valid: list[T] = []
     invalid: list[InvalidDefinition] = []
     for values in rows:
-        record = dict(zip(DEFINITION_FIELDS, values, strict=True))
+        record = dict(zip(table.fields, values, strict=True))
         try:
             valid.append(validate(record))
         except Exception as exc:

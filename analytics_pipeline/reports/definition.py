@@ -66,7 +66,7 @@ from datetime import time as time_of_day
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import available_timezones
 
 import yaml
@@ -282,18 +282,20 @@ class ReportDefinition:
 # The *Spec models describe a definition as written and check it; `build()`
 # makes the frozen objects above (which stay plain dataclasses: code may build
 # them directly, unchecked, and the query builder checks those again). Every
-# check raises its message in this module's words; `_message` rewords the few
-# errors pydantic raises itself (missing key, not a mapping).
+# check raises its message in this module's words; `problem_message` rewords the few
+# errors pydantic raises itself (missing key, not a mapping). The dashboard
+# definitions (`dashboards.definition`) are built from the same public pieces:
+# `Spec`, `problem`, `problems_at`, the field types and `validate_spec`.
 
-_Location = tuple[str | int, ...]
+Location = tuple[str | int, ...]
 
 
-def _problem(message: str) -> PydanticCustomError:
+def problem(message: str) -> PydanticCustomError:
     """A problem of the value being checked (pydantic adds its path)."""
     return PydanticCustomError("definition", message)
 
 
-def _problems_at(*problems: tuple[_Location, str]) -> ValidationError:
+def problems_at(*problems: tuple[Location, str]) -> ValidationError:
     """Problems below the value being checked, at paths relative to it.
 
     pydantic nests a ValidationError raised in a validator under the
@@ -302,31 +304,31 @@ def _problems_at(*problems: tuple[_Location, str]) -> ValidationError:
     return ValidationError.from_exception_data(
         "report definition",
         [
-            InitErrorDetails(type=_problem(message), loc=location, input=None)
+            InitErrorDetails(type=problem(message), loc=location, input=None)
             for location, message in problems
         ],
     )
 
 
-def _message(error: ErrorDetails) -> str:
+def problem_message(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "required"
     if error["type"] in ("model_type", "dict_type"):
-        return f"expected a mapping, got {_describe(error['input'])}"
+        return f"expected a mapping, got {describe(error['input'])}"
     return error["msg"]
 
 
-def _field_path(location: _Location) -> str:
+def field_path(location: Location) -> str:
     """('configuration', 'filters', 1, 'operator') -> configuration.filters[1].operator"""
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)[1:]
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     return "null" if value is None else f"{type(value).__name__} {value!r}"
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else _describe(value)
+    return repr(value) if isinstance(value, str) else describe(value)
 
 
 # Field types: a `BeforeValidator` checks the input strictly with this module's
@@ -334,7 +336,7 @@ def _shown(value: Any) -> str:
 # constraints around it give the JSON Schema.
 
 
-def _choice(
+def choice(
     choices: tuple[str, ...],
     *,
     any_case: bool = False,
@@ -344,7 +346,7 @@ def _choice(
         if any_case and isinstance(value, str):
             value = value.lower()
         if not isinstance(value, str) or value not in choices:
-            raise _problem(f"{_shown(value)} {complaint.format(choices=', '.join(choices))}")
+            raise problem(f"{_shown(value)} {complaint.format(choices=', '.join(choices))}")
         return value
 
     return Annotated[Literal[choices], BeforeValidator(check)]
@@ -357,7 +359,7 @@ def _matching(pattern: str, complaint: str, *, max_length: int | None = None) ->
     def check(value: Any) -> str:
         too_long = isinstance(value, str) and max_length is not None and len(value) > max_length
         if not isinstance(value, str) or too_long or not compiled.fullmatch(value):
-            raise _problem(f"{_shown(value)} {complaint}")
+            raise problem(f"{_shown(value)} {complaint}")
         return value
 
     return Annotated[
@@ -368,33 +370,33 @@ def _matching(pattern: str, complaint: str, *, max_length: int | None = None) ->
 def _text(max_length: int) -> Any:
     def check(value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise _problem(f"expected non-empty text, got {_describe(value)}")
+            raise problem(f"expected non-empty text, got {describe(value)}")
         if len(value) > max_length:
-            raise _problem(f"longer than {max_length} characters")
+            raise problem(f"longer than {max_length} characters")
         return value
 
     return Annotated[str, Field(max_length=max_length, pattern=r"\S"), BeforeValidator(check)]
 
 
-def _whole_number(low: int, high: int) -> Any:
+def whole_number(low: int, high: int) -> Any:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _problem(f"expected a whole number, got {_describe(value)}")
+            raise problem(f"expected a whole number, got {describe(value)}")
         if not low <= value <= high:
-            raise _problem(f"{value} is not between {low} and {high}")
+            raise problem(f"{value} is not between {low} and {high}")
         return value
 
     return Annotated[int, Field(ge=low, le=high), BeforeValidator(check)]
 
 
-def _list_of(item: Any, *, distinct: Callable[[Any], Any] | None = None) -> Any:
+def list_of(item: Any, *, distinct: Callable[[Any], Any] | None = None) -> Any:
     """A list (null = empty), kept as a tuple; `distinct` gives what must not repeat."""
 
     def check(value: Any) -> Any:
         if value is None:
             return ()
         if not isinstance(value, list | tuple):
-            raise _problem(f"expected a list, got {_describe(value)}")
+            raise problem(f"expected a list, got {describe(value)}")
         return value
 
     def reject_repeats(items: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -406,14 +408,14 @@ def _list_of(item: Any, *, distinct: Callable[[Any], Any] | None = None) -> Any:
                 repeated.append(((i,), f"duplicate {key!r}"))
             seen.add(folded)
         if repeated:
-            raise _problems_at(*repeated)
+            raise problems_at(*repeated)
         return items
 
     list_type = Annotated[tuple[item, ...], BeforeValidator(check)]
     return list_type if distinct is None else Annotated[list_type, AfterValidator(reject_repeats)]
 
 
-def _or_bare(spec: type[BaseModel], key: str, bare: Any) -> Any:
+def or_bare(spec: type[BaseModel], key: str, bare: Any) -> Any:
     """`spec`, or a bare text standing for {key: text} (checked as `bare` where it stands)."""
     bare_adapter = TypeAdapter(bare)
 
@@ -427,13 +429,13 @@ def _definite_text(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise _problem(f"expected text, got {_describe(value)}")
+        raise problem(f"expected text, got {describe(value)}")
     return value
 
 
 def _true_or_false(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _problem(f"expected true or false, got {_describe(value)}")
+        raise problem(f"expected true or false, got {describe(value)}")
     return value
 
 
@@ -445,13 +447,13 @@ def _iso_date(value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise _problem(f"expected a date YYYY-MM-DD, got {_describe(value)}")
+    raise problem(f"expected a date YYYY-MM-DD, got {describe(value)}")
 
 
 def _clock(value: Any) -> time_of_day:
     match = _TIME.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise _problem(f"expected a time HH:MM (00:00-23:59) as text, got {_describe(value)}")
+        raise problem(f"expected a time HH:MM (00:00-23:59) as text, got {describe(value)}")
     return time_of_day(int(match[1]), int(match[2]))
 
 
@@ -462,7 +464,7 @@ def _known_timezones() -> frozenset[str]:
 
 def _timezone(value: Any) -> str:
     if not isinstance(value, str) or value not in _known_timezones():
-        raise _problem(f"{value!r} is not an IANA time zone name")
+        raise problem(f"{value!r} is not an IANA time zone name")
     return value
 
 
@@ -475,12 +477,12 @@ def _instant(value: Any) -> datetime:
         except ValueError:
             moment = None
     if not isinstance(moment, datetime):
-        raise _problem(
+        raise problem(
             "expected a date and time with UTC offset, e.g. 2026-01-05T08:00:00+01:00, "
-            f"got {_describe(value)}"
+            f"got {describe(value)}"
         )
     if moment.utcoffset() is None:
-        raise _problem(
+        raise problem(
             f"{moment.isoformat()} needs a UTC offset (Z or e.g. +01:00): "
             "interval runs are absolute instants"
         )
@@ -490,19 +492,19 @@ def _instant(value: Any) -> datetime:
 def _cron(value: Any) -> str:
     """The expression with single spaces."""
     if not isinstance(value, str):
-        raise _problem(f"expected a cron expression as text, got {_describe(value)}")
+        raise problem(f"expected a cron expression as text, got {describe(value)}")
     expression = " ".join(value.split())
     if len(expression.split(" ")) != 5:
-        raise _problem(
+        raise problem(
             f"{value!r} is not a 5-field cron expression (minute hour day-of-month month "
             "day-of-week)"
         )
     if not croniter.is_valid(expression):
-        raise _problem(f"{value!r} is not a valid cron expression")
+        raise problem(f"{value!r} is not a valid cron expression")
     try:
         croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
     except CroniterBadDateError:
-        raise _problem(f"{value!r} never matches a date") from None
+        raise problem(f"{value!r} never matches a date") from None
     return expression
 
 
@@ -530,24 +532,24 @@ Instant = Annotated[
         ],
     ),
 ]
-IntervalMinutes = _whole_number(1, MAX_INTERVAL_MINUTES)
+IntervalMinutes = whole_number(1, MAX_INTERVAL_MINUTES)
 Cron = Annotated[str, BeforeValidator(_cron)]
-ReportType = _choice(REPORT_TYPES)
-DataSource = _choice(
+ReportType = choice(REPORT_TYPES)
+DataSource = choice(
     tuple(REPORT_SOURCES), complaint="is not a published report source (one of {choices})"
 )
-Operator = _choice(OPERATORS)
-AggregateFunction = _choice(AGGREGATE_FUNCTIONS)
-SortDirection = _choice(SORT_DIRECTIONS, any_case=True)
-ChartType = _choice(CHART_TYPES)
-RelativeRange = _choice(RELATIVE_RANGES)
-Frequency = _choice(FREQUENCIES)
-Weekday = _choice(WEEKDAYS, any_case=True)
-Format = _choice(FORMATS)
-ColumnNames = _list_of(Column, distinct=lambda name: name)
-Recipients = _list_of(Email, distinct=lambda address: address)
-Formats = _list_of(Format, distinct=lambda name: name)
-DayOfMonth = _whole_number(1, 31)
+Operator = choice(OPERATORS)
+AggregateFunction = choice(AGGREGATE_FUNCTIONS)
+SortDirection = choice(SORT_DIRECTIONS, any_case=True)
+ChartType = choice(CHART_TYPES)
+RelativeRange = choice(RELATIVE_RANGES)
+Frequency = choice(FREQUENCIES)
+Weekday = choice(WEEKDAYS, any_case=True)
+Format = choice(FORMATS)
+ColumnNames = list_of(Column, distinct=lambda name: name)
+Recipients = list_of(Email, distinct=lambda address: address)
+Formats = list_of(Format, distinct=lambda name: name)
+DayOfMonth = whole_number(1, 31)
 
 _SCALAR_SCHEMA = {"type": ["string", "number", "boolean"]}
 _SCALARS_SCHEMA = {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}
@@ -555,7 +557,7 @@ _SCALARS_SCHEMA = {"type": "array", "items": _SCALAR_SCHEMA, "minItems": 1}
 FilterValueInput = Annotated[Any, WithJsonSchema({"anyOf": [_SCALAR_SCHEMA, _SCALARS_SCHEMA]})]
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     @model_validator(mode="wrap")
@@ -576,18 +578,18 @@ class _Spec(BaseModel):
         try:
             handler({key: value for key, value in data.items() if key in known})
         except ValidationError as error:
-            problems += [(e["loc"], _message(e)) for e in error.errors()]
-        raise _problems_at(*problems)
+            problems += [(e["loc"], problem_message(e)) for e in error.errors()]
+        raise problems_at(*problems)
 
 
-class ColumnSpec(_Spec):
+class ColumnSpec(Spec):
     """A result column with the header readers see."""
 
     column: Column
     label: Label | None = None
 
 
-class AggregationSpec(_Spec):
+class AggregationSpec(Spec):
     """An aggregate of a column; its result column is <function>_<column>, or row_count."""
 
     function: AggregateFunction
@@ -599,14 +601,14 @@ class AggregationSpec(_Spec):
     @model_validator(mode="after")
     def _column_unless_counting_rows(self) -> AggregationSpec:
         if self.column is None and self.function != "count":
-            raise _problems_at((("column",), f"required for {self.function}"))
+            raise problems_at((("column",), f"required for {self.function}"))
         return self
 
     def build(self) -> Aggregation:
         return Aggregation(self.function, self.column, self.label)
 
 
-class FilterSpec(_Spec):
+class FilterSpec(Spec):
     column: Column
     operator: Operator
     value: FilterValueInput = Field(None, json_schema_extra=lambda schema: schema.pop("default"))
@@ -622,7 +624,7 @@ class FilterSpec(_Spec):
         if operator in _LIST_OPERATORS:
             return _scalar_list(value)
         if operator == "like" and not isinstance(value, str):
-            raise _problem(f"like needs a text pattern, got {_describe(value)}")
+            raise problem(f"like needs a text pattern, got {describe(value)}")
         if operator is None or operator in _NO_VALUE_OPERATORS:
             return value
         return _scalar(value)
@@ -632,9 +634,9 @@ class FilterSpec(_Spec):
         # A given null counts: `value: null` with `=` is a mistake, not "no value".
         given = "value" in self.model_fields_set
         if self.operator in _NO_VALUE_OPERATORS and given:
-            raise _problems_at((("value",), f"{self.operator} takes no value"))
+            raise problems_at((("value",), f"{self.operator} takes no value"))
         if self.operator not in _NO_VALUE_OPERATORS and not given:
-            raise _problems_at((("value",), f"required for {self.operator}"))
+            raise problems_at((("value",), f"required for {self.operator}"))
         return self
 
     def build(self) -> Filter:
@@ -650,23 +652,23 @@ def _scalar(value: Any) -> Scalar:
     if isinstance(value, float):
         if math.isfinite(value):
             return value
-        raise _problem(f"{value!r} is not a finite number")
+        raise problem(f"{value!r} is not a finite number")
     if isinstance(value, str):
         if len(value) > MAX_VALUE_LENGTH:
-            raise _problem(f"longer than {MAX_VALUE_LENGTH} characters")
+            raise problem(f"longer than {MAX_VALUE_LENGTH} characters")
         return value
-    raise _problem(f"expected text, a number, true/false or a date, got {_describe(value)}")
+    raise problem(f"expected text, a number, true/false or a date, got {describe(value)}")
 
 
 def _scalar_list(value: Any, *, exact: int | None = None) -> tuple[Scalar, ...]:
     if not isinstance(value, list | tuple):
-        raise _problem(f"expected a list, got {_describe(value)}")
+        raise problem(f"expected a list, got {describe(value)}")
     if exact is not None and len(value) != exact:
-        raise _problem(f"between needs exactly {exact} values [low, high], got {len(value)}")
+        raise problem(f"between needs exactly {exact} values [low, high], got {len(value)}")
     if not value:
-        raise _problem("needs a non-empty list of values")
+        raise problem("needs a non-empty list of values")
     if len(value) > MAX_LIST_VALUES:
-        raise _problem(f"more than {MAX_LIST_VALUES} values")
+        raise problem(f"more than {MAX_LIST_VALUES} values")
     scalars, problems = [], []
     for i, item in enumerate(value):
         try:
@@ -674,11 +676,11 @@ def _scalar_list(value: Any, *, exact: int | None = None) -> tuple[Scalar, ...]:
         except PydanticCustomError as error:
             problems.append(((i,), error.message()))
     if problems:
-        raise _problems_at(*problems)
+        raise problems_at(*problems)
     return tuple(scalars)
 
 
-class SortSpec(_Spec):
+class SortSpec(Spec):
     column: Column
     direction: SortDirection = "asc"
 
@@ -686,7 +688,7 @@ class SortSpec(_Spec):
         return Sort(self.column, self.direction)
 
 
-class DateRangeSpec(_Spec):
+class DateRangeSpec(Spec):
     """A relative range, or an absolute inclusive range from start to end."""
 
     model_config = ConfigDict(
@@ -717,30 +719,30 @@ class DateRangeSpec(_Spec):
             if not problems and self.start > self.end:
                 problems = [(("end",), f"{self.end} is before start {self.start}")]
         if problems:
-            raise _problems_at(*problems)
+            raise problems_at(*problems)
         return self
 
     def build(self) -> DateRange:
         return DateRange(self.relative, self.start, self.end)
 
 
-ColumnItems = _list_of(_or_bare(ColumnSpec, "column", Column), distinct=attrgetter("column"))
-Filters = _list_of(FilterSpec)
-Aggregations = _list_of(AggregationSpec, distinct=lambda aggregation: aggregation.build().alias)
-Sorting = _list_of(_or_bare(SortSpec, "column", Column), distinct=attrgetter("column"))
-RowLimit = _whole_number(1, MAX_ROW_LIMIT)
-DateRangeItem = _or_bare(DateRangeSpec, "relative", RelativeRange)
+ColumnItems = list_of(or_bare(ColumnSpec, "column", Column), distinct=attrgetter("column"))
+Filters = list_of(FilterSpec)
+Aggregations = list_of(AggregationSpec, distinct=lambda aggregation: aggregation.build().alias)
+Sorting = list_of(or_bare(SortSpec, "column", Column), distinct=attrgetter("column"))
+RowLimit = whole_number(1, MAX_ROW_LIMIT)
+DateRangeItem = or_bare(DateRangeSpec, "relative", RelativeRange)
 
 
 def _result_column_problems_at(
-    location: _Location, column: str, outputs: tuple[str, ...]
-) -> list[tuple[_Location, str]]:
+    location: Location, column: str, outputs: tuple[str, ...]
+) -> list[tuple[Location, str]]:
     if outputs and column not in outputs:
         return [(location, f"{column!r} is not a result column (one of {', '.join(outputs)})")]
     return []
 
 
-class ConfigurationSpec(_Spec):
+class ConfigurationSpec(Spec):
     data_source: DataSource
     columns: ColumnItems | None = None
     """The result columns (or give grouping and aggregations instead)."""
@@ -766,12 +768,12 @@ class ConfigurationSpec(_Spec):
             problems += _result_column_problems_at(("sorting", i, "column"), sort.column, outputs)
         problems += self._chart_problems_at(outputs)
         if problems:
-            raise _problems_at(*problems)
+            raise problems_at(*problems)
         return self
 
     def _result_shape_problems_at(
         self, configuration: ReportConfiguration
-    ) -> list[tuple[_Location, str]]:
+    ) -> list[tuple[Location, str]]:
         if not configuration.is_aggregated:
             if self.columns is None:
                 return [(("columns",), "required (or give grouping and aggregations instead)")]
@@ -797,7 +799,7 @@ class ConfigurationSpec(_Spec):
                 )
         return problems
 
-    def _chart_problems_at(self, outputs: tuple[str, ...]) -> list[tuple[_Location, str]]:
+    def _chart_problems_at(self, outputs: tuple[str, ...]) -> list[tuple[Location, str]]:
         """chart_x / chart_y go with chart_type and name result columns."""
         if self.chart_type is None:
             return [
@@ -834,7 +836,7 @@ class ConfigurationSpec(_Spec):
         )
 
 
-class ScheduleSpec(_Spec):
+class ScheduleSpec(Spec):
     """When a report runs and who receives it: frequency and time, cron, every
     interval_minutes, or manual (by hand only)."""
 
@@ -868,7 +870,7 @@ class ScheduleSpec(_Spec):
     @classmethod
     def _at_least_one_format(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
-            raise _problem(f"name at least one of {', '.join(FORMATS)}")
+            raise problem(f"name at least one of {', '.join(FORMATS)}")
         return value
 
     @model_validator(mode="after")
@@ -893,12 +895,12 @@ class ScheduleSpec(_Spec):
         else:
             problems = self._frequency_problems_at()
         if problems:
-            raise _problems_at(*problems)
+            raise problems_at(*problems)
         return self
 
     def _unused_problems_at(
         self, message: str, keys: tuple[str, ...] = ("time", "day_of_week", "day_of_month")
-    ) -> list[tuple[_Location, str]]:
+    ) -> list[tuple[Location, str]]:
         """`message` at each of `keys` that is set; interval fields outside interval
         schedules are named as such."""
         problems = [((key,), message) for key in keys if getattr(self, key) is not None]
@@ -906,14 +908,14 @@ class ScheduleSpec(_Spec):
             problems += self._interval_fields_problems_at()
         return problems
 
-    def _interval_fields_problems_at(self) -> list[tuple[_Location, str]]:
+    def _interval_fields_problems_at(self) -> list[tuple[Location, str]]:
         return [
             ((key,), "only for interval schedules")
             for key in ("interval_minutes", "anchor")
             if getattr(self, key) is not None
         ]
 
-    def _frequency_problems_at(self) -> list[tuple[_Location, str]]:
+    def _frequency_problems_at(self) -> list[tuple[Location, str]]:
         problems = [(("time",), "required (HH:MM)")] if self.time is None else []
         problems += self._interval_fields_problems_at()
         weekly = self.frequency == "weekly"
@@ -943,7 +945,7 @@ class ScheduleSpec(_Spec):
         )
 
 
-class DefinitionSpec(_Spec):
+class DefinitionSpec(Spec):
     """A report definition as written: reports/<id>.yml or a control.report_definitions row."""
 
     model_config = ConfigDict(title="Report definition")
@@ -966,7 +968,7 @@ class DefinitionSpec(_Spec):
     def _whole_tenant_sources_name_no_workspace(self) -> DefinitionSpec:
         source = REPORT_SOURCES.get(self.configuration.data_source)
         if source is not None and source.workspace_column is None and self.workspace_id:
-            raise _problems_at(
+            raise problems_at(
                 (
                     ("workspace_id",),
                     f"must be null: {source.name} has no tenant column (it is about the "
@@ -978,7 +980,7 @@ class DefinitionSpec(_Spec):
     @model_validator(mode="after")
     def _chart_reports_have_a_chart_type(self) -> DefinitionSpec:
         if self.report_type == "chart" and self.configuration.chart_type is None:
-            raise _problems_at((("configuration", "chart_type"), "required for chart reports"))
+            raise problems_at((("configuration", "chart_type"), "required for chart reports"))
         return self
 
     def build(self) -> ReportDefinition:
@@ -1000,17 +1002,28 @@ def parse_definition(data: Mapping[str, Any]) -> ReportDefinition:
 
     `created_at` / `updated_at` (maintained by the table) are accepted and ignored.
     """
+    return validate_spec(DefinitionSpec, data).build()
+
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+def validate_spec(spec: type[SpecT], data: Any) -> SpecT:
+    """`data` checked by `spec` (a `Spec` model); DefinitionError names every bad field.
+
+    `created_at` / `updated_at` (maintained by the control tables) are dropped first.
+    """
     if isinstance(data, Mapping):
         data = {key: value for key, value in data.items() if key not in _TABLE_MANAGED_FIELDS}
     try:
-        return DefinitionSpec.model_validate(data).build()
+        return spec.model_validate(data)
     except ValidationError as error:
         raise DefinitionError(
-            (_field_path(e["loc"]), _message(e)) for e in error.errors(include_url=False)
+            (field_path(e["loc"]), problem_message(e)) for e in error.errors(include_url=False)
         ) from None
 
 
-class _WithoutFieldTitles(GenerateJsonSchema):
+class WithoutFieldTitles(GenerateJsonSchema):
     """pydantic titles every field after its name ("Chart Type"): noise in an editor."""
 
     def field_title_should_be_set(self, schema: Any) -> bool:
@@ -1021,7 +1034,7 @@ def definition_json_schema() -> dict[str, Any]:
     """The JSON Schema of a definition as written (docs/report_definition.schema.json)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **DefinitionSpec.model_json_schema(schema_generator=_WithoutFieldTitles),
+        **DefinitionSpec.model_json_schema(schema_generator=WithoutFieldTitles),
     }
 
 
@@ -1036,15 +1049,15 @@ def definition_to_record(definition: ReportDefinition) -> dict[str, Any]:
         "name": definition.name,
         "description": definition.description,
         "report_type": definition.report_type,
-        "configuration": _configuration_record(definition.configuration),
-        "schedule": _schedule_record(definition.schedule) if definition.schedule else None,
+        "configuration": configuration_record(definition.configuration),
+        "schedule": schedule_record(definition.schedule) if definition.schedule else None,
         "workspace_id": definition.workspace_id,
         "created_by": definition.created_by,
         "is_active": definition.is_active,
     }
 
 
-def _configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
+def configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
     record: dict[str, Any] = {"data_source": configuration.data_source}
     if configuration.columns:
         labels = dict(configuration.column_labels)
@@ -1075,13 +1088,14 @@ def _configuration_record(configuration: ReportConfiguration) -> dict[str, Any]:
     if configuration.chart_y:
         record["chart_y"] = list(configuration.chart_y)
     if configuration.date_range is not None:
-        date_range = configuration.date_range
-        record["date_range"] = (
-            {"relative": date_range.relative}
-            if date_range.relative
-            else {"start": date_range.start.isoformat(), "end": date_range.end.isoformat()}
-        )
+        record["date_range"] = date_range_record(configuration.date_range)
     return record
+
+
+def date_range_record(date_range: DateRange) -> dict[str, str]:
+    if date_range.relative:
+        return {"relative": date_range.relative}
+    return {"start": date_range.start.isoformat(), "end": date_range.end.isoformat()}
 
 
 def _filter_record(item: Filter) -> dict[str, Any]:
@@ -1091,7 +1105,7 @@ def _filter_record(item: Filter) -> dict[str, Any]:
     return record
 
 
-def _schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
+def schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
     record: dict[str, Any] = {}
     if schedule.cron is not None:
         record["cron"] = schedule.cron
@@ -1116,7 +1130,7 @@ def _schedule_record(schedule: ReportSchedule) -> dict[str, Any]:
 # -- files -------------------------------------------------------------------
 
 
-class _DefinitionLoader(yaml.SafeLoader):
+class DefinitionLoader(yaml.SafeLoader):
     """Safe YAML that rejects duplicate keys and keeps `12:30` as text.
 
     PyYAML (YAML 1.1) reads an unquoted `12:30` as the base-60 integer 750 and
@@ -1124,7 +1138,7 @@ class _DefinitionLoader(yaml.SafeLoader):
     """
 
 
-def _construct_mapping(loader: _DefinitionLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _construct_mapping(loader: DefinitionLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     seen: list[Any] = []
     for key_node, _ in node.value:
@@ -1140,7 +1154,7 @@ def _construct_mapping(loader: _DefinitionLoader, node: yaml.MappingNode) -> dic
     return loader.construct_mapping(node, deep=True)
 
 
-def _construct_number(loader: _DefinitionLoader, node: yaml.ScalarNode) -> Any:
+def _construct_number(loader: DefinitionLoader, node: yaml.ScalarNode) -> Any:
     text = loader.construct_scalar(node)
     if ":" in text:
         return text
@@ -1149,18 +1163,24 @@ def _construct_number(loader: _DefinitionLoader, node: yaml.ScalarNode) -> Any:
     return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
-_DefinitionLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_DefinitionLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
-_DefinitionLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
+DefinitionLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+DefinitionLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
+DefinitionLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
+
+
+def read_definition_yaml(path: Path) -> Any:
+    """The YAML data of a definition file (DefinitionLoader); DefinitionError naming
+    the file when it is not valid YAML."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=DefinitionLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise DefinitionError([("", f"not valid YAML: {error}")], source=str(path)) from error
 
 
 def load_definition_file(path: Path | str) -> ReportDefinition:
     """Read one `<id>.yml` file; DefinitionError names the file and the field."""
     path = Path(path)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_DefinitionLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise DefinitionError([("", f"not valid YAML: {error}")], source=str(path)) from error
+    data = read_definition_yaml(path)
     try:
         definition = parse_definition(data)
     except DefinitionError as error:

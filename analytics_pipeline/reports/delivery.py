@@ -20,9 +20,12 @@ from typing import Literal
 
 from psycopg2.extensions import connection
 
-from analytics_pipeline.reports.control import EXECUTIONS_TABLE, transaction
+from analytics_pipeline.reports.control import (
+    REPORT_EXECUTION_TABLE,
+    ExecutionTable,
+    transaction,
+)
 from analytics_pipeline.reports.executions import (
-    EXECUTION_COLUMNS,
     Execution,
     ExecutionStateError,
     error_text,
@@ -44,6 +47,7 @@ MIME_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pdf": "application/pdf",
     ".json": "application/json",
+    ".html": "text/html",  # dashboards
 }
 _FALLBACK_MIME_TYPE = "application/octet-stream"
 
@@ -135,15 +139,21 @@ def _describe(exc: OSError) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def record_delivery(conn: connection, execution_id: int, result: DeliveryResult) -> Execution:
+def record_delivery(
+    conn: connection,
+    execution_id: int,
+    result: DeliveryResult,
+    *,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
+) -> Execution:
     """Store a delivery outcome on a completed execution (status, time, error,
     recipients). Raises ExecutionStateError when it is not completed."""
     error = None if result.error is None else error_text(result.error)
     with transaction(conn) as cur:
         cur.execute(
-            f"update {EXECUTIONS_TABLE} set delivery_status = %s, delivered_at = %s, "
+            f"update {table.name} set delivery_status = %s, delivered_at = %s, "
             "delivery_error = %s, recipients = %s where id = %s and status = 'completed' "
-            f"returning {EXECUTION_COLUMNS}",
+            f"returning {table.columns}",
             (result.status, result.delivered_at, error, list(result.recipients), execution_id),
         )
         row = cur.fetchone()

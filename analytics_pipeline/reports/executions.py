@@ -23,7 +23,11 @@ from typing import Any, Protocol
 from psycopg2.extensions import connection
 from psycopg2.extras import Json
 
-from analytics_pipeline.reports.control import EXECUTIONS_TABLE, FORMATS, transaction
+from analytics_pipeline.reports.control import (
+    REPORT_EXECUTION_TABLE,
+    ExecutionTable,
+    transaction,
+)
 
 # Errors longer than this are cut (a traceback can be huge; the row stays readable).
 MAX_ERROR_CHARS = 8000
@@ -45,7 +49,8 @@ class RenderedFileLike(Protocol):
 
 @dataclass(frozen=True)
 class Execution:
-    """One row of control.report_executions."""
+    """One row of control.report_executions (or of another `ExecutionTable`:
+    `report_id` is then the id of its definition, e.g. a dashboard's)."""
 
     id: int
     report_id: str
@@ -70,15 +75,8 @@ class Execution:
     recipients: tuple[str, ...] | None
 
 
-EXECUTION_COLUMNS = (
-    "id, report_id, scheduled_for, format, status, attempts, started_at, completed_at, "
-    "file_path, file_size, sha256, record_count, generation_time_ms, parameters, data_range, "
-    "error_message, executed_by, delivery_status, delivered_at, delivery_error, recipients"
-)
-
-
 def execution_from_row(row: tuple[Any, ...]) -> Execution:
-    """An Execution from a row selected as EXECUTION_COLUMNS."""
+    """An Execution from a row selected as `ExecutionTable.columns` (control.EXECUTION_COLUMNS)."""
     values = list(row)
     values[8] = None if values[8] is None else Path(values[8])
     span = values[14]
@@ -125,6 +123,7 @@ def claim_execution(
     executed_by: str | None = None,
     *,
     now: datetime | None = None,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
 ) -> Execution | None:
     """Start the execution of (report_id, scheduled_for, format) as running.
 
@@ -136,8 +135,8 @@ def claim_execution(
     """
     _aware(scheduled_for, "scheduled_for")
     _aware(now, "now")
-    if format not in FORMATS:
-        raise ValueError(f"format: {format!r} is not one of {', '.join(FORMATS)}")
+    if format not in table.formats:
+        raise ValueError(f"format: {format!r} is not one of {', '.join(table.formats)}")
     params = {
         "report_id": report_id,
         "scheduled_for": scheduled_for,
@@ -154,22 +153,22 @@ def claim_execution(
             cur.execute("select clock_timestamp()")
             params["now"] = cur.fetchone()[0]
         cur.execute(
-            f"insert into {EXECUTIONS_TABLE} as e "
-            "(report_id, scheduled_for, format, status, attempts, started_at, "
+            f"insert into {table.name} as e "
+            f"({table.key_column}, scheduled_for, format, status, attempts, started_at, "
             " parameters, data_range, executed_by) "
             "values (%(report_id)s, %(scheduled_for)s, %(format)s, 'running', 1, %(now)s, "
             " %(parameters)s, %(data_range)s, %(executed_by)s) "
-            "on conflict (report_id, scheduled_for, format) do nothing "
-            f"returning {EXECUTION_COLUMNS}",
+            f"on conflict ({table.key_column}, scheduled_for, format) do nothing "
+            f"returning {table.columns}",
             params,
         )
         row = cur.fetchone()
         if row is None:
             cur.execute(
-                f"update {EXECUTIONS_TABLE} as e set {_CLAIM_SET} "
-                "where report_id = %(report_id)s and scheduled_for = %(scheduled_for)s "
+                f"update {table.name} as e set {_CLAIM_SET} "
+                f"where {table.key_column} = %(report_id)s and scheduled_for = %(scheduled_for)s "
                 "and format = %(format)s and status in ('failed', 'pending') "
-                f"returning {EXECUTION_COLUMNS}",
+                f"returning {table.columns}",
                 params,
             )
             row = cur.fetchone()
@@ -182,6 +181,7 @@ def complete_execution(
     rendered: RenderedFileLike,
     *,
     now: datetime | None = None,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
 ) -> Execution:
     """Record the rendered file on a running execution: completed, delivery
     pending. Raises ExecutionStateError when it is no longer running (e.g.
@@ -189,12 +189,12 @@ def complete_execution(
     _aware(now, "now")
     with transaction(conn) as cur:
         cur.execute(
-            f"update {EXECUTIONS_TABLE} set status = 'completed', "
+            f"update {table.name} set status = 'completed', "
             "completed_at = greatest(coalesce(%(now)s, clock_timestamp()), started_at), "
             "file_path = %(path)s, file_size = %(size)s, sha256 = %(sha256)s, "
             "record_count = %(record_count)s, generation_time_ms = %(ms)s, "
             "delivery_status = 'pending' "
-            f"where id = %(id)s and status = 'running' returning {EXECUTION_COLUMNS}",
+            f"where id = %(id)s and status = 'running' returning {table.columns}",
             {
                 "id": execution_id,
                 "now": now,
@@ -207,7 +207,7 @@ def complete_execution(
         )
         row = cur.fetchone()
         if row is None:
-            raise ExecutionStateError(_not_running(cur, execution_id, "complete"))
+            raise ExecutionStateError(_not_running(cur, table, execution_id, "complete"))
     return execution_from_row(row)
 
 
@@ -217,26 +217,27 @@ def fail_execution(
     error: str | BaseException,
     *,
     now: datetime | None = None,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
 ) -> Execution:
     """Mark a running (or pending) execution failed with its error (an exception
     is written as `Type: message`). Raises ExecutionStateError otherwise."""
     _aware(now, "now")
     with transaction(conn) as cur:
         cur.execute(
-            f"update {EXECUTIONS_TABLE} set status = 'failed', "
+            f"update {table.name} set status = 'failed', "
             "completed_at = greatest(coalesce(%(now)s, clock_timestamp()), started_at), "
             "error_message = %(error)s "
-            f"where id = %(id)s and status in ('running', 'pending') returning {EXECUTION_COLUMNS}",
+            f"where id = %(id)s and status in ('running', 'pending') returning {table.columns}",
             {"id": execution_id, "now": now, "error": error_text(error)},
         )
         row = cur.fetchone()
         if row is None:
-            raise ExecutionStateError(_not_running(cur, execution_id, "fail"))
+            raise ExecutionStateError(_not_running(cur, table, execution_id, "fail"))
     return execution_from_row(row)
 
 
-def _not_running(cur: Any, execution_id: int, action: str) -> str:
-    cur.execute(f"select status from {EXECUTIONS_TABLE} where id = %s", (execution_id,))
+def _not_running(cur: Any, table: ExecutionTable, execution_id: int, action: str) -> str:
+    cur.execute(f"select status from {table.name} where id = %s", (execution_id,))
     found = cur.fetchone()
     if found is None:
         return f"cannot {action} execution {execution_id}: no such execution"
@@ -244,7 +245,11 @@ def _not_running(cur: Any, execution_id: int, action: str) -> str:
 
 
 def fail_stuck_executions(
-    conn: connection, timeout: timedelta, now: datetime | None = None
+    conn: connection,
+    timeout: timedelta,
+    now: datetime | None = None,
+    *,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
 ) -> list[int]:
     """Mark failed every execution running since before `now - timeout`; the
     error says it was stuck and since when. Returns their ids, sorted."""
@@ -253,7 +258,7 @@ def fail_stuck_executions(
     _aware(now, "now")
     with transaction(conn) as cur:
         cur.execute(
-            f"update {EXECUTIONS_TABLE} set status = 'failed', completed_at = t.now, "
+            f"update {table.name} set status = 'failed', completed_at = t.now, "
             "error_message = format("
             "  'stuck: still running after the timeout of %%s (started %%s, marked failed %%s)',"
             "  %(timeout_text)s,"
@@ -268,39 +273,49 @@ def fail_stuck_executions(
     return ids
 
 
-def get_execution(conn: connection, execution_id: int) -> Execution | None:
+def get_execution(
+    conn: connection, execution_id: int, *, table: ExecutionTable = REPORT_EXECUTION_TABLE
+) -> Execution | None:
     """The execution with this id, or None."""
     with transaction(conn) as cur:
-        cur.execute(
-            f"select {EXECUTION_COLUMNS} from {EXECUTIONS_TABLE} where id = %s", (execution_id,)
-        )
+        cur.execute(f"select {table.columns} from {table.name} where id = %s", (execution_id,))
         row = cur.fetchone()
     return None if row is None else execution_from_row(row)
 
 
 def find_execution(
-    conn: connection, report_id: str, scheduled_for: datetime, format: str
+    conn: connection,
+    report_id: str,
+    scheduled_for: datetime,
+    format: str,
+    *,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
 ) -> Execution | None:
     """The execution of (report_id, scheduled_for, format), or None."""
     _aware(scheduled_for, "scheduled_for")
     with transaction(conn) as cur:
         cur.execute(
-            f"select {EXECUTION_COLUMNS} from {EXECUTIONS_TABLE} "
-            "where report_id = %s and scheduled_for = %s and format = %s",
+            f"select {table.columns} from {table.name} "
+            f"where {table.key_column} = %s and scheduled_for = %s and format = %s",
             (report_id, scheduled_for, format),
         )
         row = cur.fetchone()
     return None if row is None else execution_from_row(row)
 
 
-def completed_executions(conn: connection, report_id: str | None = None) -> list[Execution]:
+def completed_executions(
+    conn: connection,
+    report_id: str | None = None,
+    *,
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
+) -> list[Execution]:
     """The completed executions (they have a file) of one report or of all,
     ordered by report, scheduled time and format."""
     with transaction(conn) as cur:
         cur.execute(
-            f"select {EXECUTION_COLUMNS} from {EXECUTIONS_TABLE} "
-            "where status = 'completed' and (%(id)s::text is null or report_id = %(id)s) "
-            "order by report_id, scheduled_for, format",
+            f"select {table.columns} from {table.name} "
+            f"where status = 'completed' and (%(id)s::text is null or {table.key_column} = %(id)s) "
+            f"order by {table.key_column}, scheduled_for, format",
             {"id": report_id},
         )
         rows = cur.fetchall()

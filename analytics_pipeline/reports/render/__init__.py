@@ -131,11 +131,11 @@ class RenderedFile:
 
 def report_directory(report_id: str) -> Path:
     """Where a report's files go: ``$ANALYTICS_HOME/reports/<report_id>/``."""
-    _check_name("report id", report_id)
+    check_name("report id", report_id)
     return get_settings().home / "reports" / report_id
 
 
-def _check_name(what: str, name: str) -> None:
+def check_name(what: str, name: str) -> None:
     if not _SAFE_NAME.fullmatch(name):
         raise ValueError(
             f"{what} {name!r} must be 1-200 letters, digits, '_', '-' or '.', "
@@ -209,7 +209,7 @@ def render_report(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-    _check_name("file stem", file_stem)
+    check_name("file stem", file_stem)
     columns = list(columns)
     if not columns:
         raise ValueError("a report needs at least one column")

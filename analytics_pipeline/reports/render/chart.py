@@ -1,8 +1,11 @@
 """Report charts: gather points from a one-pass row stream in bounded memory,
-then draw them with matplotlib's Agg canvas to a PNG in memory.
+then draw them with matplotlib: a PNG (Agg canvas) for PDFs, an SVG with its
+text kept as text for HTML (dashboards).
 
 - line, area, bar: x = ``chart_x`` (the row number without one), one series per
   ``chart_y`` column; area fills each series to zero (overlaid, not stacked).
+- stacked_bar: as bar, the series stacked on each other (dashboards; report
+  definitions do not offer it).
 - scatter: ``chart_x`` against the first ``chart_y`` column.
 - pie: the first ``chart_y`` column summed per ``chart_x`` value; the 11
   largest slices are drawn and the rest make one "Other" slice; values <= 0
@@ -33,11 +36,12 @@ from analytics_pipeline.reports.render.values import (
     utc_naive,
 )
 
-CHART_TYPES = ("line", "bar", "pie", "area", "scatter")
+CHART_TYPES = ("line", "bar", "pie", "area", "scatter", "stacked_bar")
 PIE_SLICES = 11
 OTHER = "Other"
 NULL_LABEL = "(null)"
 _MAX_TICKS = 15
+NO_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
 @dataclass(frozen=True)
@@ -190,19 +194,41 @@ class ChartData:
         """Draw the chart (Agg canvas, no display, no pyplot global state)."""
         # matplotlib is imported here so that loading the package stays light.
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        figure = self._figure(width_in, height_in, dpi)
+        FigureCanvasAgg(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", facecolor="white", metadata={"Software": None})
+        return buffer.getvalue()
+
+    def render_svg(
+        self, width_in: float = 8.0, height_in: float = 3.6, *, title: bool = True
+    ) -> str:
+        """Draw the chart as an SVG document whose text stays text (searchable,
+        selectable, no embedded glyph paths); no date or creator in it, so the
+        same points give the same bytes."""
+        import matplotlib
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+        figure = self._figure(width_in, height_in, 72, title=title)
+        FigureCanvasSVG(figure)
+        buffer = io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chart"}):
+            figure.savefig(buffer, format="svg", facecolor="white", metadata=NO_SVG_METADATA)
+        return buffer.getvalue().decode("utf-8")
+
+    def _figure(self, width_in: float, height_in: float, dpi: int, *, title: bool = True):
         from matplotlib.figure import Figure
 
         figure = Figure(figsize=(width_in, height_in), dpi=dpi, layout="constrained")
-        FigureCanvasAgg(figure)
         axes = figure.add_subplot()
-        axes.set_title(self.title())
+        if title:
+            axes.set_title(self.title())
         drawn = self._draw_pie(axes) if self.spec.kind == "pie" else self._draw_xy(axes)
         if not drawn:
             axes.set_axis_off()
             axes.text(0.5, 0.5, "No data to plot", ha="center", va="center")
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", facecolor="white", metadata={"Software": None})
-        return buffer.getvalue()
+        return figure
 
     def _draw_pie(self, axes) -> bool:
         slices = self.pie_slices()
@@ -218,9 +244,10 @@ class ChartData:
         points = self._points
         xs = [p[0] for p in points]
         present = [x for x in xs if x is not None]
-        if spec.kind != "bar" and present and all(type(x) is float for x in present):
+        bars = spec.kind in ("bar", "stacked_bar")
+        if not bars and present and all(type(x) is float for x in present):
             axis = "numeric"
-        elif spec.kind != "bar" and present and all(isinstance(x, date) for x in present):
+        elif not bars and present and all(isinstance(x, date) for x in present):
             axis = "time"
         else:
             axis = "category"
@@ -235,6 +262,7 @@ class ChartData:
             return False
 
         series = spec.series
+        stacked = [0.0] * len(points)
         for i, name in enumerate(style.label for style in self._y_styles):
             ys = [p[1 + i] for p in points]
             if spec.kind == "line":
@@ -244,6 +272,10 @@ class ChartData:
                 axes.fill_between(positions, ys, alpha=0.3, color=line.get_color())
             elif spec.kind == "scatter":
                 axes.scatter(positions, ys, s=12, label=name)
+            elif spec.kind == "stacked_bar":
+                heights = [0.0 if math.isnan(y) else y for y in ys]
+                axes.bar(positions, heights, width=0.8, bottom=stacked, label=name)
+                stacked = [base + height for base, height in zip(stacked, heights, strict=True)]
             else:
                 width = 0.8 / len(series)
                 offset = (i - (len(series) - 1) / 2) * width

@@ -53,7 +53,7 @@ _CHART_ASPECT = 0.45  # height / width of the chart image
 
 
 @functools.cache
-def _fonts() -> tuple[str, str]:
+def pdf_fonts() -> tuple[str, str]:
     """(regular, bold) font names, registered with reportlab once."""
     spec = importlib.util.find_spec("matplotlib")
     if spec is not None and spec.submodule_search_locations:
@@ -159,7 +159,7 @@ def write_pdf(
             chart_data.add(row)
         count += 1
 
-    fonts = _fonts()
+    fonts = pdf_fonts()
     regular, bold = fonts
     pagesize = landscape(A4) if len(columns) >= LANDSCAPE_FROM_COLUMNS else A4
     available = pagesize[0] - 2 * _MARGIN
@@ -212,7 +212,7 @@ def write_pdf(
         story.append(Paragraph(escape(no_data), styles["body"]))
     elif shown:
         header = [style.label for style in column_styles]
-        story.append(_table(header, shown, numeric, seen_value, available, fonts))
+        story.append(pdf_table(header, shown, numeric, seen_value, available, fonts))
 
     def footer(canvas, doc) -> None:
         canvas.saveState()
@@ -240,7 +240,7 @@ def write_pdf(
     return count
 
 
-def _table(
+def pdf_table(
     columns: Sequence[str],
     shown: list[list[str]],
     numeric: list[bool],
