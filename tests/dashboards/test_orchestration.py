@@ -24,7 +24,7 @@ from analytics_pipeline import warehouse
 from analytics_pipeline.cli import main as cli_main
 from analytics_pipeline.commands.build import materialize_dashboards
 from analytics_pipeline.dagster_instance import get_instance, prepare_dagster_home
-from analytics_pipeline.dashboards.sensors import evaluate_dashboard_schedules
+from analytics_pipeline.dashboards.sensors import _asset_keys, evaluate_dashboard_schedules
 from analytics_pipeline.dashboards.server import DashboardServer
 from analytics_pipeline.settings import REPO_DIR
 from tests.dashboards.test_cli import built  # noqa: F401 (fixture: the example's tables)
@@ -101,6 +101,11 @@ def test_sensor_syncs_the_files_and_requests_each_due_run_once(dashboards_env: P
     )
     later = _tick(nextday.cursor, datetime(2026, 4, 2, 7, 1, tzinfo=UTC))
     assert [r.run_key for r in later.run_requests] == [f"{EXAMPLE.id}|2026-04-02T07:00:00+00:00"]
+    # Deployed, the sensor asks the loaded code location which assets there are.
+    from analytics_pipeline.definitions import defs
+
+    keys = _asset_keys(dg.build_sensor_context(definitions=defs))
+    assert KEY in keys and dg.AssetKey(["dashboards", "table_only"]) not in keys
 
 
 def test_materialize_renders_through_the_asset_once_and_the_sensor_leaves_it(
