@@ -8,7 +8,9 @@ from pathlib import Path
 
 from analytics_pipeline.dashboards.definition import load_dashboard_files
 from analytics_pipeline.dashboards.exposures import write_exposures
+from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.settings import get_settings
+from tests.dbt.test_report_exposures import _unique_id
 
 
 def test_each_dashboard_exposure_depends_on_exactly_its_tables(run_dbt, project_copy: Path):
@@ -26,8 +28,9 @@ def test_each_dashboard_exposure_depends_on_exactly_its_tables(run_dbt, project_
     assert set(exposures) == {f"exposure.analytics_pipeline.dashboard_{n}" for n in expected}
     for name, definition in expected.items():
         node = exposures[f"exposure.analytics_pipeline.dashboard_{name}"]
-        assert node["depends_on"]["nodes"] == [
-            f"model.analytics_pipeline.{table}" for table in definition.data_sources
-        ], name
+        # A model by ref, or the dbt source of a table a Python asset builds.
+        assert sorted(node["depends_on"]["nodes"]) == sorted(
+            _unique_id(REPORT_SOURCES[source]) for source in definition.data_sources
+        ), name
         assert node["label"] == definition.name
         assert node["type"] == "dashboard"
