@@ -260,3 +260,32 @@ def test_serve_lists_the_dashboards_and_serves_their_latest_files_only(
     assert _get(base + f"/files/{EXAMPLE.id}/{outside.name}")[0] == 404
     assert _get(base + html_link)[0] == 404  # no longer a recorded file
     assert _get(base + pdf_link)[0] == 200
+
+
+def test_materialize_renders_a_dashboard_defined_only_in_the_table_without_dagster(
+    dashboards_env: Path,
+):
+    _tick(None, datetime(2026, 3, 31, 6, tzinfo=UTC))  # syncs the example's file
+    _sql(
+        "insert into control.dashboard_definitions (id, name, date_range, widgets, schedule, "
+        "workspace_id) select 'table_only', 'Table only', date_range, widgets, schedule, null "
+        "from control.dashboard_definitions where id = %s",
+        (EXAMPLE.id,),
+    )
+    said: list[str] = []
+    assert materialize_dashboards(SCHEDULED + timedelta(hours=1), TAGS, say=said.append)
+    rows = _sql(
+        "select dashboard_id, format, status, executed_by, file_path "
+        "from control.dashboard_executions order by 1, 2"
+    )
+    assert [row[:3] for row in rows] == [
+        (EXAMPLE.id, "html", "completed"),
+        (EXAMPLE.id, "pdf", "completed"),
+        ("table_only", "html", "completed"),
+        ("table_only", "pdf", "completed"),
+    ]
+    assert [row[3] for row in rows[2:]] == ["test", "test"]  # no Dagster run: no asset
+    assert rows[0][3].startswith("test (dagster run ")
+    assert said[1:] == [
+        f"  {dashboard_id:32} {fmt:5}  {path}" for dashboard_id, fmt, _, _, path in rows
+    ]
