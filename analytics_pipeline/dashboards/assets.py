@@ -90,7 +90,8 @@ class DashboardRunConfig(dg.Config):
 
 def run_metadata(run: DashboardRun) -> dict:
     """The materialization's metadata: per format its status, file, size and
-    sha256; a preview linking the HTML file."""
+    sha256; a preview linking the HTML file, and the path of a PNG thumbnail
+    of the first chart."""
     metadata: dict = {
         "dashboard_id": run.dashboard_id,
         "scheduled_for": run.scheduled_for.isoformat(),
@@ -110,6 +111,8 @@ def run_metadata(run: DashboardRun) -> dict:
             metadata[f"{prefix}_size_bytes"] = execution.file_size
             metadata[f"{prefix}_rows"] = execution.record_count
     html = next((o.execution for o in run.outcomes if o.format == "html" and o.execution), None)
+    if run.thumbnail is not None:
+        metadata["preview_image"] = dg.MetadataValue.path(str(run.thumbnail))
     if html is not None and html.file_path is not None:
         metadata["preview"] = dg.MetadataValue.md(
             f"[Open the dashboard]({html.file_path.as_uri()}) (`{html.file_path}`)"

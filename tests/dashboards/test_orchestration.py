@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import PIL.Image
 import pytest
 
 from analytics_pipeline import warehouse
@@ -139,6 +140,11 @@ def test_materialize_renders_through_the_asset_once_and_the_sensor_leaves_it(
     assert metadata["pdf_sha256"].value == executions[1][4]
     assert metadata["pdf_size_bytes"].value == pdf.stat().st_size
     assert metadata["preview"].value == f"[Open the dashboard]({html.as_uri()}) (`{html}`)"
+    # The thumbnail: the first chart (daily activity) as a small PNG beside the files.
+    thumbnail = folder / "agent_platform_overview_20260331T070000Z.preview.png"
+    assert metadata["preview_image"].value == str(thumbnail)
+    with PIL.Image.open(thumbnail) as image:
+        assert (image.format, image.size) == ("PNG", (288, 129))  # 4 x 1.8 in at 72 dpi
     assert metadata["delivery_status"].value == "skipped"
     definitions_event = get_instance().get_latest_materialization_event(
         dg.AssetKey(["dashboards", "dashboard_definitions"])
