@@ -2,11 +2,12 @@
 format (html, pdf), read the widgets' data once, write each file atomically
 and record it (path, size, SHA-256, rows) or the error.
 
-No Dagster here: the CLI and the tests call `generate_dashboard` (the assets
-of phase 2 will too). A failing format is recorded and does not stop the
+No Dagster here: the dashboard assets (`dashboards.assets`), the CLI and the
+tests call `generate_dashboard`. A failing format is recorded and does not stop the
 other. The files made are e-mailed to the schedule's recipients in one
 message, as a report's are (`reports.delivery`), and the delivery recorded on
-each execution.
+each execution. A small PNG of the first chart is left beside the files as
+the materialization's preview.
 """
 
 from __future__ import annotations
