@@ -184,6 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="format to produce (repeatable; default: the definition's formats)",
     )
+    dashboards_verify = dashboards_sub.add_parser(
+        "verify",
+        help="re-hash the rendered files of completed executions: OK, CHANGED or MISSING each"
+        " (exit 1 if any changed or is missing)",
+    )
+    dashboards_verify.add_argument(
+        "dashboard_id",
+        metavar="DASHBOARD_ID",
+        nargs="?",
+        default=None,
+        help="default: every dashboard",
+    )
+    serve = dashboards_sub.add_parser(
+        "serve",
+        help="serve an index of the dashboards and their latest HTML and PDF files on 127.0.0.1",
+    )
+    serve.add_argument("--port", type=_positive, default=8050, help="port (default 8050)")
 
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", type=_positive, default=3000, help="webserver port (127.0.0.1)")

@@ -3,6 +3,7 @@ them (orchestration)."""
 
 import dagster as dg
 
+from analytics_pipeline.dashboards.definitions import defs as dashboard_defs
 from analytics_pipeline.dbt.definitions import defs as dbt_defs
 from analytics_pipeline.hospital.definitions import defs as hospital_defs
 from analytics_pipeline.ingest.definitions import defs as ingest_defs
@@ -11,5 +12,11 @@ from analytics_pipeline.orchestration.definitions import defs as orchestration_d
 from analytics_pipeline.reports.definitions import defs as report_defs
 
 defs = dg.Definitions.merge(
-    ingest_defs, dbt_defs, learning_defs, hospital_defs, report_defs, orchestration_defs
+    ingest_defs,
+    dbt_defs,
+    learning_defs,
+    hospital_defs,
+    report_defs,
+    dashboard_defs,
+    orchestration_defs,
 )

@@ -9,6 +9,7 @@ MARTS = "marts"
 LEARNING = "learning"
 SNAPSHOTS = "snapshots"
 REPORTS = "reports"
+DASHBOARDS = "dashboards"
 # A domain pack: every layer of the HR platform pack, as one group.
 HR = "hr"
 # The hospital operations pack: its dbt models (staging, live facts, exact

@@ -17,6 +17,11 @@ def test_not_tag_daily_is_the_other_stages():
     stages = _stages(resolve_selection("not tag:daily"))
     assert not stages["daily"]
     assert stages["raw"] and stages["unpartitioned"] and stages["learning"] and stages["reports"]
+    assert {key.to_user_string() for key in stages["dashboards"]} >= {
+        "dashboards/dashboard_definitions",
+        "dashboards/agent_platform_overview",
+    }
+    assert not any(key.path[0] == "dashboards" for key in stages["unpartitioned"])
 
 
 def test_the_daily_run_is_the_daily_job_and_the_data_snapshots():

@@ -290,6 +290,11 @@ def dashboards_command(args) -> int:
     if args.action == "list":
         commands.list_dashboards()
         return 0
+    if args.action == "verify":
+        return 0 if commands.verify_dashboards(args.dashboard_id) else EXIT_FAILED
+    if args.action == "serve":
+        commands.serve_dashboards(args.port)
+        return 0
     run = commands.render_dashboard_now(args.dashboard_id, args.as_of, args.formats)
     for outcome in run.outcomes:
         execution = outcome.execution

@@ -13,7 +13,8 @@ runs, each over the selected assets of one stage:
 4. the daily aggregates and marts, every day of the window in one run;
 5. the data snapshots, each period type over its whole periods in the window;
 6. learning and the mastery history, one run per as-of date, in order;
-7. the reports: sync the definitions, render each for its latest scheduled time.
+7. the reports: sync the definitions, render each for its latest scheduled time;
+8. the dashboards: the same.
 
 The window is the days of the data (first to last day with activity) unless
 the caller names the days.
@@ -52,14 +53,15 @@ HOSPITAL = (
     " or tag:hospital_published"
 )
 REPORTS = "group:reports"
+DASHBOARDS = "group:dashboards"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
-# the reports (partitioned by definition; built last).
+# the reports and dashboards (rendered for a scheduled time; built last).
 UNPARTITIONED = (
     f"not {RAW} and not {DAILY} and not {DATA_SNAPSHOTS} and not group:learning"
     " and not tag:mastery_history and not tag:hospital_figures"
     " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
     " and not tag:hospital_published"
-    f" and not {REPORTS}"
+    f" and not {REPORTS} and not {DASHBOARDS}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history) and the data snapshots of the periods ending that day.
@@ -146,7 +148,7 @@ def build(
     partitioned = (
         stages["daily"] | stages["data_snapshots"] | stages["learning"] | stages["hospital"]
     )
-    if not (partitioned or stages["reports"]):
+    if not (partitioned or stages["reports"] or stages["dashboards"]):
         return outcome
     window = _window(as_of, first_day)
     if window is None:
@@ -193,8 +195,19 @@ def build(
         )
         outcome.success = materialize_reports(moment, tags, say, families=stages["reports"])
         outcome.runs += 1
+        if not outcome.success:
+            return outcome
+        outcome.assets |= stages["reports"]
+    if stages["dashboards"]:
+        moment = report_moment(last)
+        step(
+            "syncing the dashboard definitions and rendering the dashboards due by "
+            f"{moment:%Y-%m-%d %H:%M} UTC ..."
+        )
+        outcome.success = materialize_dashboards(moment, tags, say, keys=stages["dashboards"])
+        outcome.runs += 1
         if outcome.success:
-            outcome.assets |= stages["reports"]
+            outcome.assets |= stages["dashboards"]
     return outcome
 
 
@@ -208,6 +221,7 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("learning", LEARNING),
             ("hospital", HOSPITAL),
             ("reports", REPORTS),
+            ("dashboards", DASHBOARDS),
         )
     }
     stages["unpartitioned"] = keys - set().union(*stages.values())
@@ -328,6 +342,36 @@ def materialize_reports(
         if not families:
             return True
     return run_latest_scheduled(moment, tags, say, families=families)
+
+
+def materialize_dashboards(
+    moment: dt.datetime,
+    tags: dict[str, str],
+    say: Say = print,
+    keys: set[dg.AssetKey] | None = None,
+) -> bool:
+    """Sync the dashboard definitions (their asset) and render every dashboard
+    (of the assets `keys`, default all, those defined only in the table
+    included) for its latest scheduled time up to `moment`."""
+    from analytics_pipeline.commands.dashboards import render_latest_scheduled
+    from analytics_pipeline.dashboards.assets import DASHBOARD_DEFINITIONS
+
+    result = materialize(
+        f"key:{DASHBOARD_DEFINITIONS.to_user_string()}", log_level="WARNING", tags=tags
+    )
+    if not result.success:
+        say(failure_summary(result))
+        return False
+    metadata = result.asset_materializations_for_node(DASHBOARD_DEFINITIONS.to_python_identifier())[
+        0
+    ].metadata
+    say("  " + ", ".join(f"{key}: {value.value}" for key, value in metadata.items()))
+    only = None
+    if keys is not None and keys != _resolve(DASHBOARDS):
+        only = {key.path[-1] for key in keys - {DASHBOARD_DEFINITIONS}}
+        if not only:
+            return True
+    return render_latest_scheduled(moment, tags, say, only=only)
 
 
 def event_day_range() -> tuple[str, str] | tuple[None, None]:

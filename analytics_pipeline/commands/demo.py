@@ -19,11 +19,13 @@ from analytics_pipeline.commands.build import (  # noqa: F401 (re-exported: the 
     build,
     event_day_range,
     learning_days,
+    materialize_dashboards,
     materialize_data_snapshots,
     materialize_learning,
     materialize_reports,
     report_moment,
 )
+from analytics_pipeline.commands.dashboards import latest_html_files
 from analytics_pipeline.dagster_instance import prepare_dagster_home
 from analytics_pipeline.ingest.contract import PACKS
 from analytics_pipeline.ingest.landing import ensure_landing_folders
@@ -199,6 +201,8 @@ def render_summary(settings) -> str:
         f"  landing folders  {settings.landing_dir}/<source>/  (drop files here)",
         f"  dagster home     {settings.dagster_home}",
         f"  report files     {settings.home / 'reports'}/<report id>/",
+        f"  dashboard files  {settings.home / 'dashboards'}/<dashboard id>/",
+        *(f"    {dashboard_id:30} {path}" for dashboard_id, path in latest_html_files()),
         "",
         "Next:",
         "  make ui                                 open the Dagster UI (http://127.0.0.1:3000)",
@@ -206,5 +210,7 @@ def render_summary(settings) -> str:
         "  .venv/bin/analytics-pipeline warehouse psql --role reader   as an analyst:"
         " set app.workspace_id first (README: Access and tenants)",
         "  .venv/bin/analytics-pipeline report list        the reports and their next runs",
+        "  .venv/bin/analytics-pipeline dashboards serve   the dashboards in a browser"
+        " (http://127.0.0.1:8050)",
     ]
     return "\n".join(lines)

@@ -31,7 +31,7 @@ from analytics_pipeline.reports.control import (
 from analytics_pipeline.reports.definition import ReportDefinition
 from analytics_pipeline.reports.executions import completed_executions
 from analytics_pipeline.reports.schedule import latest_due, next_due
-from analytics_pipeline.reports.verification import CHANGED, MISSING, OK, check_file
+from analytics_pipeline.reports.verification import verify_files
 
 
 @dataclass(frozen=True)
@@ -157,26 +157,7 @@ def verify_reports(report_id: str | None = None, say: Callable[[str], None] = pr
         if report_id is not None and not executions and not _known_report(conn, report_id):
             raise LookupError(f"no report {report_id!r} in {DEFINITIONS_TABLE}")
     scope = f"of report {report_id!r}" if report_id else "of any report"
-    if not executions:
-        say(f"no completed executions {scope}: nothing to verify")
-        return True
-    checks = [check_file(execution) for execution in executions]
-    for check in checks:
-        e = check.execution
-        line = (
-            f"{check.status:8} {e.report_id:32} {e.format:5} "
-            f"{e.scheduled_for.astimezone(UTC).isoformat()}  {e.file_path}"
-        )
-        say(f"{line}  ({check.detail})" if check.detail else line)
-    counts = {status: sum(c.status == status for c in checks) for status in _STATUSES}
-    say(
-        f"{len(checks)} file{'' if len(checks) == 1 else 's'} {scope}: "
-        + ", ".join(f"{count} {status}" for status, count in counts.items())
-    )
-    return counts[OK] == len(checks)
-
-
-_STATUSES = (OK, CHANGED, MISSING)
+    return verify_files(executions, scope, say)
 
 
 def _known_report(conn: psycopg2.extensions.connection, report_id: str) -> bool:

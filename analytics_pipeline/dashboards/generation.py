@@ -2,11 +2,12 @@
 format (html, pdf), read the widgets' data once, write each file atomically
 and record it (path, size, SHA-256, rows) or the error.
 
-No Dagster here: the CLI and the tests call `generate_dashboard` (the assets
-of phase 2 will too). A failing format is recorded and does not stop the
+No Dagster here: the dashboard assets (`dashboards.assets`), the CLI and the
+tests call `generate_dashboard`. A failing format is recorded and does not stop the
 other. The files made are e-mailed to the schedule's recipients in one
 message, as a report's are (`reports.delivery`), and the delivery recorded on
-each execution.
+each execution. A small PNG of the first chart is left beside the files as
+the materialization's preview.
 """
 
 from __future__ import annotations
@@ -14,13 +15,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from psycopg2.extensions import connection
 
 from analytics_pipeline.dashboards.control import DASHBOARD_EXECUTIONS
 from analytics_pipeline.dashboards.data import DashboardData, fetch_dashboard_data
 from analytics_pipeline.dashboards.definition import DashboardDefinition
-from analytics_pipeline.dashboards.render import dashboard_directory, render_dashboard
+from analytics_pipeline.dashboards.render import (
+    dashboard_directory,
+    render_dashboard,
+    write_thumbnail,
+)
 from analytics_pipeline.reports.date_ranges import DateSpan, resolve_date_range
 from analytics_pipeline.reports.delivery import DeliveryResult, deliver, record_delivery
 from analytics_pipeline.reports.executions import (
@@ -47,6 +53,9 @@ class DashboardRun:
     reference_date: date
     outcomes: tuple[FormatOutcome, ...]
     delivery: DeliveryResult | None = None  # None: no file made by this run
+    # A small PNG of the first chart (not an execution's file; None: no chart
+    # with data, or no file made by this run).
+    thumbnail: Path | None = None
 
     @property
     def failed(self) -> list[FormatOutcome]:
@@ -107,6 +116,7 @@ def generate_dashboard(
     }
     outcomes: dict[str, FormatOutcome] = {}
     claimed: dict[str, Execution] = {}
+    thumbnail: Path | None = None
     for fmt in dashboard_formats(definition, formats):
         execution = claim_execution(
             conn,
@@ -143,9 +153,23 @@ def generate_dashboard(
                 outcomes[fmt] = _render(
                     conn, definition, scheduled_for, fmt, execution, data, tenant
                 )
+            if any(o.status == "completed" for o in outcomes.values()):
+                thumbnail = _thumbnail(definition, scheduled_for, data)
     ordered = tuple(outcomes[fmt] for fmt in dashboard_formats(definition, formats))
     delivery = _deliver(conn, definition, scheduled_for, span, ordered, smtp_env)
-    return DashboardRun(definition.id, scheduled_for, today, ordered, delivery)
+    return DashboardRun(definition.id, scheduled_for, today, ordered, delivery, thumbnail)
+
+
+def _thumbnail(
+    definition: DashboardDefinition, scheduled_for: datetime, data: DashboardData
+) -> Path | None:
+    """The preview PNG; a failure to draw it costs the preview only, never the run."""
+    try:
+        return write_thumbnail(
+            data, dashboard_directory(definition.id), file_stem(definition, scheduled_for)
+        )
+    except Exception:  # noqa: BLE001 (the files are made and recorded already)
+        return None
 
 
 def _render(

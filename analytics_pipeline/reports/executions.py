@@ -320,3 +320,20 @@ def completed_executions(
         )
         rows = cur.fetchall()
     return [execution_from_row(row) for row in rows]
+
+
+def latest_completed(
+    conn: connection, *, table: ExecutionTable = REPORT_EXECUTION_TABLE
+) -> list[Execution]:
+    """Per definition, the completed executions of its latest scheduled time
+    that has one (every format completed for it), ordered by id and format."""
+    with transaction(conn) as cur:
+        cur.execute(
+            f"select {table.columns} from {table.name} "
+            f"where status = 'completed' and ({table.key_column}, scheduled_for) in ("
+            f"  select {table.key_column}, max(scheduled_for) from {table.name} "
+            "  where status = 'completed' group by 1) "
+            f"order by {table.key_column}, format"
+        )
+        rows = cur.fetchall()
+    return [execution_from_row(row) for row in rows]

@@ -62,11 +62,11 @@ def exposure(definition: ReportDefinition) -> dict[str, Any]:
     created_by = definition.created_by or DEFAULT_OWNER
     return {
         "name": definition.id,  # a slug, so a valid dbt identifier
-        "label": _jinja_literal(definition.name),
+        "label": jinja_literal(definition.name),
         "type": EXPOSURE_TYPES[definition.report_type],
         "maturity": _maturity(definition),
-        "owner": {("email" if "@" in created_by else "name"): _jinja_literal(created_by)},
-        "description": _jinja_literal(_description(definition)),
+        "owner": {("email" if "@" in created_by else "name"): jinja_literal(created_by)},
+        "description": jinja_literal(_description(definition)),
         "depends_on": [dbt_dependency(REPORT_SOURCES[config.data_source])],
         "config": {
             "tags": ["report"],
@@ -74,11 +74,11 @@ def exposure(definition: ReportDefinition) -> dict[str, Any]:
                 "report_type": definition.report_type,
                 "data_source": config.data_source,
                 "workspace_id": (
-                    _jinja_literal(definition.workspace_id) if definition.workspace_id else None
+                    jinja_literal(definition.workspace_id) if definition.workspace_id else None
                 ),
                 "formats": list(schedule.formats) if schedule else [],
                 "schedule": describe_schedule(schedule) if schedule else None,
-                "date_range": _date_range_text(config.date_range),
+                "date_range": date_range_text(config.date_range),
                 "chart_type": config.chart_type,
                 "is_active": definition.is_active,
             },
@@ -93,7 +93,7 @@ def _maturity(definition: ReportDefinition) -> str:
     return "high" if scheduled else "medium"
 
 
-def _date_range_text(date_range: DateRange | None) -> str | None:
+def date_range_text(date_range: DateRange | None) -> str | None:
     if date_range is None:
         return None
     if date_range.relative is not None:
@@ -123,14 +123,14 @@ def _description(definition: ReportDefinition) -> str:
             f"{recipients} recipient{'' if recipients == 1 else 's'}"
         )
     if config.date_range is not None:
-        facts.append(f"Date range: {_date_range_text(config.date_range)}")
+        facts.append(f"Date range: {date_range_text(config.date_range)}")
     if not definition.is_active:
         facts.append("Inactive: not run")
     summary = definition.description.strip() or definition.name
     return "\n".join([summary, "", *(f"- {fact}" for fact in facts)])
 
 
-def _jinja_literal(text: str) -> str:
+def jinja_literal(text: str) -> str:
     """`text` as dbt renders it back: dbt runs every YAML value through Jinja, and a
     definition's own text (edited in the table, say) must stay text, never code."""
     return text.replace("{", "{{ '{' }}")
@@ -150,10 +150,16 @@ _Dumper.add_representer(str, _represent_text)
 
 def exposures_yaml(definitions: Iterable[ReportDefinition]) -> str:
     """The exposures file for `definitions`, sorted by id."""
-    exposures = [exposure(d) for d in sorted(definitions, key=lambda d: d.id)]
+    return exposures_document(
+        [exposure(d) for d in sorted(definitions, key=lambda d: d.id)], _HEADER
+    )
+
+
+def exposures_document(exposures: list[dict[str, Any]], header: str) -> str:
+    """A dbt properties file of `exposures` (multi-line text as `|` blocks) under `header`."""
     document = {"version": 2, "exposures": exposures}
     body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return _HEADER + body
+    return header + body
 
 
 def exposures_path(project_dir: Path | None = None) -> Path:
@@ -165,8 +171,12 @@ def write_exposures(
     definitions: Iterable[ReportDefinition], project_dir: Path | None = None
 ) -> bool:
     """Write the exposures file (atomically); False when it already had this text."""
-    path = exposures_path(project_dir)
-    text = exposures_yaml(definitions)
+    return write_if_changed(exposures_path(project_dir), exposures_yaml(definitions))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` to `path` atomically; False (file untouched, so dbt sees no
+    change) when it already holds this text. Serves the dashboards' exposures too."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

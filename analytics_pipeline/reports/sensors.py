@@ -37,7 +37,7 @@ from analytics_pipeline.reports.assets import (
     missing_partitions,
 )
 from analytics_pipeline.reports.catalog import active_definitions, files_digest, sync_repository
-from analytics_pipeline.reports.control import EXECUTIONS_TABLE
+from analytics_pipeline.reports.control import REPORT_EXECUTION_TABLE, ExecutionTable
 from analytics_pipeline.reports.date_ranges import resolve_date_range
 from analytics_pipeline.reports.definition import DefinitionError, ReportDefinition
 from analytics_pipeline.reports.executions import fail_stuck_executions
@@ -58,6 +58,8 @@ MAX_WAITING_PER_REPORT = 10
 
 @dataclass(frozen=True)
 class DueRun:
+    # A report's definition, or any with `id`, `is_active` and `schedule` (a
+    # dashboard's: `due_runs` and `already_rendered` serve its sensor too).
     definition: ReportDefinition
     scheduled_for: datetime
 
@@ -92,16 +94,21 @@ def due_runs(
     return runs
 
 
-def already_rendered(conn: psycopg2.extensions.connection, runs: Sequence[DueRun]) -> set[str]:
+def already_rendered(
+    conn: psycopg2.extensions.connection,
+    runs: Sequence[DueRun],
+    table: ExecutionTable = REPORT_EXECUTION_TABLE,
+) -> set[str]:
     """Run keys of `runs` whose every format already has a completed execution
-    for that scheduled time (rendered by `materialize`, the demo or `report run`):
-    no new work for the sensor."""
+    in `table` for that scheduled time (rendered by `materialize`, the demo or
+    `report run`): no new work for the sensor."""
     if not runs:
         return set()
     with conn.cursor() as cur:
         cur.execute(
-            f"select report_id, scheduled_for, array_agg(distinct format) from {EXECUTIONS_TABLE} "
-            "where status = 'completed' and report_id = any(%s) group by 1, 2",
+            f"select {table.key_column}, scheduled_for, array_agg(distinct format) "
+            f"from {table.name} where status = 'completed' and {table.key_column} = any(%s) "
+            "group by 1, 2",
             ([run.definition.id for run in runs],),
         )
         completed = {(report_id, moment): set(formats) for report_id, moment, formats in cur}

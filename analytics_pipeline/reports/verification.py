@@ -1,12 +1,15 @@
 """Re-checking rendered report files against their execution records: a file
 is OK when its bytes still hash to the sha256 recorded when it was rendered,
 CHANGED when they do not (its size said too), MISSING when it is gone or
-cannot be read. No database here: the caller reads the executions."""
+cannot be read. No database here: the caller reads the executions (of
+reports or of dashboards: any `ExecutionTable`'s)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 
 from analytics_pipeline.reports.executions import Execution
 
@@ -53,3 +56,32 @@ def check_file(execution: Execution) -> FileCheck:
         return FileCheck(execution, MISSING, reason=f"unreadable: {error.strerror or error}")
     same = digest == execution.sha256 and size == execution.file_size
     return FileCheck(execution, OK if same else CHANGED, size=size, sha256=digest)
+
+
+STATUSES = (OK, CHANGED, MISSING)
+
+
+def verify_files(
+    executions: Sequence[Execution], scope: str, say: Callable[[str], None] = print
+) -> bool:
+    """Check every execution's file and say OK, CHANGED or MISSING for each, then
+    a summary (`4 files of any report: 2 OK, 1 CHANGED, 1 MISSING`); `scope`
+    says whose files they are (`of report 'x'`). Returns whether every file is
+    as recorded (True when there is none)."""
+    if not executions:
+        say(f"no completed executions {scope}: nothing to verify")
+        return True
+    checks = [check_file(execution) for execution in executions]
+    for check in checks:
+        e = check.execution
+        line = (
+            f"{check.status:8} {e.report_id:32} {e.format:5} "
+            f"{e.scheduled_for.astimezone(UTC).isoformat()}  {e.file_path}"
+        )
+        say(f"{line}  ({check.detail})" if check.detail else line)
+    counts = {status: sum(c.status == status for c in checks) for status in STATUSES}
+    say(
+        f"{len(checks)} file{'' if len(checks) == 1 else 's'} {scope}: "
+        + ", ".join(f"{count} {status}" for status, count in counts.items())
+    )
+    return counts[OK] == len(checks)

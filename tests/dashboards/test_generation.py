@@ -189,6 +189,7 @@ def run(conn: connection) -> Any:
         ("html", "completed", None),
         ("pdf", "completed", None),
     ]
+    assert result.thumbnail == (result.outcomes[0].execution.file_path.with_suffix(".preview.png"))
     return result
 
 
@@ -324,6 +325,7 @@ def test_an_empty_period_says_so_in_every_widget(conn: connection) -> None:
     pdf = result.outcomes[1].execution.file_path
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert re.sub(r"\s+", " ", text).count("No data for this period") == len(EXAMPLE.widgets)
+    assert result.thumbnail is None  # no chart with data: no preview image
 
 
 def test_a_workspace_dashboard_reads_its_workspace_only(conn: connection) -> None:

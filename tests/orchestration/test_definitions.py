@@ -63,7 +63,7 @@ def test_dbt_tests_are_asset_checks(graph):
 
 
 def test_sensor_and_assets_are_registered(defs):
-    for name in ("landing_files_sensor", "report_schedule_sensor"):
+    for name in ("landing_files_sensor", "report_schedule_sensor", "dashboard_schedule_sensor"):
         sensor = defs.resolve_sensor_def(name)
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
@@ -99,7 +99,7 @@ def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_th
             # metadata the table.
             assert node.metadata["table"] == f"analytics.{key.path[1]}", key
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == layers | packs | {"reports"}
+    assert groups == layers | packs | {"reports", "dashboards"}
 
 
 def test_the_hr_pack_is_its_own_group_across_its_layers(graph):
@@ -256,6 +256,34 @@ def test_report_families_sit_downstream_of_the_marts_their_definitions_read(grap
         assert graph.get(dg.AssetKey(["reports", family])).partitions_def.name == (
             f"report_{family}"
         )
+
+
+def test_each_dashboard_sits_downstream_of_exactly_the_tables_its_widgets_read(graph):
+    from analytics_pipeline.dashboards.definition import load_dashboard_files
+
+    shipped = load_dashboard_files(REPO_DIR / "dashboards")
+    dashboards = {
+        key.path[1]
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).group_name == "dashboards"
+    }
+    assert dashboards == {"dashboard_definitions"} | {d.id for d in shipped}
+    for definition in shipped:
+        tables = {
+            table_asset_key("analytics", source).to_user_string()
+            for source in definition.data_sources
+        }
+        assert _parents(graph, f"dashboards/{definition.id}") == tables | {
+            "dashboards/dashboard_definitions"
+        }
+        assert graph.get(dg.AssetKey(["dashboards", definition.id])).partitions_def is None
+    assert _parents(graph, "dashboards/agent_platform_overview") == {
+        "aggregates/agent_performance",
+        "aggregates/daily_metrics",
+        "marts/analytics_metrics",
+        "marts/top_agents",
+        "dashboards/dashboard_definitions",
+    }
 
 
 # Keys dagster-dbt needs at run time whose values are Python objects; the UI

@@ -8,9 +8,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from analytics_pipeline.dashboards.data import DashboardData
+from analytics_pipeline.dashboards.data import DashboardData, WidgetRows
 from analytics_pipeline.dashboards.render.html_format import render_html
 from analytics_pipeline.dashboards.render.pdf_format import write_dashboard_pdf
+from analytics_pipeline.dashboards.render.views import chart_data, reading_order
 from analytics_pipeline.reports.render import RenderedFile, check_name
 from analytics_pipeline.reports.render.atomic import AtomicFile
 from analytics_pipeline.settings import get_settings
@@ -55,3 +56,22 @@ def render_dashboard(
         record_count=data.record_count,
         generation_time_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+def write_thumbnail(data: DashboardData, directory: Path, file_stem: str) -> Path | None:
+    """A small PNG of the dashboard's first chart with data (in reading order),
+    ``directory/<file_stem>.preview.png``, written atomically: the preview a
+    Dagster materialization shows. None when no chart has data."""
+    check_name("file stem", file_stem)
+    for widget in reading_order(data.definition.widgets):
+        result = data.widgets.get(widget.id)
+        if widget.type != "chart" or not isinstance(result, WidgetRows) or not result.has_data:
+            continue
+        png = chart_data(data.definition, widget, result).render_png(
+            width_in=4.0, height_in=1.8, dpi=72
+        )
+        directory.mkdir(parents=True, exist_ok=True)
+        with AtomicFile(directory / f"{file_stem}.preview.png") as out:
+            out.write(png)
+        return out.result.path
+    return None

@@ -1,0 +1,228 @@
+"""Dashboard assets: one per dashboard definition file, `dashboards/<id>`,
+downstream of exactly the published tables its widgets read, so the lineage
+shows table -> dashboard per dashboard.
+
+Why an asset per dashboard and not, as for reports, a family asset with a
+partition per definition: Dagster draws lineage per asset, not per
+partition, so a family's upstream is the union of its members' tables. A
+dashboard reads several tables, and "which dashboards show this table" is
+what its lineage is for; one asset each answers it exactly. The assets are
+read from dashboards/*.yml when the code location loads (a bad file is left
+out; the sync reports it). A dashboard defined only in the table has no
+asset until a file names it: `analytics-pipeline dashboards render` renders
+it, and the sensor says so in its log.
+
+A materialization renders the dashboard for one scheduled time (run config
+`scheduled_for`, default now), records each format's execution in
+control.dashboard_executions and e-mails the files. The asset
+`dashboards/dashboard_definitions` syncs the files into the table.
+"""
+# No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from analytics_pipeline import groups, warehouse
+from analytics_pipeline.dashboards.control import (
+    active_dashboard,
+    read_dashboards,
+    sync_dashboards,
+)
+from analytics_pipeline.dashboards.definition import (
+    FORMATS,
+    DashboardDefinition,
+    load_dashboard_file,
+    load_dashboard_files,
+)
+from analytics_pipeline.dashboards.generation import DashboardRun, generate_dashboard
+from analytics_pipeline.reports.assets import parse_scheduled_for, source_key
+from analytics_pipeline.reports.catalog import FileProblem
+from analytics_pipeline.reports.definition import DefinitionError
+from analytics_pipeline.settings import get_settings
+
+DEFINITIONS_NAME = "dashboard_definitions"
+DASHBOARD_DEFINITIONS = dg.AssetKey([groups.DASHBOARDS, DEFINITIONS_NAME])
+_KINDS = {"python", "postgres", "html", "pdf"}
+
+
+def dashboard_key(dashboard_id: str) -> dg.AssetKey:
+    return dg.AssetKey([groups.DASHBOARDS, dashboard_id])
+
+
+def dashboard_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or get_settings().dashboard_definitions_dir).glob("*.yml"))
+
+
+def readable_dashboards(
+    directory: Path | None = None,
+) -> tuple[list[DashboardDefinition], list[FileProblem]]:
+    """Every dashboard file that parses, and the problems of the others (loading
+    the code location must not fail on one bad file)."""
+    good: list[DashboardDefinition] = []
+    bad: list[FileProblem] = []
+    for path in dashboard_files(directory):
+        try:
+            definition = load_dashboard_file(path)
+        except DefinitionError as exc:
+            bad.append(FileProblem(path, str(exc)))
+            continue
+        if definition.id == DEFINITIONS_NAME:  # the key of the definitions asset
+            bad.append(FileProblem(path, f"id {DEFINITIONS_NAME!r} is reserved"))
+        else:
+            good.append(definition)
+    return good, bad
+
+
+class DashboardRunConfig(dg.Config):
+    scheduled_for: str | None = Field(
+        default=None,
+        description="The scheduled time this run stands for (ISO 8601 with offset); "
+        "default: now. Relative date ranges resolve against its date in the "
+        "schedule's time zone; at most one execution per dashboard, time and format.",
+    )
+    formats: list[str] = Field(
+        default=[],
+        description=f"Formats to produce ({', '.join(FORMATS)}); default: the schedule's.",
+    )
+
+
+def run_metadata(run: DashboardRun) -> dict:
+    """The materialization's metadata: per format its status, file, size and
+    sha256; a preview linking the HTML file, and the path of a PNG thumbnail
+    of the first chart."""
+    metadata: dict = {
+        "dashboard_id": run.dashboard_id,
+        "scheduled_for": run.scheduled_for.isoformat(),
+        "reference_date": run.reference_date.isoformat(),
+    }
+    for outcome in run.outcomes:
+        execution = outcome.execution
+        prefix = outcome.format
+        metadata[f"{prefix}_status"] = outcome.status
+        if outcome.message:
+            metadata[f"{prefix}_message"] = outcome.message
+        if execution is not None:
+            metadata[f"{prefix}_execution_id"] = execution.id
+        if execution is not None and execution.file_path is not None:
+            metadata[f"{prefix}_path"] = dg.MetadataValue.path(str(execution.file_path))
+            metadata[f"{prefix}_sha256"] = execution.sha256
+            metadata[f"{prefix}_size_bytes"] = execution.file_size
+            metadata[f"{prefix}_rows"] = execution.record_count
+    html = next((o.execution for o in run.outcomes if o.format == "html" and o.execution), None)
+    if run.thumbnail is not None:
+        metadata["preview_image"] = dg.MetadataValue.path(str(run.thumbnail))
+    if html is not None and html.file_path is not None:
+        metadata["preview"] = dg.MetadataValue.md(
+            f"[Open the dashboard]({html.file_path.as_uri()}) (`{html.file_path}`)"
+        )
+    if run.delivery is not None:
+        metadata["delivery_status"] = run.delivery.status
+        if run.delivery.error:
+            metadata["delivery_error"] = run.delivery.error
+    return metadata
+
+
+def _render(
+    context: dg.AssetExecutionContext,
+    dashboard_id: str,
+    file_sources: tuple[str, ...],
+    config: DashboardRunConfig,
+):
+    launched_by = context.run.tags.get("analytics/launched_by", "dagster")
+    try:
+        scheduled_for = parse_scheduled_for(config.scheduled_for)
+    except ValueError as exc:
+        raise dg.Failure(str(exc)) from exc
+    unknown = sorted(set(config.formats) - set(FORMATS))
+    if unknown:
+        raise dg.Failure(f"unknown format(s) {unknown}: choose from {', '.join(FORMATS)}")
+    with (
+        warehouse.connect(warehouse.Role.TRANSFORMER) as conn,
+        warehouse.connect(warehouse.Role.READER) as reader,
+    ):
+        try:
+            definition = active_dashboard(conn, dashboard_id)
+        except LookupError as exc:
+            raise dg.Failure(str(exc)) from exc
+        if definition.data_sources != file_sources:
+            context.log.warning(
+                f"dashboard {dashboard_id!r} in the table reads {sorted(definition.data_sources)}; "
+                "the lineage shows its file's tables until the code location reloads"
+            )
+        run = generate_dashboard(
+            conn,
+            definition,
+            scheduled_for,
+            formats=config.formats or None,
+            executed_by=f"{launched_by} (dagster run {context.run.run_id})",
+            query_conn=reader,
+        )
+    metadata = run_metadata(run)
+    if run.failed:
+        errors = "; ".join(f"{o.format}: {o.message}" for o in run.failed)
+        raise dg.Failure(f"dashboard {dashboard_id!r} failed: {errors}", metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _dashboard_asset(definition: DashboardDefinition) -> dg.AssetsDefinition:
+    dashboard_id = definition.id
+
+    @dg.asset(
+        key=dashboard_key(dashboard_id),
+        deps=[
+            DASHBOARD_DEFINITIONS,
+            # A widget reads whichever days of its (daily-partitioned) table
+            # its date range covers: the dashboard depends on all of them.
+            *(
+                dg.AssetDep(source_key(name), partition_mapping=dg.AllPartitionMapping())
+                for name in definition.data_sources
+            ),
+        ],
+        group_name=groups.DASHBOARDS,
+        kinds=_KINDS,
+        metadata={
+            "role": definition.role or "-",
+            "workspace_id": definition.workspace_id or "all",
+            "widgets": len(definition.widgets),
+        },
+        description=f"{definition.name}: renders HTML and PDF into "
+        f"$ANALYTICS_HOME/dashboards/{dashboard_id}/, records each file in "
+        "control.dashboard_executions and e-mails them."
+        + (f"\n\n{definition.description}" if definition.description else ""),
+    )
+    def dashboard(context: dg.AssetExecutionContext, config: DashboardRunConfig):
+        return _render(context, dashboard_id, definition.data_sources, config)
+
+    return dashboard
+
+
+@dg.asset(
+    key=DASHBOARD_DEFINITIONS,
+    group_name=groups.DASHBOARDS,
+    kinds={"python", "postgres"},
+    description="Dashboard definitions: the dashboards/*.yml files synced into "
+    "control.dashboard_definitions (all or nothing).",
+)
+def dashboard_definitions(context: dg.AssetExecutionContext):
+    definitions = load_dashboard_files(get_settings().dashboard_definitions_dir)
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        synced = sync_dashboards(conn, definitions)
+        valid, invalid = read_dashboards(conn)
+    for row in invalid:
+        context.log.warning(f"invalid dashboard in the table: {row.id}: {row.error}")
+    return dg.MaterializeResult(
+        metadata={
+            "inserted": ", ".join(synced.inserted) or "none",
+            "updated": ", ".join(synced.updated) or "none",
+            "unchanged": len(synced.unchanged),
+            "active_dashboards": len(valid),
+            "invalid_rows": ", ".join(row.id for row in invalid) or "none",
+        }
+    )
+
+
+def build_dashboard_assets() -> list[dg.AssetsDefinition]:
+    definitions, _problems = readable_dashboards()
+    return [dashboard_definitions, *(_dashboard_asset(d) for d in definitions)]

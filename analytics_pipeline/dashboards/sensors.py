@@ -1,0 +1,126 @@
+"""The dashboard schedule sensor: each minute it syncs changed dashboards/*.yml
+files, marks stuck executions failed, and requests a run of the dashboard's
+asset for every active dashboard whose schedule came due. The schedules and
+the rules of the report sensor apply (`reports.sensors`: its `due_runs`,
+`already_rendered`, catch-up window and stuck timeout are reused): calendar,
+cron, interval and manual schedules in their time zone, the run key
+`<id>|<scheduled time>` making Dagster request each scheduled run once, and
+a due run already rendered in every format (by `materialize`, the demo or
+`dashboards render`) not requested again.
+
+Unlike a report's, a due dashboard run does not wait for its data: a widget
+without rows says so on the page. A dashboard defined only in the table (no
+file, hence no asset) is not requested; the tick log says so.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from analytics_pipeline import groups, warehouse
+from analytics_pipeline.dashboards.assets import (
+    DASHBOARD_DEFINITIONS,
+    dashboard_key,
+    readable_dashboards,
+)
+from analytics_pipeline.dashboards.control import (
+    DASHBOARD_EXECUTIONS,
+    read_dashboards,
+    sync_dashboards,
+)
+from analytics_pipeline.dashboards.definition import load_dashboard_files
+from analytics_pipeline.reports.catalog import files_digest
+from analytics_pipeline.reports.definition import DefinitionError
+from analytics_pipeline.reports.executions import fail_stuck_executions
+from analytics_pipeline.reports.sensors import STUCK_AFTER, DueRun, already_rendered, due_runs
+from analytics_pipeline.settings import get_settings
+
+DASHBOARD_ASSETS = dg.AssetSelection.groups(groups.DASHBOARDS) - dg.AssetSelection.assets(
+    DASHBOARD_DEFINITIONS
+)
+
+
+def run_request(run: DueRun) -> dg.RunRequest:
+    key = dashboard_key(run.definition.id)
+    return dg.RunRequest(
+        run_key=run.run_key,
+        asset_selection=[key],
+        run_config={
+            "ops": {
+                key.to_python_identifier(): {
+                    "config": {"scheduled_for": run.scheduled_for.isoformat()}
+                }
+            }
+        },
+        tags={
+            "analytics/launched_by": "dashboard_schedule_sensor",
+            "analytics/dashboard_id": run.definition.id,
+            "analytics/scheduled_for": run.scheduled_for.isoformat(),
+        },
+    )
+
+
+def _asset_keys(context: dg.SensorEvaluationContext) -> set[dg.AssetKey]:
+    """The dashboard assets of the loaded code location (or, without one, as
+    the files would make them)."""
+    if context.repository_def is not None:
+        return set(context.repository_def.asset_graph.get_all_asset_keys())
+    return {dashboard_key(d.id) for d in readable_dashboards()[0]}
+
+
+@dg.sensor(
+    name="dashboard_schedule_sensor",
+    description="Renders each active dashboard at its scheduled times (its time zone, DST "
+    "included; interval schedules every N minutes; manual ones never); syncs changed "
+    "dashboards/*.yml files first.",
+    asset_selection=DASHBOARD_ASSETS,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def dashboard_schedule_sensor(context: dg.SensorEvaluationContext):
+    return evaluate_dashboard_schedules(context, datetime.now(UTC))
+
+
+def evaluate_dashboard_schedules(context: dg.SensorEvaluationContext, now: datetime):
+    """One tick of the sensor at `now` (aware)."""
+    state = json.loads(context.cursor) if context.cursor else {}
+    last_tick = datetime.fromisoformat(state["last_tick"]) if "last_tick" in state else None
+    directory = get_settings().dashboard_definitions_dir
+    digest = files_digest(directory)
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        if digest != state.get("files"):
+            try:
+                synced = sync_dashboards(conn, load_dashboard_files(directory))
+                context.log.info(f"synced dashboard files: {synced}")
+            except (DefinitionError, ValueError) as exc:
+                # Nothing was written; the table's definitions still run.
+                context.log.error(f"dashboard files not synced: {exc}")
+        stuck = fail_stuck_executions(conn, STUCK_AFTER, table=DASHBOARD_EXECUTIONS)
+        if stuck:
+            context.log.warning(f"marked stuck dashboard executions failed: {stuck}")
+        valid, invalid = read_dashboards(conn)
+        due = due_runs(valid, last_tick, now)
+        done = already_rendered(conn, due, DASHBOARD_EXECUTIONS)
+    for row in invalid:
+        context.log.error(f"dashboard {row.id!r} is invalid and does not run: {row.error}")
+    keys = _asset_keys(context)
+    ready = []
+    for run in due:
+        if run.run_key in done:
+            continue
+        if dashboard_key(run.definition.id) not in keys:
+            context.log.warning(
+                f"dashboard {run.definition.id!r} is due ({run.scheduled_for.isoformat()}) but "
+                "has no asset (defined only in the table, or its file is newer than the code "
+                "location): add dashboards/<id>.yml and reload, or `analytics-pipeline "
+                "dashboards render`"
+            )
+            continue
+        ready.append(run)
+    cursor = {"last_tick": now.isoformat(), "files": digest}
+    return dg.SensorResult(
+        run_requests=[run_request(run) for run in ready], cursor=json.dumps(cursor)
+    )
