@@ -9,8 +9,14 @@ example dashboard materialized through its asset by `materialize`'s stage
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -266,6 +272,39 @@ def test_serve_lists_the_dashboards_and_serves_their_latest_files_only(
     assert _get(base + f"/files/{EXAMPLE.id}/{outside.name}")[0] == 404
     assert _get(base + html_link)[0] == 404  # no longer a recorded file
     assert _get(base + pdf_link)[0] == 200
+
+
+def test_the_serve_command_answers_until_it_is_stopped(dashboards_env: Path):
+    """`analytics-pipeline dashboards serve` as a user starts it: a process of its
+    own that serves the index on 127.0.0.1 until it gets Ctrl-C (SIGINT)."""
+    assert _render()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "analytics_pipeline.cli", "dashboards", "serve"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env={**os.environ, "PYTHONPATH": str(REPO_DIR)},
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _, body = _get(f"http://127.0.0.1:{port}/")
+                break
+            except urllib.error.URLError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        assert status == 200 and f'<tr id="{EXAMPLE.id}">' in body.decode("utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert f"serving the dashboards on http://127.0.0.1:{port}" in output
+    assert "Traceback" not in output
 
 
 def test_materialize_renders_a_dashboard_defined_only_in_the_table_without_dagster(
