@@ -873,6 +873,9 @@ def user_cohorts(inp: Inputs, dates: Iterable[date] | None = None) -> pd.DataFra
 ANALYTICS_METRICS = [
     "metric_name", "metric_type", "category", "period_type", "period_start", "period_end",
     "workspace_id", "value", "previous_value", "change_percentage",
+    # The seed 001 scope and provenance columns: null on every row but the QMS pack's.
+    "metric_subcategory", "unit", "department_id", "module_name", "entity_type", "entity_id",
+    "calculation_method", "data_source",
 ]  # fmt: skip
 KPIS = {  # metric_name: (metric_type, category, bucket column)
     "active_users": ("count", "activity", "active_users"),
