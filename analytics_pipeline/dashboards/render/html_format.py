@@ -35,6 +35,7 @@ from analytics_pipeline.dashboards.render.views import (
 from analytics_pipeline.reports.render.values import datetime_display
 
 NARROW_MAX_WIDTH_PX = 760
+_NUM = ' class="num"'
 # A grid column is about 90 px wide on a 1280 px screen.
 CHART_INCHES_PER_COLUMN = 1.25
 
@@ -193,9 +194,16 @@ def _rows_body(data: DashboardData, widget: Widget, result: WidgetRows) -> str:
             f'data-points="{points.points_plotted}" style="margin: 0">{svg}</figure>{note_html}'
         )
     view = table_view(data.definition, widget, result)
+    # A header sits over its numbers: right-aligned above a column of numbers.
+    numeric = [
+        any(row[i].number for row in view.rows)
+        and all(row[i].number or not row[i].raw for row in view.rows)
+        for i in range(len(view.columns))
+    ]
     header = "".join(
-        f'<th scope="col" data-column="{escape(column)}">{escape(label)}</th>'
-        for column, label in zip(view.columns, view.headers, strict=True)
+        f'<th scope="col"{_NUM if number else ""} data-column="{escape(column)}">'
+        f"{escape(label)}</th>"
+        for column, label, number in zip(view.columns, view.headers, numeric, strict=True)
     )
     rows = "\n".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in view.rows)
     return (
@@ -214,5 +222,5 @@ def chart_size(widget: Widget) -> tuple[float, float]:
 
 
 def _cell(cell: Cell) -> str:
-    number = ' class="num"' if cell.number else ""
+    number = _NUM if cell.number else ""
     return f'<td{number} data-value="{escape(cell.raw)}">{escape(cell.text)}</td>'
