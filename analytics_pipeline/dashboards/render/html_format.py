@@ -205,7 +205,12 @@ def _rows_body(data: DashboardData, widget: Widget, result: WidgetRows) -> str:
         f"{escape(label)}</th>"
         for column, label, number in zip(view.columns, view.headers, numeric, strict=True)
     )
-    rows = "\n".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in view.rows)
+    rows = "\n".join(
+        "<tr>"
+        + "".join(_cell(cell, number) for cell, number in zip(row, numeric, strict=True))
+        + "</tr>"
+        for row in view.rows
+    )
     return (
         f'<div class="table-wrap"><table data-rows="{len(view.rows)}">'
         f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table></div>"
@@ -221,6 +226,7 @@ def chart_size(widget: Widget) -> tuple[float, float]:
     return width, min(max(width * ratio, lowest), highest)
 
 
-def _cell(cell: Cell) -> str:
-    number = _NUM if cell.number else ""
+def _cell(cell: Cell, numeric_column: bool) -> str:
+    # A missing value in a column of numbers sits where its numbers do.
+    number = _NUM if cell.number or numeric_column else ""
     return f'<td{number} data-value="{escape(cell.raw)}">{escape(cell.text)}</td>'
