@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast ui lint format bench clean
+.PHONY: install demo test test-fast browser ui lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -21,8 +21,22 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/analytics-pipeline demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The dashboard tests open the HTML in headless Chromium: Debian's `chromium`
+# driven by playwright (never `playwright install`, no browser download).
+# Installed here when missing and we are root; otherwise say what to run.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	  else \
+	    echo "make test: the dashboard tests need Debian's chromium;" \
+	      "install it with: sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	}
 
 ui: $(STAMP)
 	$(BIN)/analytics-pipeline ui

@@ -3,7 +3,13 @@ it on a generated dataset built by the real pipeline, with other workspace ids
 than the demo's (another seed): every produced file is opened with an
 independent reader (csv, json, openpyxl, pypdf) and its rows and totals
 compared with a direct SQL query written here by hand; PDF and XLSX show
-labels, percentages and workspace names, and an empty period says so."""
+labels, percentages and workspace names, and an empty period says so.
+
+The example dashboards (dashboards/*.yml) are checked here too, on the same
+dataset (built once: it takes minutes): each HTML file in headless Chromium
+(every widget there, each metric card's number equal to a query written here,
+no request but the file, no console error, no horizontal scrolling on a
+phone), each PDF read back with pypdf, and an empty period."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import pytest
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.commands.build import HOSPITAL
+from analytics_pipeline.commands.dashboards import render_dashboard_now, sync_dashboard_files
 from analytics_pipeline.commands.demo import (
     UNPARTITIONED,
     DemoOptions,
@@ -30,6 +37,9 @@ from analytics_pipeline.commands.demo import (
 )
 from analytics_pipeline.commands.materialize import materialize
 from analytics_pipeline.dagster_instance import get_instance
+from analytics_pipeline.dashboards.definition import DashboardDefinition, load_dashboard_files
+from analytics_pipeline.dashboards.generation import generate_dashboard
+from analytics_pipeline.dashboards.render.views import reading_order
 from analytics_pipeline.hospital.published_tables import DAILY_AND_MONTHLY, DASHBOARD_METRICS
 from analytics_pipeline.reports.definition import load_definition_file
 from analytics_pipeline.reports.generation import generate_report
@@ -37,6 +47,7 @@ from analytics_pipeline.sample_data import FILE_PACKS, generate_sample
 from analytics_pipeline.sample_data.hospital import fill
 from analytics_pipeline.sample_data.hospital.operational import connect as connect_source
 from analytics_pipeline.settings import get_settings
+from tests.dashboards.browser import PHONE, chromium, visit
 
 pytestmark = pytest.mark.integration
 
@@ -481,3 +492,323 @@ def test_hospital_report_files_hold_no_identifier_and_no_small_count(produced):
                         assert value in (None, "") or not 1 <= float(value) <= 4, (report, column)
             assert not [value for value in private if value in text], (report, fmt)
     assert checked > 100
+
+
+# -- the example dashboards (dashboards/*.yml), on the same dataset ------------
+#
+# Rendered by the CLI's code (sync, then render as of the day after the data),
+# opened in headless Chromium (tests/dashboards/browser.py) and read back
+# from the PDF with pypdf.
+
+DASHBOARD_AS_OF = date(2026, 10, 1)  # last_30_days: 2026-09-01 .. 2026-09-30
+PERIODS = {
+    "value": ("2026-09-01", "2026-09-30"),
+    "previous": ("2026-08-02", "2026-08-31"),  # the 30 days before
+}
+# dashboard id -> metric widget id -> (number format, SQL over {start}..{end})
+METRIC_SQL = {
+    "agent_platform_overview": {
+        "active_users": (
+            "number",
+            "avg(value) from analytics.analytics_metrics where "
+            "metric_name = 'active_users' and period_type = 'day' and "
+            "workspace_id is null and period_start between {start} and {end}",
+        ),
+        "total_runs": (
+            "integer",
+            "sum(value) from analytics.analytics_metrics where "
+            "metric_name = 'total_runs' and period_type = 'day' and "
+            "workspace_id is null and period_start between {start} and {end}",
+        ),
+        "success_rate": (
+            "percent",
+            "avg(value) from analytics.analytics_metrics where "
+            "metric_name = 'success_rate' and period_type = 'day' and "
+            "workspace_id is null and period_start between {start} and {end}",
+        ),
+        "credits_consumed": (
+            "number",
+            "sum(value) from analytics.analytics_metrics where "
+            "metric_name = 'credits_consumed' and period_type = 'day' and "
+            "workspace_id is null and period_start between {start} and {end}",
+        ),
+    },
+    "learner_progress": {
+        "study_minutes": (
+            "integer",
+            "sum(study_minutes) from analytics.daily_user_stats "
+            "where stat_date between {start} and {end}",
+        ),
+        "questions_answered": (
+            "integer",
+            "sum(attempts) from analytics.daily_user_stats "
+            "where stat_date between {start} and {end}",
+        ),
+        "correct_answers": (
+            "integer",
+            "sum(correct_attempts) from analytics.daily_user_stats "
+            "where stat_date between {start} and {end}",
+        ),
+        "active_learners": (
+            "integer",
+            "count(distinct user_id) from analytics.daily_user_stats "
+            "where stat_date between {start} and {end}",
+        ),
+    },
+    "hospital_operations": {
+        "appointments": (
+            "integer",
+            "sum(total_appointments) from analytics.appointment_analytics "
+            "where department_id is null and metric_date between {start} and {end}",
+        ),
+        "bookings": (
+            "integer",
+            "sum(bookings_made) from analytics.appointment_analytics "
+            "where department_id is null and metric_date between {start} and {end}",
+        ),
+        "billed": (
+            "number",
+            "sum(billed_amount) from analytics.revenue_analytics "
+            "where department_id is null and metric_date between {start} and {end}",
+        ),
+        "collected": (
+            "number",
+            "sum(collected_amount) from analytics.revenue_analytics "
+            "where department_id is null and metric_date between {start} and {end}",
+        ),
+    },
+    "qms_quality_overview": {
+        "events_opened": (
+            "integer",
+            "sum(opened_events) from analytics.quality_kpis "
+            "where metric_date between {start} and {end}",
+        ),
+        "events_closed": (
+            "integer",
+            "sum(closed_events) from analytics.quality_kpis "
+            "where metric_date between {start} and {end}",
+        ),
+        "trainings_completed": (
+            "integer",
+            "sum(completed) from analytics.training_compliance "
+            "where metric_date between {start} and {end}",
+        ),
+        "oos_results": (
+            "integer",
+            "sum(value) from analytics.analytics_metrics where "
+            "metric_name = 'qms_oos_results' and period_type = 'day' and "
+            "workspace_id is null and period_start between {start} and {end}",
+        ),
+    },
+    "hr_owner_overview": {
+        "mrr": (
+            "number",
+            "avg(mrr) from analytics.business_impact_metrics "
+            "where organization_id is null and metric_date between {start} and {end}",
+        ),
+        "retention": (
+            "percent",
+            "avg(customer_retention_rate) from "
+            "analytics.business_impact_metrics where organization_id is null "
+            "and metric_date between {start} and {end}",
+        ),
+        "nps": (
+            "number",
+            "avg(nps_score) from analytics.business_impact_metrics "
+            "where organization_id is null and metric_date between {start} and {end}",
+        ),
+        "active_users": (
+            "number",
+            "avg(active_users_count) from "
+            "analytics.platform_adoption_metrics where organization_id is null "
+            "and metric_date between {start} and {end}",
+        ),
+    },
+    "hr_leader_overview": {
+        "reports_requested": (
+            "integer",
+            "sum(reports_requested) from "
+            "analytics.report_generation_stats "
+            "where metric_date between {start} and {end}",
+        ),
+        "reports_generated": (
+            "integer",
+            "sum(successful) from analytics.report_generation_stats "
+            "where metric_date between {start} and {end}",
+        ),
+        "chat_sessions": (
+            "integer",
+            "sum(sessions) from analytics.ai_chat_analytics "
+            "where metric_date between {start} and {end}",
+        ),
+        "notifications_sent": (
+            "integer",
+            "sum(sent) from analytics.notification_delivery_metrics "
+            "where organization_id is null "
+            "and metric_date between {start} and {end}",
+        ),
+    },
+    "hr_manager_overview": {
+        "logins": (
+            "integer",
+            "sum(login_count) from analytics.hr_user_engagement_metrics "
+            "where metric_date between {start} and {end}",
+        ),
+        "reports_viewed": (
+            "integer",
+            "sum(reports_viewed) from analytics.hr_user_engagement_metrics "
+            "where metric_date between {start} and {end}",
+        ),
+        "employees_added": (
+            "integer",
+            "sum(employees_added) from "
+            "analytics.hr_user_engagement_metrics "
+            "where metric_date between {start} and {end}",
+        ),
+        "active_users": (
+            "integer",
+            "count(distinct user_id) from "
+            "analytics.hr_user_engagement_metrics "
+            "where metric_date between {start} and {end}",
+        ),
+    },
+}
+
+
+def _dashboards() -> dict[str, DashboardDefinition]:
+    return {d.id: d for d in load_dashboard_files(get_settings().dashboard_definitions_dir)}
+
+
+def _metric_expected(dashboard_id: str, widget_id: str, period: str) -> Decimal | None:
+    _fmt, text = METRIC_SQL[dashboard_id][widget_id]
+    start, end = PERIODS[period]
+    ((value,),) = _query(f"select {text.format(start=repr(start), end=repr(end))}")
+    return None if value is None else Decimal(value)
+
+
+def _shown(value: Decimal, number_format: str) -> str:
+    """A number as a reader sees it, written out here from the README's rules."""
+    if number_format == "percent":
+        return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if number_format == "integer":
+        return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@pytest.fixture(scope="module")
+def dashboards(produced):
+    """Every example synced and rendered as the CLI does (`dashboards sync`,
+    `dashboards render ID --as-of 2026-10-01`): {id: {format: path}}."""
+    sync_dashboard_files()
+    files = {}
+    for dashboard_id in _dashboards():
+        run = render_dashboard_now(dashboard_id, as_of=DASHBOARD_AS_OF)
+        assert not run.failed, [(o.format, o.message) for o in run.failed]
+        files[dashboard_id] = {o.format: o.execution.file_path for o in run.outcomes}
+    return files
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as running:
+        yield running
+
+
+def test_every_example_dashboard_has_its_card_queries_here(dashboards):
+    definitions = _dashboards()
+    assert set(METRIC_SQL) == set(definitions) == set(dashboards)
+    for dashboard_id, definition in definitions.items():
+        cards = {w.id: w.metric.format for w in definition.widgets if w.type == "metric"}
+        assert cards == {w: fmt for w, (fmt, _) in METRIC_SQL[dashboard_id].items()}
+        assert set(dashboards[dashboard_id]) == {"html", "pdf"}
+
+
+@pytest.mark.parametrize("dashboard_id", sorted(METRIC_SQL))
+def test_dashboard_in_a_browser(dashboards, browser, dashboard_id, tmp_path):
+    definition = _dashboards()[dashboard_id]
+    path = dashboards[dashboard_id]["html"]
+    with visit(browser, path) as page:
+        assert page.requests == [path.resolve().as_uri()]  # the file itself, nothing else
+        assert page.errors == []
+        found = page.page.eval_on_selector_all(
+            "[data-widget-id]",
+            "nodes => nodes.map(n => [n.dataset.widgetId, n.dataset.widgetType, "
+            "n.dataset.hasData, n.querySelector('h2').innerText])",
+        )
+        assert found == [[w.id, w.type, "true", w.title] for w in reading_order(definition.widgets)]
+        for widget in definition.widgets:
+            card = page.page.locator(f'[data-widget-id="{widget.id}"]')
+            if widget.type == "chart":
+                figure = card.locator("figure.chart")
+                assert figure.get_attribute("data-chart-type") == widget.chart.type
+                assert int(figure.get_attribute("data-points")) > 0
+                assert card.locator("svg").count() == 1
+            elif widget.type == "table":
+                assert card.locator("tbody tr").count() > 0
+                assert card.locator("th").all_inner_texts() == [
+                    widget.label(c.column) for c in widget.table_columns
+                ]
+            else:
+                number_format = widget.metric.format
+                value = _metric_expected(dashboard_id, widget.id, "value")
+                previous = _metric_expected(dashboard_id, widget.id, "previous")
+                assert value is not None, f"{widget.id}: no value to show"
+                assert Decimal(card.get_attribute("data-value")) == value
+                shown = card.locator(".value").inner_text()
+                assert shown == _shown(value, number_format), widget.id
+                if previous is None:
+                    assert card.get_attribute("data-previous-value") == ""
+                else:
+                    assert Decimal(card.get_attribute("data-previous-value")) == previous
+                    assert _shown(previous, number_format) in card.locator(".previous").inner_text()
+                assert card.locator(".sparkline svg").count() == 1, f"{widget.id}: no sparkline"
+        page.page.screenshot(path=tmp_path / f"{dashboard_id}.png", full_page=True)
+    with visit(browser, path, PHONE) as phone:
+        assert phone.errors == []
+        assert phone.scroll_width <= PHONE[0]
+        phone.page.screenshot(path=tmp_path / f"{dashboard_id}_phone.png", full_page=True)
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text with every run of white space one space (titles wrap in cards)."""
+    return " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages).split())
+
+
+@pytest.mark.parametrize("dashboard_id", sorted(METRIC_SQL))
+def test_dashboard_pdf_shows_titles_and_card_values(dashboards, dashboard_id):
+    definition = _dashboards()[dashboard_id]
+    text = _pdf_text(dashboards[dashboard_id]["pdf"])
+    assert definition.name in text and "2026-09-01 to 2026-09-30" in text
+    for widget in definition.widgets:
+        assert " ".join(widget.title.split()) in text, widget.id
+    for widget_id, (number_format, _) in METRIC_SQL[dashboard_id].items():
+        value = _metric_expected(dashboard_id, widget_id, "value")
+        assert _shown(value, number_format) in text, widget_id
+    assert "No data for this period" not in text
+
+
+def test_an_example_dashboard_for_an_empty_period_says_no_data(dashboards, browser):
+    definition = _dashboards()["learner_progress"]
+    params = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.TRANSFORMER))
+    reader = warehouse.libpq_params(warehouse.warehouse_url(warehouse.Role.READER))
+    with psycopg2.connect(**params) as conn, psycopg2.connect(**reader) as query_conn:
+        run = generate_dashboard(
+            conn,
+            definition,
+            datetime(2026, 1, 1, 7, 0, tzinfo=UTC),  # months before the first event
+            formats=["html", "pdf"],
+            query_conn=query_conn,
+        )
+    assert not run.failed
+    files = {o.format: o.execution.file_path for o in run.outcomes}
+    with visit(browser, files["html"]) as page:
+        assert page.errors == []
+        widgets = page.page.locator("[data-widget-id]")
+        assert widgets.count() == len(definition.widgets)
+        for i in range(widgets.count()):
+            widget = widgets.nth(i)
+            assert widget.get_attribute("data-has-data") == "false"
+            assert widget.locator(".no-data").inner_text() == "No data for this period"
+    text = _pdf_text(files["pdf"])
+    assert text.count("No data for this period") == len(definition.widgets)

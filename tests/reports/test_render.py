@@ -494,6 +494,7 @@ def test_pie_sums_per_label_and_folds_the_rest_into_other() -> None:
     assert list(slices) == [f"l{i:02d}" for i in range(12, 1, -1)] + [OTHER]
     assert slices["l12"] == 13.5
     assert slices[OTHER] == 1.5 + 2.5 + 14.5
+    assert data.points_plotted == len(slices) == 12  # the slices drawn, not 0
     assert data.note() == "Pie: sum of v per label. 1 label(s) with a total <= 0 are not shown."
 
 

@@ -35,6 +35,9 @@ from analytics_pipeline.dashboards.render.views import (
 from analytics_pipeline.reports.render.values import datetime_display
 
 NARROW_MAX_WIDTH_PX = 760
+_NUM = ' class="num"'
+# A grid column is about 90 px wide on a 1280 px screen.
+CHART_INCHES_PER_COLUMN = 1.25
 
 _CSS = """
 :root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb;
@@ -179,7 +182,11 @@ def _metric(widget: Widget, result: MetricValue) -> str:
 def _rows_body(data: DashboardData, widget: Widget, result: WidgetRows) -> str:
     if widget.type == "chart":
         points = chart_data(data.definition, widget, result)
-        svg = inline_svg(points.render_svg(title=False), f"chart-{widget.id}", points.title())
+        svg = inline_svg(
+            points.render_svg(*chart_size(widget), title=False),
+            f"chart-{widget.id}",
+            points.title(),
+        )
         note = points.note()
         note_html = f'<p class="note">{escape(note)}</p>' if note else ""
         return (
@@ -187,17 +194,39 @@ def _rows_body(data: DashboardData, widget: Widget, result: WidgetRows) -> str:
             f'data-points="{points.points_plotted}" style="margin: 0">{svg}</figure>{note_html}'
         )
     view = table_view(data.definition, widget, result)
+    # A header sits over its numbers: right-aligned above a column of numbers.
+    numeric = [
+        any(row[i].number for row in view.rows)
+        and all(row[i].number or not row[i].raw for row in view.rows)
+        for i in range(len(view.columns))
+    ]
     header = "".join(
-        f'<th scope="col" data-column="{escape(column)}">{escape(label)}</th>'
-        for column, label in zip(view.columns, view.headers, strict=True)
+        f'<th scope="col"{_NUM if number else ""} data-column="{escape(column)}">'
+        f"{escape(label)}</th>"
+        for column, label, number in zip(view.columns, view.headers, numeric, strict=True)
     )
-    rows = "\n".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in view.rows)
+    rows = "\n".join(
+        "<tr>"
+        + "".join(_cell(cell, number) for cell, number in zip(row, numeric, strict=True))
+        + "</tr>"
+        for row in view.rows
+    )
     return (
         f'<div class="table-wrap"><table data-rows="{len(view.rows)}">'
         f"<thead><tr>{header}</tr></thead>\n<tbody>\n{rows}\n</tbody></table></div>"
     )
 
 
-def _cell(cell: Cell) -> str:
-    number = ' class="num"' if cell.number else ""
+def chart_size(widget: Widget) -> tuple[float, float]:
+    """The chart's figure in inches (72 px each) for the widget's width: about
+    the width it gets on a 1280 px screen, so that its text keeps about its
+    point size there instead of shrinking in a narrow widget; a pie squarer."""
+    width = max(4.5, widget.layout.width * CHART_INCHES_PER_COLUMN)
+    ratio, lowest, highest = (0.8, 3.2, 4.5) if widget.chart.type == "pie" else (0.5, 3.0, 4.0)
+    return width, min(max(width * ratio, lowest), highest)
+
+
+def _cell(cell: Cell, numeric_column: bool) -> str:
+    # A missing value in a column of numbers sits where its numbers do.
+    number = _NUM if cell.number or numeric_column else ""
     return f'<td{number} data-value="{escape(cell.raw)}">{escape(cell.text)}</td>'

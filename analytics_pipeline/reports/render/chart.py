@@ -151,6 +151,9 @@ class ChartData:
 
     @property
     def points_plotted(self) -> int:
+        """Points drawn: the kept points, or a pie's slices ("Other" included)."""
+        if self.spec.kind == "pie":
+            return len(self.pie_slices())
         return len(self._points)
 
     def note(self) -> str | None:
