@@ -8,9 +8,11 @@ partition, so a family's upstream is the union of its members' tables. A
 dashboard reads several tables, and "which dashboards show this table" is
 what its lineage is for; one asset each answers it exactly. The assets are
 read from dashboards/*.yml when the code location loads (a bad file is left
-out; the sync reports it). A dashboard defined only in the table has no
-asset until a file names it: `analytics-pipeline dashboards render` renders
-it, and the sensor says so in its log.
+out; the sync reports it). A dashboard defined only in the table (or whose
+file is newer than the loaded code location) is a partition of
+`dashboards/defined_in_table`, dynamically partitioned by dashboard id like
+a report family: the schedule sensor renders it there, and its lineage shows
+no tables until a file names it.
 
 A materialization renders the dashboard for one scheduled time (run config
 `scheduled_for`, default now), records each format's execution in
@@ -44,6 +46,11 @@ from analytics_pipeline.settings import get_settings
 
 DEFINITIONS_NAME = "dashboard_definitions"
 DASHBOARD_DEFINITIONS = dg.AssetKey([groups.DASHBOARDS, DEFINITIONS_NAME])
+IN_TABLE_NAME = "defined_in_table"
+DASHBOARDS_IN_TABLE = dg.AssetKey([groups.DASHBOARDS, IN_TABLE_NAME])
+IN_TABLE_PARTITIONS = dg.DynamicPartitionsDefinition(name="dashboards_defined_in_table")
+# Ids a dashboard file cannot take: the keys of the two assets above.
+RESERVED_IDS = (DEFINITIONS_NAME, IN_TABLE_NAME)
 _KINDS = {"python", "postgres", "html", "pdf"}
 
 
@@ -68,8 +75,8 @@ def readable_dashboards(
         except DefinitionError as exc:
             bad.append(FileProblem(path, str(exc)))
             continue
-        if definition.id == DEFINITIONS_NAME:  # the key of the definitions asset
-            bad.append(FileProblem(path, f"id {DEFINITIONS_NAME!r} is reserved"))
+        if definition.id in RESERVED_IDS:  # the keys of the two shared assets
+            bad.append(FileProblem(path, f"id {definition.id!r} is reserved"))
         else:
             good.append(definition)
     return good, bad
@@ -127,9 +134,11 @@ def run_metadata(run: DashboardRun) -> dict:
 def _render(
     context: dg.AssetExecutionContext,
     dashboard_id: str,
-    file_sources: tuple[str, ...],
+    file_sources: tuple[str, ...] | None,
     config: DashboardRunConfig,
 ):
+    """Render `dashboard_id` (active in the table) for the run's scheduled time;
+    `file_sources`: the tables the asset's lineage shows (None: none)."""
     launched_by = context.run.tags.get("analytics/launched_by", "dagster")
     try:
         scheduled_for = parse_scheduled_for(config.scheduled_for)
@@ -146,7 +155,7 @@ def _render(
             definition = active_dashboard(conn, dashboard_id)
         except LookupError as exc:
             raise dg.Failure(str(exc)) from exc
-        if definition.data_sources != file_sources:
+        if file_sources is not None and definition.data_sources != file_sources:
             context.log.warning(
                 f"dashboard {dashboard_id!r} in the table reads {sorted(definition.data_sources)}; "
                 "the lineage shows its file's tables until the code location reloads"
@@ -223,6 +232,25 @@ def dashboard_definitions(context: dg.AssetExecutionContext):
     )
 
 
+@dg.asset(
+    key=DASHBOARDS_IN_TABLE,
+    deps=[DASHBOARD_DEFINITIONS],
+    partitions_def=IN_TABLE_PARTITIONS,
+    group_name=groups.DASHBOARDS,
+    kinds=_KINDS,
+    description="The dashboards defined only in control.dashboard_definitions (no "
+    "dashboards/<id>.yml in the loaded code location, so no asset of their own): one "
+    "partition per dashboard id, added by the schedule sensor when one comes due. "
+    "Rendered like the others; the lineage shows their tables once a file names them.",
+)
+def dashboards_defined_in_table(context: dg.AssetExecutionContext, config: DashboardRunConfig):
+    return _render(context, context.partition_key, None, config)
+
+
 def build_dashboard_assets() -> list[dg.AssetsDefinition]:
     definitions, _problems = readable_dashboards()
-    return [dashboard_definitions, *(_dashboard_asset(d) for d in definitions)]
+    return [
+        dashboard_definitions,
+        dashboards_defined_in_table,
+        *(_dashboard_asset(d) for d in definitions),
+    ]

@@ -10,7 +10,8 @@ a due run already rendered in every format (by `materialize`, the demo or
 
 Unlike a report's, a due dashboard run does not wait for its data: a widget
 without rows says so on the page. A dashboard defined only in the table (no
-file, hence no asset) is not requested; the tick log says so.
+file, hence no asset of its own) runs as its partition of
+`dashboards/defined_in_table`, added when it first comes due.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import dagster as dg
 from analytics_pipeline import groups, warehouse
 from analytics_pipeline.dashboards.assets import (
     DASHBOARD_DEFINITIONS,
+    DASHBOARDS_IN_TABLE,
+    IN_TABLE_PARTITIONS,
     dashboard_key,
     readable_dashboards,
 )
@@ -43,11 +46,14 @@ DASHBOARD_ASSETS = dg.AssetSelection.groups(groups.DASHBOARDS) - dg.AssetSelecti
 )
 
 
-def run_request(run: DueRun) -> dg.RunRequest:
-    key = dashboard_key(run.definition.id)
+def run_request(run: DueRun, own_asset: bool = True) -> dg.RunRequest:
+    """The run of the dashboard's own asset, or (`own_asset` false: defined only
+    in the table) of its partition of dashboards/defined_in_table."""
+    key = dashboard_key(run.definition.id) if own_asset else DASHBOARDS_IN_TABLE
     return dg.RunRequest(
         run_key=run.run_key,
         asset_selection=[key],
+        partition_key=None if own_asset else run.definition.id,
         run_config={
             "ops": {
                 key.to_python_identifier(): {
@@ -107,20 +113,20 @@ def evaluate_dashboard_schedules(context: dg.SensorEvaluationContext, now: datet
     for row in invalid:
         context.log.error(f"dashboard {row.id!r} is invalid and does not run: {row.error}")
     keys = _asset_keys(context)
-    ready = []
+    requests, new_partitions = [], []
+    partitions = set(context.instance.get_dynamic_partitions(IN_TABLE_PARTITIONS.name))
     for run in due:
         if run.run_key in done:
             continue
-        if dashboard_key(run.definition.id) not in keys:
-            context.log.warning(
-                f"dashboard {run.definition.id!r} is due ({run.scheduled_for.isoformat()}) but "
-                "has no asset (defined only in the table, or its file is newer than the code "
-                "location): add dashboards/<id>.yml and reload, or `analytics-pipeline "
-                "dashboards render`"
-            )
-            continue
-        ready.append(run)
+        own_asset = dashboard_key(run.definition.id) in keys
+        if not own_asset and run.definition.id not in partitions | set(new_partitions):
+            new_partitions.append(run.definition.id)
+        requests.append(run_request(run, own_asset))
     cursor = {"last_tick": now.isoformat(), "files": digest}
     return dg.SensorResult(
-        run_requests=[run_request(run) for run in ready], cursor=json.dumps(cursor)
+        run_requests=requests,
+        dynamic_partitions_requests=(
+            [IN_TABLE_PARTITIONS.build_add_request(new_partitions)] if new_partitions else []
+        ),
+        cursor=json.dumps(cursor),
     )

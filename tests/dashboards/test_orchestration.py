@@ -1,6 +1,7 @@
 """Dashboards in Dagster against a real warehouse and real Dagster runs: the
 schedule sensor (file sync, due runs with run keys, a dashboard rendered
-already not requested again, one defined only in the table left out), the
+already not requested again, one defined only in the table run as its
+partition of dashboards/defined_in_table), the
 example dashboard materialized through its asset by `materialize`'s stage
 (files, executions and metadata agreeing, nothing rendered twice),
 `dashboards verify` after a file was changed and another deleted, and
@@ -99,7 +100,8 @@ def test_sensor_syncs_the_files_and_requests_each_due_run_once(dashboards_env: P
     nextday = _tick(first.cursor, datetime(2026, 4, 1, 7, 1, tzinfo=UTC))
     assert [r.run_key for r in nextday.run_requests] == [f"{EXAMPLE.id}|2026-04-01T07:00:00+00:00"]
 
-    # Defined only in the table: due, but without an asset it is not requested.
+    # Defined only in the table: due, it runs as its partition of the shared
+    # asset, added with the request (once).
     _sql(
         "insert into control.dashboard_definitions (id, name, date_range, widgets, schedule, "
         "workspace_id) select 'table_only', 'Table only', date_range, widgets, schedule, null "
@@ -107,7 +109,25 @@ def test_sensor_syncs_the_files_and_requests_each_due_run_once(dashboards_env: P
         (EXAMPLE.id,),
     )
     later = _tick(nextday.cursor, datetime(2026, 4, 2, 7, 1, tzinfo=UTC))
-    assert [r.run_key for r in later.run_requests] == [f"{EXAMPLE.id}|2026-04-02T07:00:00+00:00"]
+    assert [r.run_key for r in later.run_requests] == [
+        f"{EXAMPLE.id}|2026-04-02T07:00:00+00:00",
+        "table_only|2026-04-02T07:00:00+00:00",
+    ]
+    in_table = later.run_requests[1]
+    assert in_table.asset_selection == [dg.AssetKey(["dashboards", "defined_in_table"])]
+    assert in_table.partition_key == "table_only"
+    assert in_table.run_config == {
+        "ops": {
+            "dashboards__defined_in_table": {
+                "config": {"scheduled_for": "2026-04-02T07:00:00+00:00"}
+            }
+        }
+    }
+    (added,) = later.dynamic_partitions_requests
+    assert (added.partitions_def_name, list(added.partition_keys)) == (
+        "dashboards_defined_in_table",
+        ["table_only"],
+    )
     # Deployed, the sensor asks the loaded code location which assets there are.
     from analytics_pipeline.definitions import defs
 
@@ -334,3 +354,45 @@ def test_materialize_renders_a_dashboard_defined_only_in_the_table_without_dagst
     assert said[1:] == [
         f"  {dashboard_id:32} {fmt:5}  {path}" for dashboard_id, fmt, _, _, path in rows
     ]
+
+
+def test_a_dashboard_defined_only_in_the_table_renders_as_its_partition(dashboards_env: Path):
+    """What the sensor requests for it (test above): a real Dagster run of the
+    dashboard's partition of dashboards/defined_in_table."""
+    from analytics_pipeline.dashboards.assets import (
+        IN_TABLE_PARTITIONS,
+        dashboards_defined_in_table,
+    )
+
+    _tick(None, datetime(2026, 3, 31, 6, tzinfo=UTC))  # syncs the example's file
+    _sql(
+        "insert into control.dashboard_definitions (id, name, date_range, widgets, schedule, "
+        "workspace_id) select 'table_only', 'Table only', date_range, widgets, schedule, null "
+        "from control.dashboard_definitions where id = %s",
+        (EXAMPLE.id,),
+    )
+    instance = get_instance()
+    instance.add_dynamic_partitions(IN_TABLE_PARTITIONS.name, ["table_only"])
+    scheduled_for = SCHEDULED.isoformat()
+    result = dg.materialize(
+        [dashboards_defined_in_table],
+        partition_key="table_only",
+        instance=instance,
+        run_config={
+            "ops": {"dashboards__defined_in_table": {"config": {"scheduled_for": scheduled_for}}}
+        },
+        tags=TAGS,
+    )
+    assert result.success
+    rows = _sql(
+        "select dashboard_id, format, status, scheduled_for, executed_by "
+        "from control.dashboard_executions order by 1, 2"
+    )
+    assert [row[:4] for row in rows] == [
+        ("table_only", "html", "completed", SCHEDULED),
+        ("table_only", "pdf", "completed", SCHEDULED),
+    ]
+    assert all(row[4].startswith("test (dagster run ") for row in rows)
+    (event,) = result.asset_materializations_for_node("dashboards__defined_in_table")
+    assert event.partition == "table_only"
+    assert event.metadata["dashboard_id"].value == "table_only"

@@ -267,7 +267,10 @@ def test_each_dashboard_sits_downstream_of_exactly_the_tables_its_widgets_read(g
         for key in graph.get_all_asset_keys()
         if graph.get(key).group_name == "dashboards"
     }
-    assert dashboards == {"dashboard_definitions"} | {d.id for d in shipped}
+    assert dashboards == {"dashboard_definitions", "defined_in_table"} | {d.id for d in shipped}
+    in_table = graph.get(dg.AssetKey(["dashboards", "defined_in_table"]))
+    assert in_table.partitions_def.name == "dashboards_defined_in_table"
+    assert _parents(graph, "dashboards/defined_in_table") == {"dashboards/dashboard_definitions"}
     for definition in shipped:
         tables = {
             table_asset_key("analytics", source).to_user_string()
