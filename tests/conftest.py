@@ -4,6 +4,7 @@ worker), and a fresh database for each test module that asks for one."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from analytics_pipeline import warehouse
+# Settings read when the project's modules are imported (at collection, before
+# any fixture: the time partitions' first day, the hospital's database) must
+# not come from this checkout's .analytics, where `make demo` records them.
+os.environ["ANALYTICS_HOME"] = tempfile.mkdtemp(prefix="analytics_home_import_")
+os.environ.pop("ANALYTICS_PARTITION_START", None)
+os.environ.pop("ANALYTICS_HOSPITAL_DATABASE_URL", None)
+
+from analytics_pipeline import warehouse  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,10 @@ cron, interval and manual schedules in their time zone, the run key
 a due run already rendered in every format (by `materialize`, the demo or
 `dashboards render`) not requested again.
 
-Unlike a report's, a due dashboard run does not wait for its data: a widget
-without rows says so on the page. A dashboard defined only in the table (no
+Unlike a report's, a due dashboard run does not wait for the data of its
+whole period (a widget without rows says so on the page), but a dashboard
+none of whose tables holds any row yet (a new warehouse) is not rendered:
+the tick log says so and the next due time tries again. A dashboard defined only in the table (no
 file, hence no asset of its own) runs as its partition of
 `dashboards/defined_in_table`, added when it first comes due.
 """
@@ -38,7 +40,13 @@ from analytics_pipeline.dashboards.definition import load_dashboard_files
 from analytics_pipeline.reports.catalog import files_digest
 from analytics_pipeline.reports.definition import DefinitionError
 from analytics_pipeline.reports.executions import fail_stuck_executions
-from analytics_pipeline.reports.sensors import STUCK_AFTER, DueRun, already_rendered, due_runs
+from analytics_pipeline.reports.sensors import (
+    STUCK_AFTER,
+    DueRun,
+    already_rendered,
+    data_through,
+    due_runs,
+)
 from analytics_pipeline.settings import get_settings
 
 DASHBOARD_ASSETS = dg.AssetSelection.groups(groups.DASHBOARDS) - dg.AssetSelection.assets(
@@ -110,6 +118,11 @@ def evaluate_dashboard_schedules(context: dg.SensorEvaluationContext, now: datet
         valid, invalid = read_dashboards(conn)
         due = due_runs(valid, last_tick, now)
         done = already_rendered(conn, due, DASHBOARD_EXECUTIONS)
+        latest = {
+            source: data_through(conn, source)
+            for run in due
+            for source in run.definition.data_sources
+        }
     for row in invalid:
         context.log.error(f"dashboard {row.id!r} is invalid and does not run: {row.error}")
     keys = _asset_keys(context)
@@ -117,6 +130,12 @@ def evaluate_dashboard_schedules(context: dg.SensorEvaluationContext, now: datet
     partitions = set(context.instance.get_dynamic_partitions(IN_TABLE_PARTITIONS.name))
     for run in due:
         if run.run_key in done:
+            continue
+        if all(latest[source] is None for source in run.definition.data_sources):
+            context.log.info(
+                f"dashboard {run.definition.id!r} is due ({run.scheduled_for.isoformat()}) but "
+                "none of its tables holds data yet: not rendered"
+            )
             continue
         own_asset = dashboard_key(run.definition.id) in keys
         if not own_asset and run.definition.id not in partitions | set(new_partitions):

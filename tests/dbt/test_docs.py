@@ -65,9 +65,15 @@ def test_docs_command_builds_site_with_catalog_and_report_exposures(
     stg = manifest["nodes"]["model.analytics_pipeline.stg_user_activity"]
     assert stg["description"] and stg["columns"]["event_id"]["description"]
     exposures = manifest["exposures"]
-    assert set(exposures) == {
+    reports = {name for name in exposures if not name.split(".")[-1].startswith("dashboard_")}
+    assert reports == {
         f"exposure.analytics_pipeline.{report_id}"
         for report_id in [*_shipped_ids(), TABLE_ONLY["id"]]
+    }
+    shipped_dashboards = {p.stem for p in (REPO_DIR / "dashboards").glob("*.yml")}
+    assert set(exposures) - reports == {
+        f"exposure.analytics_pipeline.dashboard_{dashboard_id}"
+        for dashboard_id in shipped_dashboards
     }
     assert exposures["exposure.analytics_pipeline.table_only_report"]["depends_on"]["nodes"] == [
         "source.analytics_pipeline.learning.exam_readiness"

@@ -195,9 +195,10 @@ def staged(fresh_database: str, run_dbt):
         with conn.cursor() as cur:
             for table, rows in RAW.items():
                 _insert(cur, table, rows)
-    # The core staging folder and the packs' (models/hr/staging, models/hospital/staging).
+    # The core staging folder and the packs' (models/<pack>/staging).
     return run_dbt(
-        ["build", "--select", "staging", "hr.staging", "hospital.staging"], name="build-staging"
+        ["build", "--select", "staging", "hr.staging", "hospital.staging", "qms.staging"],
+        name="build-staging",
     )
 
 

@@ -247,6 +247,7 @@ def test_report_families_sit_downstream_of_the_marts_their_definitions_read(grap
             "hospital/lab_tests_analytics",
             "qms/quality_kpis",
             "qms/training_overdue",
+            "qms/training_compliance",
         },
         "chart": {"marts/user_cohorts", "learning/knowledge_gaps", "hr/report_generation_stats"},
         "export": {"aggregates/user_engagement_metrics", "hospital/monthly_summary"},

@@ -163,13 +163,12 @@ EXPECTED_SQL = {
         from analytics.training_overdue
         where as_of_date = '2026-09-27'
         order by days_overdue desc, user_id, course_id""",
-    "qms_compliance_kpis": """
-        select metric_name, module_name, period_start, value, previous_value, unit,
-               calculation_method, data_source
-        from analytics.analytics_metrics
-        where workspace_id = 'QA' and category = 'compliance' and period_type = 'day'
-            and period_start = '2026-09-30'
-        order by metric_name, module_name""",
+    "qms_training_compliance": """
+        select department_id, metric_date, due_90d, compliant_90d, compliance_rate, overdue,
+               completed_on_time
+        from analytics.training_compliance
+        where metric_date = '2026-09-30'
+        order by compliance_rate asc nulls last, department_id""",
 }
 FORMATS = {
     "daily_kpi_overview": {"pdf", "json"},
@@ -188,7 +187,7 @@ FORMATS = {
     "hospital_lab_turnaround": {"pdf", "csv"},
     "qms_quality_events_daily": {"pdf", "csv"},
     "qms_training_overdue": {"pdf", "csv"},
-    "qms_compliance_kpis": {"pdf", "csv"},
+    "qms_training_compliance": {"pdf", "csv"},
 }
 CHARTS = {
     "daily_kpi_overview",
