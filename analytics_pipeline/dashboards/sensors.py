@@ -8,18 +8,19 @@ cron, interval and manual schedules in their time zone, the run key
 a due run already rendered in every format (by `materialize`, the demo or
 `dashboards render`) not requested again.
 
-Unlike a report's, a due dashboard run does not wait for the data of its
-whole period (a widget without rows says so on the page), but a dashboard
-none of whose tables holds any row yet (a new warehouse) is not rendered:
-the tick log says so and the next due time tries again. A dashboard defined only in the table (no
-file, hence no asset of its own) runs as its partition of
-`dashboards/defined_in_table`, added when it first comes due.
+A due dashboard is rendered once one of its tables holds data through the
+last day of the dashboard's date range (a widget without rows says so on
+the page); until then it is not rendered (a new warehouse, data stopped
+weeks ago): the tick log says so and the next due time tries again. A
+dashboard defined only in the table (no file, hence no asset of its own)
+runs as its partition of `dashboards/defined_in_table`, added when it first
+comes due.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 
@@ -38,8 +39,10 @@ from analytics_pipeline.dashboards.control import (
 )
 from analytics_pipeline.dashboards.definition import load_dashboard_files
 from analytics_pipeline.reports.catalog import files_digest
+from analytics_pipeline.reports.date_ranges import resolve_date_range
 from analytics_pipeline.reports.definition import DefinitionError
 from analytics_pipeline.reports.executions import fail_stuck_executions
+from analytics_pipeline.reports.generation import reference_date
 from analytics_pipeline.reports.sensors import (
     STUCK_AFTER,
     DueRun,
@@ -75,6 +78,14 @@ def run_request(run: DueRun, own_asset: bool = True) -> dg.RunRequest:
             "analytics/scheduled_for": run.scheduled_for.isoformat(),
         },
     )
+
+
+def _needs_data_through(run: DueRun) -> date | None:
+    """The last day of the dashboard's date range for this run (None: none)."""
+    date_range = run.definition.date_range
+    if date_range is None:
+        return None
+    return resolve_date_range(date_range, reference_date(run.definition, run.scheduled_for))[1]
 
 
 def _asset_keys(context: dg.SensorEvaluationContext) -> set[dg.AssetKey]:
@@ -131,10 +142,14 @@ def evaluate_dashboard_schedules(context: dg.SensorEvaluationContext, now: datet
     for run in due:
         if run.run_key in done:
             continue
-        if all(latest[source] is None for source in run.definition.data_sources):
+        needed = _needs_data_through(run)
+        if not any(
+            day is not None and (needed is None or day >= needed)
+            for day in (latest[source] for source in run.definition.data_sources)
+        ):
             context.log.info(
                 f"dashboard {run.definition.id!r} is due ({run.scheduled_for.isoformat()}) but "
-                "none of its tables holds data yet: not rendered"
+                f"none of its tables holds data through {needed}: not rendered"
             )
             continue
         own_asset = dashboard_key(run.definition.id) in keys

@@ -97,8 +97,13 @@ def test_sensor_syncs_the_files_and_requests_each_due_run_once(dashboards_env: P
     }
     assert request.tags["analytics/launched_by"] == "dashboard_schedule_sensor"
     assert _tick(first.cursor, datetime(2026, 3, 31, 7, 6, tzinfo=UTC)).run_requests == []
+    # Due on 04-01 (last_30_days: through 03-31), but no table has data of 03-31 yet.
     nextday = _tick(first.cursor, datetime(2026, 4, 1, 7, 1, tzinfo=UTC))
-    assert [r.run_key for r in nextday.run_requests] == [f"{EXAMPLE.id}|2026-04-01T07:00:00+00:00"]
+    assert nextday.run_requests == []
+    _sql(
+        "insert into analytics.daily_metrics (metric_date, workspace_id, dau, total_runs) "
+        "values ('2026-03-31', null, 3, 2), ('2026-04-01', null, 4, 1)"
+    )
 
     # Defined only in the table: due, it runs as its partition of the shared
     # asset, added with the request (once).
