@@ -202,6 +202,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=_positive, default=8050, help="port (default 8050)")
 
+    alerts = sub.add_parser("alerts", help="alert rules, their evaluations and notifications")
+    alerts_sub = alerts.add_subparsers(dest="action", required=True)
+    alerts_sub.add_parser("sync", help="sync alerts/*.yml into control.alert_rules")
+    alerts_sub.add_parser("list", help="list the active rules with their state")
+    alert_test = alerts_sub.add_parser(
+        "test",
+        help="measure a rule and send a test notification through its channels (records nothing)",
+    )
+    alert_test.add_argument("rule_id", metavar="RULE")
+    alert_test.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="the last day of the window (default: yesterday, UTC)",
+    )
+    alert_test.add_argument(
+        "--no-send", dest="send", action="store_false", help="only measure and judge"
+    )
+    ack = alerts_sub.add_parser("ack", help="acknowledge an evaluation (alert_history id)")
+    ack.add_argument("history_id", metavar="ID", type=_positive)
+    ack.add_argument("--note", default=None, help="why, what was done")
+    ack.add_argument("--by", default=None, help="who (default: the login name)")
+    history = alerts_sub.add_parser("history", help="the newest evaluations, newest first")
+    history.add_argument("rule_id", metavar="RULE", nargs="?", default=None)
+    history.add_argument("--limit", type=_positive, default=50)
+
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", type=_positive, default=3000, help="webserver port (127.0.0.1)")
 
@@ -273,6 +301,7 @@ _COMMANDS = {
         "materialize",
         "report",
         "dashboards",
+        "alerts",
         "ui",
         "docs",
         "bench",

@@ -3,6 +3,7 @@ them (orchestration)."""
 
 import dagster as dg
 
+from analytics_pipeline.alerts.definitions import defs as alert_defs
 from analytics_pipeline.dashboards.definitions import defs as dashboard_defs
 from analytics_pipeline.dbt.definitions import defs as dbt_defs
 from analytics_pipeline.hospital.definitions import defs as hospital_defs
@@ -18,5 +19,6 @@ defs = dg.Definitions.merge(
     hospital_defs,
     report_defs,
     dashboard_defs,
+    alert_defs,
     orchestration_defs,
 )

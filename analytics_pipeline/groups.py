@@ -18,3 +18,4 @@ HR = "hr"
 HOSPITAL = "hospital"
 # The quality management pack: every layer of its dbt models, as one group.
 QMS = "qms"
+ALERTS = "alerts"

@@ -18,6 +18,8 @@
 |                                  | definitions, one `<id>.yml` each          |
 | ANALYTICS_DASHBOARDS_DIR         | `dashboards/` in the repository: dashboard|
 |                                  | definitions, one `<id>.yml` each          |
+| ANALYTICS_ALERTS_DIR             | `alerts/` in the repository: alert rules, |
+|                                  | one `<id>.yml` each                       |
 | ANALYTICS_PG_DURABLE             | `1`: durable commits; `0` turns fsync,    |
 |                                  | full-page writes and synchronous commit   |
 |                                  | off (tests: faster, crash-unsafe)         |
@@ -85,6 +87,7 @@ class Settings:
     min_cell_size: int = 5
     # Dashboard definitions, one <id>.yml each (dashboards/ in the repository).
     dashboard_definitions_dir: Path = REPO_DIR / "dashboards"
+    alert_rules_dir: Path = REPO_DIR / "alerts"
 
     @property
     def pgdata_dir(self) -> Path:
@@ -194,6 +197,7 @@ def get_settings() -> Settings:
     dbt_dir = env.get("ANALYTICS_DBT_PROJECT_DIR") or str(_repo_or_cwd() / "dbt_project")
     reports_dir = env.get("ANALYTICS_REPORTS_DIR") or str(_repo_or_cwd() / "reports")
     dashboards_dir = env.get("ANALYTICS_DASHBOARDS_DIR") or str(_repo_or_cwd() / "dashboards")
+    alerts_dir = env.get("ANALYTICS_ALERTS_DIR") or str(_repo_or_cwd() / "alerts")
     return Settings(
         home=home,
         database_url=env.get("ANALYTICS_DATABASE_URL") or None,
@@ -218,6 +222,7 @@ def get_settings() -> Settings:
         or _recorded(home / HOSPITAL_DATABASE_FILE),
         min_cell_size=int(_positive_number(env, "ANALYTICS_MIN_CELL_SIZE", "5", int)),
         dashboard_definitions_dir=Path(dashboards_dir).expanduser().resolve(),
+        alert_rules_dir=Path(alerts_dir).expanduser().resolve(),
     )
 
 

@@ -307,6 +307,24 @@ def dashboards_command(args) -> int:
     return 0
 
 
+def alerts_command(args) -> int:
+    from analytics_pipeline.commands import alerts as commands
+
+    if args.action == "sync":
+        print(commands.sync_rule_files())
+    elif args.action == "list":
+        commands.list_rules()
+    elif args.action == "test":
+        outcomes = commands.test_rule(args.rule_id, args.as_of, args.send)
+        if any(outcome.status == "failed" for outcome in outcomes):
+            return EXIT_FAILED
+    elif args.action == "ack":
+        print(commands.acknowledge_evaluation(args.history_id, args.note, args.by))
+    else:
+        commands.show_history(args.rule_id, args.limit)
+    return 0
+
+
 def docs_command(args) -> int:
     from analytics_pipeline.commands.docs import generate_docs, serve_docs
 

@@ -40,8 +40,7 @@ from analytics_pipeline.dashboards.definition import (
 )
 from analytics_pipeline.dashboards.generation import DashboardRun, generate_dashboard
 from analytics_pipeline.reports.assets import parse_scheduled_for, source_key
-from analytics_pipeline.reports.catalog import FileProblem
-from analytics_pipeline.reports.definition import DefinitionError
+from analytics_pipeline.reports.catalog import FileProblem, readable_files
 from analytics_pipeline.settings import get_settings
 
 DEFINITIONS_NAME = "dashboard_definitions"
@@ -58,27 +57,18 @@ def dashboard_key(dashboard_id: str) -> dg.AssetKey:
     return dg.AssetKey([groups.DASHBOARDS, dashboard_id])
 
 
-def dashboard_files(directory: Path | None = None) -> list[Path]:
-    return sorted((directory or get_settings().dashboard_definitions_dir).glob("*.yml"))
-
-
 def readable_dashboards(
     directory: Path | None = None,
 ) -> tuple[list[DashboardDefinition], list[FileProblem]]:
     """Every dashboard file that parses, and the problems of the others (loading
     the code location must not fail on one bad file)."""
-    good: list[DashboardDefinition] = []
-    bad: list[FileProblem] = []
-    for path in dashboard_files(directory):
-        try:
-            definition = load_dashboard_file(path)
-        except DefinitionError as exc:
-            bad.append(FileProblem(path, str(exc)))
-            continue
-        if definition.id in RESERVED_IDS:  # the keys of the two shared assets
-            bad.append(FileProblem(path, f"id {definition.id!r} is reserved"))
-        else:
-            good.append(definition)
+    good, bad = readable_files(
+        directory or get_settings().dashboard_definitions_dir, load_dashboard_file
+    )
+    for definition in [d for d in good if d.id in RESERVED_IDS]:  # the shared assets' keys
+        good.remove(definition)
+        path = (directory or get_settings().dashboard_definitions_dir) / f"{definition.id}.yml"
+        bad.append(FileProblem(path, f"id {definition.id!r} is reserved"))
     return good, bad
 
 

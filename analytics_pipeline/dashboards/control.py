@@ -33,6 +33,7 @@ from analytics_pipeline.reports.control import (
     InvalidDefinition,
     SyncResult,
     executions_ddl,
+    pick_active,
     read_definitions,
     sync_definitions,
     touch_trigger_ddl,
@@ -129,13 +130,4 @@ def read_dashboards(
 def active_dashboard(conn: connection, dashboard_id: str) -> DashboardDefinition:
     """The active, valid definition with this id; LookupError naming why not."""
     valid, invalid = read_dashboards(conn)
-    for definition in valid:
-        if definition.id == dashboard_id:
-            return definition
-    for row in invalid:
-        if row.id == dashboard_id:
-            raise LookupError(f"dashboard {dashboard_id!r} is invalid: {row.error}")
-    raise LookupError(
-        f"no active dashboard {dashboard_id!r} in {DASHBOARD_DEFINITIONS.name} "
-        "(run `analytics-pipeline dashboards sync`?)"
-    )
+    return pick_active(valid, invalid, dashboard_id, DASHBOARD_DEFINITIONS, "dashboards sync")

@@ -114,16 +114,40 @@ def widget_query(
     """A chart or table widget's query as a report definition over `span`."""
     if widget.query is None:
         raise ValueError(f"widget {widget.id!r} ({widget.type}) has no query")
-    return _report(definition, widget, _dated(widget.query, span))
+    return widget_scope(definition, widget).report(_dated(widget.query, span))
+
+
+@dataclass(frozen=True)
+class QueryScope:
+    """Who a metric's queries are run for: the report id and name they carry
+    (in logs and errors) and the workspace they are scoped to (None: all)."""
+
+    id: str
+    name: str
+    workspace_id: str | None
+
+    def report(self, configuration: ReportConfiguration) -> ReportDefinition:
+        return ReportDefinition(
+            id=self.id,
+            name=self.name,
+            report_type="dashboard",
+            configuration=configuration,
+            workspace_id=self.workspace_id,
+        )
+
+
+def widget_scope(definition: DashboardDefinition, widget: Widget) -> QueryScope:
+    return QueryScope(
+        f"{definition.id}__{widget.id}",
+        f"{definition.name}: {widget.title}",
+        definition.workspace_id,
+    )
 
 
 def metric_queries(
-    definition: DashboardDefinition, widget: Widget, span: DateSpan
+    metric: Metric, span: DateSpan, scope: QueryScope
 ) -> tuple[ReportDefinition, ReportDefinition, ReportDefinition]:
-    """A metric widget's (value, previous value, sparkline) queries."""
-    metric = widget.metric
-    if metric is None:
-        raise ValueError(f"widget {widget.id!r} ({widget.type}) has no metric")
+    """A metric's (value, previous value, sparkline) queries over `span`."""
     aggregate = metric_aggregation(metric)
     totals = (aggregate,) if aggregate.alias == _ROWS.alias else (aggregate, _ROWS)
     date_column = REPORT_SOURCES[metric.data_source].date_column
@@ -136,9 +160,9 @@ def metric_queries(
         sorting=(Sort(date_column),),
     )
     return (
-        _report(definition, widget, _dated(value, span)),
-        _report(definition, widget, _dated(value, previous_period(span))),
-        _report(definition, widget, _dated(sparkline, span)),
+        scope.report(_dated(value, span)),
+        scope.report(_dated(value, previous_period(span))),
+        scope.report(_dated(sparkline, span)),
     )
 
 
@@ -149,18 +173,6 @@ def metric_aggregation(metric: Metric) -> Aggregation:
 def _dated(configuration: ReportConfiguration, span: DateSpan) -> ReportConfiguration:
     start, end = span
     return replace(configuration, date_range=DateRange(start=start, end=end))
-
-
-def _report(
-    definition: DashboardDefinition, widget: Widget, configuration: ReportConfiguration
-) -> ReportDefinition:
-    return ReportDefinition(
-        id=f"{definition.id}__{widget.id}",
-        name=f"{definition.name}: {widget.title}",
-        report_type="dashboard",
-        configuration=configuration,
-        workspace_id=definition.workspace_id,
-    )
 
 
 def change_percent(value: Any, previous: Any) -> Decimal | None:
@@ -182,8 +194,13 @@ def fetch_dashboard_data(
     for widget in definition.widgets:
         span = widget_period(definition, widget, reference_date)
         if widget.type == "metric":
-            widgets[widget.id] = _metric_value(
-                conn, definition, widget, span, reference_date, statement_timeout_ms
+            widgets[widget.id] = measure_metric(
+                conn,
+                widget.metric,
+                span,
+                widget_scope(definition, widget),
+                reference_date,
+                statement_timeout_ms=statement_timeout_ms,
             )
         else:
             columns, rows = _run(
@@ -198,18 +215,25 @@ def fetch_dashboard_data(
     return DashboardData(definition, reference_date, period, widgets)
 
 
-def _metric_value(
+def measure_metric(
     conn: connection,
-    definition: DashboardDefinition,
-    widget: Widget,
+    metric: Metric,
     span: DateSpan,
+    scope: QueryScope,
     today: date,
-    statement_timeout_ms: int,
+    *,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+    with_sparkline: bool = True,
 ) -> MetricValue:
-    value_query, previous_query, sparkline_query = metric_queries(definition, widget, span)
+    """A metric's value over `span`, the previous equal period's and the change
+    (and the daily sparkline unless `with_sparkline` is false): what a metric
+    card shows and an alert rule judges."""
+    value_query, previous_query, sparkline_query = metric_queries(metric, span, scope)
     current = _totals(conn, value_query, today, statement_timeout_ms)
     previous = _totals(conn, previous_query, today, statement_timeout_ms)
-    _, points = _run(conn, sparkline_query, today, statement_timeout_ms)
+    points: list[tuple[Any, ...]] = []
+    if with_sparkline:
+        _, points = _run(conn, sparkline_query, today, statement_timeout_ms)
     value = current["value"] if current["rows"] else None
     before = previous["value"] if previous["rows"] else None
     return MetricValue(

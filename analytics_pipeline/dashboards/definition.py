@@ -66,7 +66,6 @@ from analytics_pipeline.reports.definition import (
     DataSource,
     DateRange,
     DateRangeItem,
-    DefinitionError,
     Description,
     Filter,
     Filters,
@@ -84,10 +83,11 @@ from analytics_pipeline.reports.definition import (
     configuration_record,
     date_range_record,
     list_of,
+    load_definition_file,
+    load_definition_files,
     or_bare,
     problem,
     problems_at,
-    read_definition_yaml,
     schedule_record,
     validate_spec,
     whole_number,
@@ -591,7 +591,7 @@ def _widget_record(widget: Widget) -> dict[str, Any]:
     if widget.date_range is not None:
         record["date_range"] = date_range_record(widget.date_range)
     if widget.metric is not None:
-        record["metric"] = _metric_record(widget.metric)
+        record["metric"] = metric_record(widget.metric)
     if widget.query is not None:
         record["query"] = configuration_record(widget.query)
     if widget.chart is not None:
@@ -609,7 +609,7 @@ def _widget_record(widget: Widget) -> dict[str, Any]:
     return record
 
 
-def _metric_record(metric: Metric) -> dict[str, Any]:
+def metric_record(metric: Metric) -> dict[str, Any]:
     # The filters the metric name, period type and category stand for are
     # written as those fields, not again as filters.
     implied = 0
@@ -638,20 +638,9 @@ def _metric_record(metric: Metric) -> dict[str, Any]:
 
 def load_dashboard_file(path: Path | str) -> DashboardDefinition:
     """Read one `<id>.yml` file; DefinitionError names the file and the field."""
-    path = Path(path)
-    data = read_definition_yaml(path)
-    try:
-        definition = parse_dashboard(data)
-    except DefinitionError as error:
-        raise DefinitionError(error.problems, source=str(path)) from None
-    if definition.id != path.stem:
-        raise DefinitionError(
-            [("id", f"{definition.id!r} differs from the file name {path.name!r}")],
-            source=str(path),
-        )
-    return definition
+    return load_definition_file(path, parse_dashboard)
 
 
 def load_dashboard_files(directory: Path | str) -> list[DashboardDefinition]:
     """Read every `*.yml` in `directory`, sorted by id; the first bad file raises."""
-    return [load_dashboard_file(path) for path in sorted(Path(directory).glob("*.yml"))]
+    return load_definition_files(directory, parse_dashboard)

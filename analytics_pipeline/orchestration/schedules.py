@@ -5,6 +5,8 @@
   the mastery history (snapshot of topic_mastery, mastery_progression), the
   hospital pack's small-cell rule and its published tables;
 - hourly, at :10: today's (filling) partition of the hourly aggregates;
+- both evaluate the alert rules on what they built (`alerts.definitions` has
+  the watchdog that evaluates them when the data gate skipped the day);
 - daily, 01:30 UTC: dbt snapshots of the mutable entities;
 - hourly, at :05: the hospital pack's extraction from its operational
   database (skipped while none is configured).
@@ -26,6 +28,7 @@ import datetime as dt
 import dagster as dg
 
 from analytics_pipeline import groups
+from analytics_pipeline.alerts.assets import ALERT_RULES, hourly_rule_keys
 from analytics_pipeline.dbt.assets import (
     dbt_daily_models,
     dbt_hospital_figures,
@@ -61,6 +64,8 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             selection=dg.AssetSelection.assets(dbt_daily_models)
             | dg.AssetSelection.groups(groups.LEARNING)
             | dg.AssetSelection.assets(hospital_small_cells)
+            # the alerts judge the day once the tables they read are built
+            | dg.AssetSelection.groups(groups.ALERTS)
             | dg.AssetSelection.assets(
                 *[
                     a
@@ -71,7 +76,8 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
             partitions_def=daily_partitions,
             description="Daily-partitioned aggregates and marts for one day (with lookback), "
             "then mastery, knowledge gaps, exam readiness and the mastery history as of that "
-            "day, and the hospital pack's tables with their small cells hidden.",
+            "day, the hospital pack's tables with their small cells hidden, and the alert rules "
+            "evaluated for that day.",
         )
 
         @dg.schedule(
@@ -93,9 +99,12 @@ def build_schedules() -> tuple[list[dg.ScheduleDefinition], list[dg.UnresolvedAs
         if HOURLY_AGGREGATES in dbt_daily_models.keys:
             hourly_job = dg.define_asset_job(
                 "hourly_metrics_job",
-                selection=dg.AssetSelection.assets(HOURLY_AGGREGATES),
+                selection=dg.AssetSelection.assets(
+                    HOURLY_AGGREGATES, ALERT_RULES, *hourly_rule_keys()
+                ),
                 partitions_def=daily_partitions,
-                description="Refreshes today's partition of the hourly aggregates.",
+                description="Refreshes today's partition of the hourly aggregates and "
+                "evaluates the alert rules on them for today.",
             )
 
             @dg.schedule(

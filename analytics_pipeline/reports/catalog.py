@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,14 +16,17 @@ from psycopg2.extensions import connection
 from analytics_pipeline import warehouse
 from analytics_pipeline.reports.control import (
     DEFINITIONS_TABLE,
+    REPORT_DEFINITION_TABLE,
     InvalidDefinition,
     SyncResult,
     ensure_control_schema,
+    pick_active,
     read_definitions,
     sync_definitions,
 )
 from analytics_pipeline.reports.definition import (
     DefinitionError,
+    DefinitionT,
     ReportDefinition,
     definition_to_record,
     load_definition_file,
@@ -56,19 +60,27 @@ class FileProblem:
     error: str
 
 
-def readable_definitions(
-    directory: Path | None = None,
-) -> tuple[list[ReportDefinition], list[FileProblem]]:
-    """Every definition file that parses, and the problems of the others (for
-    callers that must not fail on one bad file, e.g. loading the code location)."""
-    good: list[ReportDefinition] = []
+def readable_files(
+    directory: Path, load: Callable[[Path], DefinitionT]
+) -> tuple[list[DefinitionT], list[FileProblem]]:
+    """Every `*.yml` file of `directory` that `load` reads, and the problems of
+    the others (for callers that must not fail on one bad file, e.g. loading
+    the code location)."""
+    good: list[DefinitionT] = []
     bad: list[FileProblem] = []
     for path in definition_files(directory):
         try:
-            good.append(load_definition_file(path))
+            good.append(load(path))
         except DefinitionError as exc:
             bad.append(FileProblem(path, str(exc)))
     return good, bad
+
+
+def readable_definitions(
+    directory: Path | None = None,
+) -> tuple[list[ReportDefinition], list[FileProblem]]:
+    """Every report definition file that parses, and the problems of the others."""
+    return readable_files(directory or reports_dir(), load_definition_file)
 
 
 def sync_repository(conn: connection, directory: Path | None = None) -> SyncResult:
@@ -96,16 +108,10 @@ def active_definition(conn: connection, report_id: str) -> ReportDefinition:
     """The active definition `report_id` from the table; UnknownReportError
     says why there is none (missing, inactive or invalid)."""
     valid, invalid = active_definitions(conn)
-    for definition in valid:
-        if definition.id == report_id:
-            return definition
-    for row in invalid:
-        if row.id == report_id:
-            raise UnknownReportError(f"report {report_id!r} is invalid: {row.error}")
-    raise UnknownReportError(
-        f"no active report {report_id!r} in control.report_definitions "
-        "(sync the definition files with `analytics-pipeline report sync`, or set is_active)"
-    )
+    try:
+        return pick_active(valid, invalid, report_id, REPORT_DEFINITION_TABLE, "report sync")
+    except LookupError as exc:
+        raise UnknownReportError(str(exc)) from None
 
 
 def documented_definitions() -> list[ReportDefinition]:

@@ -399,3 +399,24 @@ def read_definitions(
         except Exception as exc:
             invalid.append(InvalidDefinition(record["id"], record, str(exc)))
     return valid, invalid
+
+
+def pick_active(
+    valid: Sequence[T],
+    invalid: Sequence[InvalidDefinition],
+    definition_id: str,
+    table: DefinitionTable,
+    sync_command: str,
+) -> T:
+    """The definition `definition_id` among what `read_definitions` returned;
+    LookupError says why there is none (invalid, or missing or inactive)."""
+    for definition in valid:
+        if definition.id == definition_id:  # type: ignore[attr-defined]
+            return definition
+    for row in invalid:
+        if row.id == definition_id:
+            raise LookupError(f"{table.kind} {definition_id!r} is invalid: {row.error}")
+    raise LookupError(
+        f"no active {table.kind} {definition_id!r} in {table.name} "
+        f"(sync the definition files with `analytics-pipeline {sync_command}`, or set is_active)"
+    )

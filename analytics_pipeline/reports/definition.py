@@ -1006,6 +1006,8 @@ def parse_definition(data: Mapping[str, Any]) -> ReportDefinition:
 
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
+# Any kind of definition parsed from a file (it has an `id`).
+DefinitionT = TypeVar("DefinitionT")
 
 
 def validate_spec(spec: type[SpecT], data: Any) -> SpecT:
@@ -1177,12 +1179,16 @@ def read_definition_yaml(path: Path) -> Any:
         raise DefinitionError([("", f"not valid YAML: {error}")], source=str(path)) from error
 
 
-def load_definition_file(path: Path | str) -> ReportDefinition:
-    """Read one `<id>.yml` file; DefinitionError names the file and the field."""
+def load_definition_file(
+    path: Path | str, parse: Callable[[Mapping[str, Any]], DefinitionT] = parse_definition
+) -> DefinitionT:
+    """Read one `<id>.yml` file with `parse` (a report definition by default; the
+    dashboards and alert rules pass theirs); DefinitionError names the file and
+    the field."""
     path = Path(path)
     data = read_definition_yaml(path)
     try:
-        definition = parse_definition(data)
+        definition = parse(data)
     except DefinitionError as error:
         raise DefinitionError(error.problems, source=str(path)) from None
     if definition.id != path.stem:
@@ -1193,10 +1199,13 @@ def load_definition_file(path: Path | str) -> ReportDefinition:
     return definition
 
 
-def load_definition_files(directory: Path | str) -> list[ReportDefinition]:
-    """Read every `*.yml` in `directory`, sorted by id; the first bad file raises.
+def load_definition_files(
+    directory: Path | str, parse: Callable[[Mapping[str, Any]], DefinitionT] = parse_definition
+) -> list[DefinitionT]:
+    """Read every `*.yml` in `directory` with `parse`, sorted by id; the first bad
+    file raises.
 
     One definition per file and the file stem must equal the id, so ids are
     unique by construction.
     """
-    return [load_definition_file(path) for path in sorted(Path(directory).glob("*.yml"))]
+    return [load_definition_file(path, parse) for path in sorted(Path(directory).glob("*.yml"))]

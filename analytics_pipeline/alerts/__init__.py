@@ -1,0 +1,1 @@
+"""Alert rules on published metrics: definitions, evaluation with history, notifications."""
