@@ -13,8 +13,9 @@ runs, each over the selected assets of one stage:
 4. the daily aggregates and marts, every day of the window in one run;
 5. the data snapshots, each period type over its whole periods in the window;
 6. learning and the mastery history, one run per as-of date, in order;
-7. the reports: sync the definitions, render each for its latest scheduled time;
-8. the dashboards: the same.
+7. the alerts: sync the rules, evaluate each for the window's last day;
+8. the reports: sync the definitions, render each for its latest scheduled time;
+9. the dashboards: the same.
 
 The window is the days of the data (first to last day with activity) unless
 the caller names the days.
@@ -37,6 +38,7 @@ from analytics_pipeline.commands.materialize import (
     failure_details,
     failure_summary,
     materialize,
+    partitioned_keys,
     resolve_selection,
 )
 from analytics_pipeline.settings import get_settings
@@ -52,6 +54,7 @@ HOSPITAL = (
     "tag:hospital_figures or key:hospital/suppressed_cells or key:hospital/suppression_inputs"
     " or tag:hospital_published"
 )
+ALERTS = "group:alerts"
 REPORTS = "group:reports"
 DASHBOARDS = "group:dashboards"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
@@ -61,7 +64,7 @@ UNPARTITIONED = (
     " and not tag:mastery_history and not tag:hospital_figures"
     " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
     " and not tag:hospital_published"
-    f" and not {REPORTS} and not {DASHBOARDS}"
+    f" and not {ALERTS} and not {REPORTS} and not {DASHBOARDS}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history) and the data snapshots of the periods ending that day.
@@ -148,7 +151,7 @@ def build(
     partitioned = (
         stages["daily"] | stages["data_snapshots"] | stages["learning"] | stages["hospital"]
     )
-    if not (partitioned or stages["reports"] or stages["dashboards"]):
+    if not (partitioned or stages["alerts"] or stages["reports"] or stages["dashboards"]):
         return outcome
     window = _window(as_of, first_day)
     if window is None:
@@ -187,6 +190,15 @@ def build(
         for day in days:
             if not run(stages["learning"], as_of=day):
                 return outcome
+    if stages["alerts"]:
+        step(f"syncing the alert rules and evaluating them for {last} ...")
+        # a run covers partitioned or unpartitioned assets: the sync runs first
+        sync = {key for key in stages["alerts"] if not _is_partitioned(key)}
+        if sync and not run(sync):
+            return outcome
+        rules = stages["alerts"] - sync
+        if rules and not run(rules, as_of=last):
+            return outcome
     if stages["reports"]:
         moment = report_moment(last)
         step(
@@ -220,12 +232,17 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("data_snapshots", DATA_SNAPSHOTS),
             ("learning", LEARNING),
             ("hospital", HOSPITAL),
+            ("alerts", ALERTS),
             ("reports", REPORTS),
             ("dashboards", DASHBOARDS),
         )
     }
     stages["unpartitioned"] = keys - set().union(*stages.values())
     return stages
+
+
+def _is_partitioned(key: dg.AssetKey) -> bool:
+    return key in partitioned_keys()
 
 
 def _resolve(selection: str) -> set[dg.AssetKey]:
