@@ -249,3 +249,22 @@ def test_trigger_cooldown_resolve_and_missing(scenario, capsys) -> None:
     listing = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
     assert listing["runs_missing"][4:6] == ["FIRING", "1"]
     assert listing["runs_high"][4:6] == ["ok", "1"]
+
+
+def test_a_rule_is_tested_without_recording(scenario, capsys) -> None:
+    mailbox, received = scenario
+    code = main(["alerts", "test", "runs_high", "--as-of", "2026-05-03"])
+    out = capsys.readouterr().out
+    assert code == 1, out  # the broken hook failed: the test says so
+    assert "Value: 15 (1 rows)" in out and "Verdict: condition TRUE" in out
+    assert "webhook  http://127.0.0.1" in out and "failed (HTTP 500" in out
+    assert [parse(m)["Subject"] for m in mailbox.messages] == [
+        "[TEST critical] Runs over 10 (workspace ws_a)"
+    ]
+    assert [body["event"] for body in received["/hook"]] == ["alert.test"]
+    assert main(["alerts", "test", "runs_missing", "--as-of", "2026-05-05", "--no-send"]) == 0
+    assert "Verdict: condition TRUE" in capsys.readouterr().out
+    assert "/missing" not in received
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from control.alert_history")
+        assert cur.fetchone() == (0,)
