@@ -30,6 +30,7 @@ def test_the_daily_run_is_the_daily_job_and_the_data_snapshots():
         "daily",
         "data_snapshots",
         "learning",
+        "alerts",
     }
 
 

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import subprocess
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -35,6 +36,7 @@ from analytics_pipeline.learning.assets import SUBJECT_PERCENTILES, TOPIC_MASTER
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import FILE_PACKS, generate_sample, hospital
 from analytics_pipeline.sample_data.summary import GenerationSummary
+from analytics_pipeline.settings import REPO_DIR
 from analytics_pipeline.warehouse.previews import PREVIEW_ROWS
 from tests.command_line import assert_readable, materialized_since, run_cli
 from tests.extract.expected import HOSPITAL_QUARANTINED
@@ -353,6 +355,37 @@ def test_analytics_metrics_holds_every_qms_kpi_with_its_provenance(built):
         f"where category not in ({categories}) and calculation_method is not null"
     )
     assert int(others.n[0]) == 0
+
+
+def test_every_example_alert_rule_was_judged_on_the_built_tables(built):
+    """The demo's alert evaluations: one per example rule for the last day, its
+    value what a hand-written query of the published table gives."""
+    history = _query_df(
+        "select alert_rule_id, period_end, metric_value, row_count, status "
+        "from control.alert_history"
+    )
+    rules = sorted(p.stem for p in (REPO_DIR / "alerts").glob("*.yml"))
+    assert sorted(set(history["alert_rule_id"])) == rules
+    (day,) = set(history["period_end"])
+    week = day - dt.timedelta(days=6)
+    expected = {
+        "agent_success_rate_low": "select avg(value), count(*) from analytics.analytics_metrics "
+        "where metric_name = 'success_rate' and period_type = 'day' and period_start = %(day)s "
+        "and workspace_id is null",
+        "no_activity": "select count(*), count(*) from analytics.daily_metrics "
+        "where metric_date = %(day)s and workspace_id is null",
+        "agent_runs_drop": "select sum(total_runs), count(*) from analytics.daily_metrics "
+        "where metric_date between %(week)s and %(day)s and workspace_id is null",
+        "hourly_error_events": "select sum(error_events), count(*) from analytics.hourly_metrics "
+        "where metric_date = %(day)s and workspace_id is null",
+        "qms_overdue_capas": "select sum(overdue_capas), count(*) from analytics.quality_kpis "
+        "where metric_date = %(day)s",
+    }
+    for rule_id, statement in expected.items():
+        value, rows = _query_df(statement % {"day": f"'{day}'", "week": f"'{week}'"}).iloc[0]
+        for got in history[history["alert_rule_id"] == rule_id].itertuples():
+            assert got.row_count == rows, rule_id
+            assert got.metric_value == (None if rows == 0 else Decimal(str(value))), rule_id
 
 
 def test_every_published_table_with_a_workspace_has_forced_row_security(built):

@@ -67,8 +67,9 @@ UNPARTITIONED = (
     f" and not {ALERTS} and not {REPORTS} and not {DASHBOARDS}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
-# learning, mastery history) and the data snapshots of the periods ending that day.
-DAILY_RUN = f"{DAILY} or {LEARNING} or {DATA_SNAPSHOTS}"
+# learning, mastery history, the alert rules judged for the day) and the data
+# snapshots of the periods ending that day.
+DAILY_RUN = f"{DAILY} or {LEARNING} or {DATA_SNAPSHOTS} or {ALERTS}"
 # As-of dates a whole build computes mastery for, so that mastery_progression has a history.
 LEARNING_HISTORY_DAYS = 5
 
