@@ -30,7 +30,7 @@ from analytics_pipeline.alerts.definition import (
 )
 from analytics_pipeline.alerts.evaluation import Evaluation, evaluate_rule
 from analytics_pipeline.partitions import daily_partitions
-from analytics_pipeline.reports.assets import source_key
+from analytics_pipeline.reports.assets import source_key, sync_metadata
 from analytics_pipeline.reports.catalog import FileProblem, readable_files
 from analytics_pipeline.settings import SmtpSettings, get_settings
 
@@ -163,17 +163,7 @@ def alert_rules(context: dg.AssetExecutionContext):
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         synced = sync_alert_rules(conn, rules)
         valid, invalid = read_alert_rules(conn)
-    for row in invalid:
-        context.log.warning(f"invalid alert rule in the table: {row.id}: {row.error}")
-    return dg.MaterializeResult(
-        metadata={
-            "inserted": ", ".join(synced.inserted) or "none",
-            "updated": ", ".join(synced.updated) or "none",
-            "unchanged": len(synced.unchanged),
-            "active_rules": len(valid),
-            "invalid_rows": ", ".join(row.id for row in invalid) or "none",
-        }
-    )
+    return dg.MaterializeResult(metadata=sync_metadata(context, synced, valid, invalid, "rules"))
 
 
 @dg.asset(

@@ -39,7 +39,7 @@ from analytics_pipeline.dashboards.definition import (
     load_dashboard_files,
 )
 from analytics_pipeline.dashboards.generation import DashboardRun, generate_dashboard
-from analytics_pipeline.reports.assets import parse_scheduled_for, source_key
+from analytics_pipeline.reports.assets import parse_scheduled_for, source_key, sync_metadata
 from analytics_pipeline.reports.catalog import FileProblem, readable_files
 from analytics_pipeline.settings import get_settings
 
@@ -209,16 +209,8 @@ def dashboard_definitions(context: dg.AssetExecutionContext):
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         synced = sync_dashboards(conn, definitions)
         valid, invalid = read_dashboards(conn)
-    for row in invalid:
-        context.log.warning(f"invalid dashboard in the table: {row.id}: {row.error}")
     return dg.MaterializeResult(
-        metadata={
-            "inserted": ", ".join(synced.inserted) or "none",
-            "updated": ", ".join(synced.updated) or "none",
-            "unchanged": len(synced.unchanged),
-            "active_dashboards": len(valid),
-            "invalid_rows": ", ".join(row.id for row in invalid) or "none",
-        }
+        metadata=sync_metadata(context, synced, valid, invalid, "dashboards")
     )
 
 

@@ -10,7 +10,9 @@ registers the partitions.
 """
 # No `from __future__ import annotations`: Dagster inspects the annotations at runtime.
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -24,6 +26,7 @@ from analytics_pipeline.reports.catalog import (
     readable_definitions,
     sync_repository,
 )
+from analytics_pipeline.reports.control import InvalidDefinition, SyncResult
 from analytics_pipeline.reports.definition import FORMATS, REPORT_TYPES, ReportDefinition
 from analytics_pipeline.reports.generation import GenerationResult, generate_report
 from analytics_pipeline.reports.sources import REPORT_SOURCES
@@ -217,18 +220,29 @@ def report_definitions(context: dg.AssetExecutionContext):
         synced = sync_repository(conn)
         valid, invalid = active_definitions(conn)
     added = register_partitions(context.instance, valid)
+    metadata = sync_metadata(context, synced, valid, invalid, "definitions")
+    metadata["partitions_added"] = ", ".join(i for ids in added.values() for i in ids) or "none"
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def sync_metadata(
+    context: dg.AssetExecutionContext,
+    synced: SyncResult,
+    valid: Sequence[Any],
+    invalid: Sequence[InvalidDefinition],
+    noun: str,
+) -> dict:
+    """A definition sync's materialization metadata (the reports', the dashboards',
+    the alert rules'); each invalid table row is logged as a warning."""
     for row in invalid:
-        context.log.warning(f"invalid definition in the table: {row.id}: {row.error}")
-    return dg.MaterializeResult(
-        metadata={
-            "inserted": ", ".join(synced.inserted) or "none",
-            "updated": ", ".join(synced.updated) or "none",
-            "unchanged": len(synced.unchanged),
-            "active_definitions": len(valid),
-            "invalid_rows": ", ".join(row.id for row in invalid) or "none",
-            "partitions_added": ", ".join(i for ids in added.values() for i in ids) or "none",
-        }
-    )
+        context.log.warning(f"invalid row in the table: {row.id}: {row.error}")
+    return {
+        "inserted": ", ".join(synced.inserted) or "none",
+        "updated": ", ".join(synced.updated) or "none",
+        "unchanged": len(synced.unchanged),
+        f"active_{noun}": len(valid),
+        "invalid_rows": ", ".join(row.id for row in invalid) or "none",
+    }
 
 
 def build_report_assets() -> list[dg.AssetsDefinition]:
