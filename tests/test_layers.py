@@ -24,6 +24,7 @@ LAYERS = (
     {"reports"},
     {"dashboards"},
     {"orchestration"},
+    {"maintenance"},
     {"definitions"},
     {"commands"},
     {"cli"},

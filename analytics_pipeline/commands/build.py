@@ -54,6 +54,9 @@ HOSPITAL = (
 )
 REPORTS = "group:reports"
 DASHBOARDS = "group:dashboards"
+# Maintenance (the erasure) changes data rather than building it: no build
+# runs it; its schedule and its own command do (`analytics-pipeline erasure`).
+MAINTENANCE = "group:maintenance"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports and dashboards (rendered for a scheduled time; built last).
 UNPARTITIONED = (
@@ -61,7 +64,7 @@ UNPARTITIONED = (
     " and not tag:mastery_history and not tag:hospital_figures"
     " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
     " and not tag:hospital_published"
-    f" and not {REPORTS} and not {DASHBOARDS}"
+    f" and not {REPORTS} and not {DASHBOARDS} and not {MAINTENANCE}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history) and the data snapshots of the periods ending that day.
@@ -224,7 +227,7 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("dashboards", DASHBOARDS),
         )
     }
-    stages["unpartitioned"] = keys - set().union(*stages.values())
+    stages["unpartitioned"] = keys - set().union(*stages.values()) - _resolve(MAINTENANCE)
     return stages
 
 
