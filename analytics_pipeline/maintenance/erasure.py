@@ -1,4 +1,4 @@
-"""Erasure of deleted users: the right to be forgotten (docs/operations.md,
+"""Erasure of deleted users: the right to be forgotten (README.md,
 "Erasure").
 
 A user is erased once the newest version of their `users` row (the contract's
@@ -94,7 +94,8 @@ create table if not exists {ERASURE_LOG} (
 comment on table {ERASURE_LOG} is
     'One row per erased user and erasure run: the tombstone (keyed pseudonym,'
     ' deleted_at) and what was erased.';
-grant select on {ERASURE_LOG} to {Role.TRANSFORMER.role_name};
+-- Like every table of schema control (warehouse/provision.py hands them over).
+alter table {ERASURE_LOG} owner to {Role.TRANSFORMER.role_name};
 """
 
 # The users to erase, with the id itself (kept in this transaction only):
@@ -169,12 +170,12 @@ class ErasureResult:
 
 
 def ensure_erasure_log(cur: cursor) -> None:
-    cur.execute("create schema if not exists control")
+    """The log (schema control is the transformer's, made by the provisioning)."""
     cur.execute(_LOG_DDL)
 
 
-def _select_targets(cur: cursor) -> None:
-    seen_ids = "\nunion\n".join(f"select user_id from {RAW_SCHEMA}.{name}" for name in USER_SOURCES)
+def _select_targets(cur: cursor, raw_tables: Sequence[str]) -> None:
+    seen_ids = "\nunion\n".join(f"select user_id from {name}" for name in raw_tables)
     cur.execute(_TARGETS.format(seen_ids=seen_ids, log=ERASURE_LOG, security=SECURITY_SCHEMA))
 
 
@@ -194,7 +195,7 @@ def _user_tables(cur: cursor) -> list[str]:
         (list(DOWNSTREAM_SCHEMAS), list(DOWNSTREAM_SCHEMAS)),
     )
     downstream = [name for (name,) in cur.fetchall() if not _PACK_TABLE.search(name)]
-    return [f"{RAW_SCHEMA}.{name}" for name in USER_SOURCES] + downstream
+    return _existing(cur, [f"{RAW_SCHEMA}.{name}" for name in USER_SOURCES]) + downstream
 
 
 def _existing(cur: cursor, names: Iterable[str]) -> list[str]:
@@ -351,9 +352,11 @@ def erase(
     cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (_LOCK_KEY,))
     ensure_erasure_log(cur)
     cur.execute("set local row_security = off")  # a policy must not hide rows: fail instead
-    tables = _existing(cur, _user_tables(cur))
+    tables = _user_tables(cur)
+    if f"{RAW_SCHEMA}.users" not in tables:  # nothing landed yet: nobody asked
+        return ErasureResult(run_id, dry_run, ()), []
     _lock(cur, [*tables, *_existing(cur, [QUARANTINE_TABLE, DIRTY_DAYS])])
-    _select_targets(cur)
+    _select_targets(cur, [name for name in tables if name.startswith(f"{RAW_SCHEMA}.")])
     cur.execute(
         "select user_id, user_pseudonym, deleted_at, deletion_arrived_at from erasure_targets"
         " order by user_pseudonym"
@@ -373,8 +376,7 @@ def erase(
         files = erasure_files.files_holding(cur, ids)
         _attach_files(files, ids, users)
         erasure_files.withdraw_executions(cur, files)
-    # A user with nothing left anywhere (a late users version only) is still
-    # logged: the run erased that version.
+    # Every target is logged, one whose only row was a late users version too.
     if not dry_run:
         _log(cur, run_id, users.values())
     return ErasureResult(run_id, dry_run, tuple(users.values())), files

@@ -10,7 +10,6 @@ dbt or an ingest at the same time waits for it or makes it wait; it never
 reads a half-erased table.
 """
 
-
 import dagster as dg
 
 from analytics_pipeline import groups

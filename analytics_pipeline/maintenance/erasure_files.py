@@ -4,7 +4,7 @@ A file is ours until it is delivered: an undelivered file (delivery not
 `sent`) that mentions an erased user is withdrawn, its execution marked
 failed so that the next run of the report renders it again from the erased
 data. A delivered file went to its recipients; the erasure cannot call it
-back and only records it (docs/operations.md, "Erasure").
+back and only records it (README.md, "Erasure").
 
 Text formats (CSV, JSON, HTML) and the XML inside an XLSX are searched for
 the user ids. A PDF's text is in compressed streams of subset fonts and

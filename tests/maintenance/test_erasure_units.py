@@ -64,3 +64,29 @@ def test_no_build_runs_the_erasure():
 
     assert ERASURE not in resolve_selection(UNPARTITIONED)
     assert ERASURE not in set().union(*_stages(all_asset_keys()).values())
+
+
+def test_the_run_metadata_counts_users_rows_and_files():
+    from analytics_pipeline.maintenance.erasure import ErasureResult, UserErasure
+    from analytics_pipeline.maintenance.erasure_assets import erasure_metadata
+
+    users = tuple(
+        UserErasure(
+            f"p{i}",
+            None,
+            None,
+            rows_deleted={"raw.users": 2, "staging.stg_users": 1},
+            rows_pseudonymized={"raw._quarantine": i},
+            files=[{"path": "/reports/r/a.csv", "action": "removed"}],
+        )
+        for i in (1, 2)
+    )
+    metadata = erasure_metadata(ErasureResult("run", False, users))
+    assert metadata["users_erased"].value == 2
+    assert metadata["rows_erased"].value == 9
+    assert metadata["files_withdrawn"].value == 1
+    assert metadata["rows_per_table"].value.splitlines()[2:] == [
+        "| raw._quarantine | 3 |",
+        "| raw.users | 4 |",
+        "| staging.stg_users | 2 |",
+    ]
