@@ -137,6 +137,11 @@ def build(
         outcome.assets |= stage_keys
         return True
 
+    if stages["maintenance"] and stages["maintenance"] == keys:  # asked for by name
+        step(
+            f"not running {_count(stages['maintenance'], 'maintenance')}: a build never erases;"
+            " its schedule or `analytics-pipeline erasure run` does"
+        )
     if stages["raw"]:
         step(f"ingesting the landing files ({_count(stages['raw'], 'raw')}) ...")
         if not run(stages["raw"]):
@@ -227,7 +232,8 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("dashboards", DASHBOARDS),
         )
     }
-    stages["unpartitioned"] = keys - set().union(*stages.values()) - _resolve(MAINTENANCE)
+    stages["maintenance"] = keys & _resolve(MAINTENANCE)  # never run by a build
+    stages["unpartitioned"] = keys - set().union(*stages.values())
     return stages
 
 
