@@ -26,6 +26,9 @@ from analytics_pipeline.dashboards.control import DASHBOARD_EXECUTIONS
 from analytics_pipeline.reports.control import REPORT_EXECUTION_TABLE, ExecutionTable
 
 EXECUTION_TABLES: tuple[ExecutionTable, ...] = (REPORT_EXECUTION_TABLE, DASHBOARD_EXECUTIONS)
+# Blocks a file is searched in; ids are far shorter than the overlap.
+_CHUNK_BYTES = 8 << 20
+_OVERLAP_BYTES = 4096
 WITHDRAWN_ERROR = (
     "erasure: the file held data of an erased user and was removed before delivery;"
     " the next run renders it again"
@@ -57,14 +60,26 @@ def _id_pattern(user_ids: Collection[str]) -> re.Pattern[bytes]:
     return re.compile(rb"(?<![0-9A-Za-z_-])(" + alternatives + rb")(?![0-9A-Za-z_-])")
 
 
-def _texts(path: Path) -> Iterator[bytes]:
+def _texts(path: Path) -> Iterator[tuple[bytes, int]]:
+    """(text, where to start searching) pairs covering the file's text."""
     if path.suffix.lower() == ".xlsx":
         with zipfile.ZipFile(path) as book:
             for member in book.namelist():
                 if member.endswith(".xml"):
-                    yield book.read(member)
+                    yield book.read(member), 0
     else:
-        yield path.read_bytes()
+        yield from _chunks(path)
+
+
+def _chunks(path: Path) -> Iterator[tuple[bytes, int]]:
+    """The file in blocks (a report can be gigabytes), each after the end of
+    the block before it, so an id across a border is whole in one of them.
+    The end's first byte only gives the whole-id test its left neighbour."""
+    with path.open("rb") as handle:
+        tail = b""
+        while block := handle.read(_CHUNK_BYTES):
+            yield tail + block, min(len(tail), 1)
+            tail = block[-_OVERLAP_BYTES:]
 
 
 def ids_in_file(path: Path, user_ids: Collection[str]) -> frozenset[str]:
@@ -72,7 +87,11 @@ def ids_in_file(path: Path, user_ids: Collection[str]) -> frozenset[str]:
     if not user_ids or path.suffix.lower() == ".pdf" or not path.is_file():
         return frozenset()
     pattern = _id_pattern(user_ids)
-    return frozenset(match.decode() for text in _texts(path) for match in pattern.findall(text))
+    return frozenset(
+        match.group(1).decode()
+        for text, start in _texts(path)
+        for match in pattern.finditer(text, start)
+    )
 
 
 def _table_exists(cur: cursor, name: str) -> bool:

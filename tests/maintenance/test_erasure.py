@@ -224,6 +224,7 @@ def dataset(fresh_database, tmp_path_factory):
     before = _published()
     mentions = _mentions(ids)
     result = run_erasure("test-run-1")
+    print("erased per table:", json.dumps(result.rows_per_table()))  # shown with -rP
     yield {
         "asked": [user[0] for user in users],
         "ids": ids,

@@ -19,6 +19,18 @@ def test_a_text_file_mentions_only_whole_ids(tmp_path):
     assert ids_in_file(path, {"u-1"}) == frozenset()  # a prefix of another id
 
 
+def test_a_large_file_is_searched_in_blocks_across_their_borders(tmp_path, monkeypatch):
+    from analytics_pipeline.maintenance import erasure_files
+
+    monkeypatch.setattr(erasure_files, "_CHUNK_BYTES", 10)
+    monkeypatch.setattr(erasure_files, "_OVERLAP_BYTES", 8)
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"aaaa,xuser-1,b,user-1\n")  # the whole id lies across a border
+    assert ids_in_file(path, {"user-1"}) == {"user-1"}
+    path.write_bytes(b"abcdefghiXuser-1,")  # a block starts on an id's tail: not whole
+    assert ids_in_file(path, {"user-1"}) == frozenset()
+
+
 def test_the_sheets_of_an_xlsx_are_searched(tmp_path):
     path = tmp_path / "report.xlsx"
     book = openpyxl.Workbook()
