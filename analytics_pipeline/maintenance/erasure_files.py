@@ -2,8 +2,8 @@
 
 A file is ours until it is delivered: an undelivered file (delivery not
 `sent`) that mentions an erased user is withdrawn, its execution marked
-failed so that the next run of the report renders it again from the erased
-data. A delivered file went to its recipients; the erasure cannot call it
+failed, so that a new run for that scheduled time may render it again from
+the erased data. A delivered file went to its recipients; the erasure cannot call it
 back and only records it (README.md, "Erasure").
 
 Text formats (CSV, JSON, HTML) and the XML inside an XLSX are searched for
@@ -31,7 +31,7 @@ _CHUNK_BYTES = 8 << 20
 _OVERLAP_BYTES = 4096
 WITHDRAWN_ERROR = (
     "erasure: the file held data of an erased user and was removed before delivery;"
-    " the next run renders it again"
+    " a new run for this scheduled time renders it from the erased data"
 )
 
 

@@ -227,6 +227,7 @@ def dataset(fresh_database, tmp_path_factory):
     print("erased per table:", json.dumps(result.rows_per_table()))  # shown with -rP
     yield {
         "asked": [user[0] for user in users],
+        "asked_workspaces": [user[1] for user in users],
         "ids": ids,
         "ips": own_ips + ips,
         "last": last,
@@ -275,7 +276,10 @@ def test_the_log_counts_what_an_independent_scan_counted(dataset):
         "select array_agg(distinct status) from control.report_executions where report_id = %s",
         (REPORT,),
     )
-    assert status[0] == ["failed"]  # withdrawn: the next run renders them again
+    assert status[0] == ["failed"]  # withdrawn: a new run for that time may render them
+    scheduled = dt.datetime.combine(dataset["last"], dt.time(6), tzinfo=dt.UTC)
+    with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
+        assert claim_execution(conn, REPORT, scheduled, "csv") is not None
 
 
 def test_published_tables_are_unchanged_and_stay_so_after_a_rebuild(dataset):
@@ -313,18 +317,28 @@ def test_the_cli_prints_a_dry_run_and_the_log_without_ids(dataset, capsys):
     assert not any(user_id in out for user_id in dataset["ids"])
 
 
-def test_a_late_event_of_an_erased_user_is_erased_by_the_next_run(dataset, tmp_path):
-    user_id = dataset["asked"][0]
+def _events_on(day: dt.date, workspace_id: str) -> int:
+    daily = warehouse_table("daily_metrics")
+    row = daily[(daily.metric_date == day) & (daily.workspace_id == workspace_id)]
+    return int(row.events.iloc[0]) if len(row) else 0
+
+
+def test_a_late_event_of_an_erased_user_counts_until_the_next_run_erases_it(dataset, tmp_path):
+    """The tombstone catches rows that arrive after the erasure, and the days
+    they reached are recomputed, however old (beyond the lookback)."""
+    user_id, workspace_id = dataset["asked"][0], dataset["asked_workspaces"][0]
+    day = dataset["last"] - dt.timedelta(days=8)
+    events_before = _events_on(day, workspace_id)
     late = _jsonl(
         tmp_path / "user_activity_late.jsonl",
         [
             {
                 "event_id": "late-after-erasure",
                 "user_id": user_id,
-                "workspace_id": "w",
+                "workspace_id": workspace_id,
                 "event_type": "page_view",
                 "ip_address": "198.51.100.99",
-                "occurred_at": f"{dataset['last']}T09:00:00Z",
+                "occurred_at": f"{day}T09:00:00Z",
             }
         ],
     )
@@ -332,12 +346,21 @@ def test_a_late_event_of_an_erased_user_is_erased_by_the_next_run(dataset, tmp_p
     dry = run_erasure("test-run-3", dry_run=True)
     assert [u.rows_deleted for u in dry.users] == [{"raw.user_activity": 1}]
     assert _mentions([user_id]) == {"raw.user_activity": 1}  # a dry run changes nothing
+    # The pipeline runs first: the event counts (the user's users rows are gone).
+    assert materialize(CORE_MODELS, log_level="WARNING").success
+    materialize_days(CORE_DAILY, dataset["last"], dataset["last"])
+    assert _events_on(day, workspace_id) == events_before + 1
     result = run_erasure("test-run-4")
     (user,) = result.users
-    assert user.rows_deleted == {"raw.user_activity": 1}
     assert user.user_pseudonym == pseudonym(pseudonym_key(get_settings()), user_id)
     assert user.deleted_at is not None  # the tombstone's
+    assert user.rows_deleted["raw.user_activity"] == 1
+    assert user.rows_deleted["staging.stg_user_activity"] == 1
+    assert user.dirty_days == 1
     assert _mentions([user_id, "198.51.100.99"]) == {}
+    materialize_days(CORE_DAILY, dataset["last"], dataset["last"])
+    assert _events_on(day, workspace_id) == events_before
+    assert_same_tables(dataset["before"], _published())
 
 
 def test_the_eraser_is_the_only_role_that_may_delete_raw_rows(dataset):
