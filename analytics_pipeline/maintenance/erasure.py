@@ -244,13 +244,13 @@ def _record_dirty_days(cur: cursor) -> dict[str, int]:
             select fact_days.day, 'erasure', 'erased:' || erasure_targets.user_pseudonym
             from fact_days
             inner join erasure_targets on erasure_targets.user_id = fact_days.user_id
+            -- Days the deletion recorded are recomputed without the user already
+            -- (it was excluded); a late row's day, even one recorded by an
+            -- earlier erasure, counts the row until recomputed again.
             where not exists (
                 select 1 from {DIRTY_DAYS} as known
                 where known.day = fact_days.day
-                    and known.cause in (
-                        'deleted:' || erasure_targets.user_id,
-                        'erased:' || erasure_targets.user_pseudonym
-                    )
+                    and known.cause = 'deleted:' || erasure_targets.user_id
             )
             returning cause
         )
