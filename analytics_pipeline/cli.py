@@ -265,6 +265,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract: appointments in the operational database",
     )
     bench.add_argument("--days", type=_positive, default=90, help="learning: days")
+    erasure = sub.add_parser(
+        "erasure", help="erase the users who asked for deletion (right to be forgotten)"
+    )
+    erasure_sub = erasure.add_subparsers(dest="action", required=True)
+    erase = erasure_sub.add_parser(
+        "run", help="erase every deleted user now; prints the rows erased per table"
+    )
+    erase.add_argument(
+        "--dry-run", action="store_true", help="say what would be erased, change nothing"
+    )
+    log = erasure_sub.add_parser("log", help="print control.erasure_log, newest first")
+    log.add_argument("--limit", type=_positive, default=None, help="at most N users")
+
     return parser
 
 
@@ -306,6 +319,7 @@ _COMMANDS = {
         "docs",
         "bench",
         "lint",
+        "erasure",
     )
 }
 

@@ -10,6 +10,8 @@ LEARNING = "learning"
 SNAPSHOTS = "snapshots"
 REPORTS = "reports"
 DASHBOARDS = "dashboards"
+# Jobs that keep the warehouse lawful and lean (erasure, retention).
+MAINTENANCE = "maintenance"
 # A domain pack: every layer of the HR platform pack, as one group.
 HR = "hr"
 # The hospital operations pack: its dbt models (staging, live facts, exact

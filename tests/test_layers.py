@@ -25,6 +25,7 @@ LAYERS = (
     {"dashboards"},
     {"alerts"},
     {"orchestration"},
+    {"maintenance"},
     {"definitions"},
     {"commands"},
     {"cli"},

@@ -325,6 +325,16 @@ def alerts_command(args) -> int:
     return 0
 
 
+def erasure_command(args) -> int:
+    from analytics_pipeline.commands import erasure as commands
+
+    if args.action == "log":
+        commands.print_log(args.limit)
+    else:
+        commands.erase_now(args.dry_run)
+    return 0
+
+
 def docs_command(args) -> int:
     from analytics_pipeline.commands.docs import generate_docs, serve_docs
 

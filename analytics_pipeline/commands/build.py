@@ -57,6 +57,9 @@ HOSPITAL = (
 ALERTS = "group:alerts"
 REPORTS = "group:reports"
 DASHBOARDS = "group:dashboards"
+# Maintenance (the erasure) changes data rather than building it: no build
+# runs it; its schedule and its own command do (`analytics-pipeline erasure`).
+MAINTENANCE = "group:maintenance"
 # Everything but the raw assets, the (daily or periodic) partitioned assets and
 # the reports and dashboards (rendered for a scheduled time; built last).
 UNPARTITIONED = (
@@ -64,7 +67,7 @@ UNPARTITIONED = (
     " and not tag:mastery_history and not tag:hospital_figures"
     " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
     " and not tag:hospital_published"
-    f" and not {ALERTS} and not {REPORTS} and not {DASHBOARDS}"
+    f" and not {ALERTS} and not {REPORTS} and not {DASHBOARDS} and not {MAINTENANCE}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history, the alert rules judged for the day) and the data
@@ -138,6 +141,11 @@ def build(
         outcome.assets |= stage_keys
         return True
 
+    if stages["maintenance"] and stages["maintenance"] == keys:  # asked for by name
+        step(
+            f"not running {_count(stages['maintenance'], 'maintenance')}: a build never erases;"
+            " its schedule or `analytics-pipeline erasure run` does"
+        )
     if stages["raw"]:
         step(f"ingesting the landing files ({_count(stages['raw'], 'raw')}) ...")
         if not run(stages["raw"]):
@@ -238,6 +246,7 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("dashboards", DASHBOARDS),
         )
     }
+    stages["maintenance"] = keys & _resolve(MAINTENANCE)  # never run by a build
     stages["unpartitioned"] = keys - set().union(*stages.values())
     return stages
 

@@ -1,0 +1,1 @@
+"""Maintenance of the warehouse: jobs that keep its data lawful and lean."""
