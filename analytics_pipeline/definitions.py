@@ -8,6 +8,7 @@ from analytics_pipeline.dbt.definitions import defs as dbt_defs
 from analytics_pipeline.hospital.definitions import defs as hospital_defs
 from analytics_pipeline.ingest.definitions import defs as ingest_defs
 from analytics_pipeline.learning.definitions import defs as learning_defs
+from analytics_pipeline.maintenance.definitions import defs as maintenance_defs
 from analytics_pipeline.orchestration.definitions import defs as orchestration_defs
 from analytics_pipeline.reports.definitions import defs as report_defs
 
@@ -18,5 +19,6 @@ defs = dg.Definitions.merge(
     hospital_defs,
     report_defs,
     dashboard_defs,
+    maintenance_defs,
     orchestration_defs,
 )

@@ -18,3 +18,5 @@ HR = "hr"
 HOSPITAL = "hospital"
 # The quality management pack: every layer of its dbt models, as one group.
 QMS = "qms"
+# Upkeep of the warehouse itself: retention (maintenance/).
+MAINTENANCE = "maintenance"

@@ -318,12 +318,21 @@ def docs_command(args) -> int:
     return 0
 
 
+def retention_command(args) -> int:
+    from analytics_pipeline.commands.retention import retention_run, retention_show
+
+    if args.action == "run":
+        return retention_run(args.as_of, args.dry_run)
+    return retention_show()
+
+
 def bench_command(args) -> int:
     from analytics_pipeline.commands.benchmarks import (
         bench_extract,
         bench_ingest,
         bench_learning,
         bench_reports,
+        bench_retention,
     )
 
     if args.what == "extract":
@@ -332,6 +341,8 @@ def bench_command(args) -> int:
         bench_learning(args.learners, args.attempts, args.days)
     elif args.what == "reports":
         bench_reports(args.rows)
+    elif args.what == "retention":
+        bench_retention(args.rows)
     else:
         bench_ingest(args.rows)
     return 0
