@@ -223,9 +223,7 @@ def get_settings() -> Settings:
         or _recorded(home / HOSPITAL_DATABASE_FILE),
         min_cell_size=int(_positive_number(env, "ANALYTICS_MIN_CELL_SIZE", "5", int)),
         dashboard_definitions_dir=Path(dashboards_dir).expanduser().resolve(),
-        retention_file=Path(
-            env.get("ANALYTICS_RETENTION_FILE") or _repo_or_cwd() / "retention.yml"
-        )
+        retention_file=Path(env.get("ANALYTICS_RETENTION_FILE") or _repo_or_cwd() / "retention.yml")
         .expanduser()
         .resolve(),
     )

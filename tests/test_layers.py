@@ -23,6 +23,7 @@ LAYERS = (
     {"learning", "hospital"},
     {"reports"},
     {"dashboards"},
+    {"maintenance"},
     {"orchestration"},
     {"definitions"},
     {"commands"},

@@ -235,7 +235,11 @@ def bench_retention(rows: int, days: int = 90) -> dict:
         f"{len(parts)} month partitions ({parts[0] if parts else '-'} .. "
         f"{parts[-1] if parts else '-'})"
     )
-    print(f"  drop partitions: {result['rows_dropped']:>12,} rows in {result['drop_seconds']:8.3f}s")
-    print(f"  DELETE:          {result['rows_deleted']:>12,} rows in {result['delete_seconds']:8.3f}s")
+    print(
+        f"  drop partitions: {result['rows_dropped']:>12,} rows in {result['drop_seconds']:8.3f}s"
+    )
+    print(
+        f"  DELETE:          {result['rows_deleted']:>12,} rows in {result['delete_seconds']:8.3f}s"
+    )
     print(f"  DELETE / drop:   {result['ratio']}x")
     return result

@@ -9,9 +9,12 @@ import dagster as dg
 from analytics_pipeline import groups
 from analytics_pipeline.maintenance.retention import RetentionReport, run_retention
 from analytics_pipeline.maintenance.retention_settings import current_settings
-from analytics_pipeline.orchestration.schedules import DEFAULT_STATUS, SCHEDULE_TIMEZONE
 
 RETENTION_KEY = dg.AssetKey([groups.MAINTENANCE, "retention"])
+# As the other schedules (orchestration/schedules.py): UTC, and running from
+# the first start. Not imported from there: that module loads the dbt assets.
+SCHEDULE_TIMEZONE = "UTC"
+DEFAULT_STATUS = dg.DefaultScheduleStatus.RUNNING
 
 
 class RetentionConfig(dg.Config):

@@ -39,7 +39,7 @@ def fill(conn: connection, rows: int, first: dt.date, last: dt.date) -> float:
         cur.execute(
             f"""insert into {TABLE} (event_id, user_id, workspace_id, event_type, occurred_at,
                     _ingested_at, _source_file, _source_line, _batch_id)
-                select 'e' || i, 'u' || (i % 20000), 'ws_' || (i % 3), 'page_view',
+                select 'e' || i, 'u' || (i %% 20000), 'ws_' || (i %% 3), 'page_view',
                        %(start)s + (i - 1) * %(step)s, %(start)s, 'bench', i, 'bench'
                 from generate_series(1, %(rows)s) as i""",
             {"start": start, "step": span / rows, "rows": rows},

@@ -35,8 +35,12 @@ def _rows_by_partition(table: str) -> dict[str, int]:
 
 def test_a_batch_spanning_three_months_lands_in_three_new_partitions(empty_database, tmp_path):
     path = tmp_path / "events.jsonl"
-    times = ["2026-07-31T23:59:59Z", "2026-08-01T00:00:00Z", "2026-08-15T12:00:00+02:00",
-             "2026-09-30T23:00:00-02:00"]  # the last is 2026-10-01 01:00 UTC
+    times = [
+        "2026-07-31T23:59:59Z",
+        "2026-08-01T00:00:00Z",
+        "2026-08-15T12:00:00+02:00",
+        "2026-09-30T23:00:00-02:00",
+    ]  # the last is 2026-10-01 01:00 UTC
     path.write_text("".join(json.dumps(_event(i, t)) + "\n" for i, t in enumerate(times)))
 
     [result] = ingest_files("user_activity", [path])
@@ -47,15 +51,24 @@ def test_a_batch_spanning_three_months_lands_in_three_new_partitions(empty_datab
         "raw.user_activity_p2026_08": 2,
         "raw.user_activity_p2026_10": 1,
     }
-    names = [n for (n,) in _query(
-        "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
-        "where i.inhparent = 'raw.user_activity'::regclass order by 1")]
+    names = [
+        n
+        for (n,) in _query(
+            "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+            "where i.inhparent = 'raw.user_activity'::regclass order by 1"
+        )
+    ]
     # Only the months the batch brings (no gap-filling September), and the default.
-    assert names == ["user_activity_default", "user_activity_p2026_07",
-                     "user_activity_p2026_08", "user_activity_p2026_10"]
+    assert names == [
+        "user_activity_default",
+        "user_activity_p2026_07",
+        "user_activity_p2026_08",
+        "user_activity_p2026_10",
+    ]
     # A new partition is readable by the roles that read raw, directly too.
-    assert _query("select count(*) from raw.user_activity_p2026_08",
-                  role=warehouse.Role.TRANSFORMER) == [(2,)]
+    assert _query(
+        "select count(*) from raw.user_activity_p2026_08", role=warehouse.Role.TRANSFORMER
+    ) == [(2,)]
 
 
 def test_rows_in_the_default_partition_move_when_their_month_is_made(empty_database):
@@ -68,8 +81,9 @@ def test_rows_in_the_default_partition_move_when_their_month_is_made(empty_datab
         )
     assert _rows_by_partition("raw.user_activity") == {"raw.user_activity_default": 2}
     with warehouse.connect(warehouse.Role.LOADER) as conn, conn.cursor() as cur:
-        cur.execute("select raw.ensure_month_partitions('raw.user_activity', %s::date[])",
-                    (["2027-03-01"],))
+        cur.execute(
+            "select raw.ensure_month_partitions('raw.user_activity', %s::date[])", (["2027-03-01"],)
+        )
         assert cur.fetchone() == (1,)
     assert _rows_by_partition("raw.user_activity") == {
         "raw.user_activity_default": 1,
@@ -98,7 +112,9 @@ def test_an_unpartitioned_table_of_an_older_warehouse_is_converted_keeping_every
                       jsonb_build_object('n', i), 'b0', i
                from generate_series(1, 100) as i"""
         )
-        cur.execute("select md5(string_agg(t::text, ',' order by event_id)) from raw.user_activity t")
+        cur.execute(
+            "select md5(string_agg(t::text, ',' order by event_id)) from raw.user_activity t"
+        )
         before = cur.fetchone()[0]
 
     prepare_landing_tables()

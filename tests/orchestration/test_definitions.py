@@ -99,7 +99,7 @@ def test_every_asset_key_begins_with_its_group_and_published_tables_say_where_th
             # metadata the table.
             assert node.metadata["table"] == f"analytics.{key.path[1]}", key
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert groups == layers | packs | {"reports", "dashboards"}
+    assert groups == layers | packs | {"reports", "dashboards", "maintenance"}
 
 
 def test_the_hr_pack_is_its_own_group_across_its_layers(graph):
@@ -169,6 +169,7 @@ def test_expected_schedules(defs):
     assert names["daily_analytics_schedule"].cron_schedule == "0 2 * * *"
     assert names["hourly_metrics_schedule"].cron_schedule == "10 * * * *"
     assert names["hospital_extract_schedule"].cron_schedule == "5 * * * *"
+    assert names["retention_schedule"].cron_schedule == "0 4 * * *"
     assert {
         "dbt_snapshots_schedule",
         "data_snapshots_hourly_schedule",
