@@ -212,10 +212,10 @@ def _enforce(conn: connection, target: Target, as_of: dt.date, dry: bool) -> Act
 
 
 def drop_expired_partitions(
-    cur: cursor, table: str, cut: dt.datetime, dry: bool
+    cur: cursor, table: str, cut: dt.datetime, dry: bool, count: bool = True
 ) -> tuple[list[str], int]:
     """Drop (dry: only count) the month partitions of `table` wholly before
-    `cut`: ([their names], the rows they held)."""
+    `cut`: ([their names], the rows they held; 0 when not `count`ed)."""
     schema, name = table.split(".")
     by_month = {
         month: part
@@ -225,8 +225,9 @@ def drop_expired_partitions(
     expired = [by_month[m] for m in expired_months(by_month, cut)]
     rows = 0
     for part in expired:
-        cur.execute(f"select count(*) from {schema}.{part}")
-        rows += cur.fetchone()[0]
+        if count:
+            cur.execute(f"select count(*) from {schema}.{part}")
+            rows += cur.fetchone()[0]
         if not dry:
             cur.execute(f"drop table {schema}.{part}")
     return expired, rows

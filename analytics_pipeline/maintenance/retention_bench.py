@@ -49,35 +49,63 @@ def fill(conn: connection, rows: int, first: dt.date, last: dt.date) -> float:
         cur.execute(f"insert into {PLAIN} select * from {TABLE}")
         cur.execute(f"create index on {PLAIN} (_batch_id)")
         cur.execute(f"create index on {PLAIN} (event_id)")
-        cur.execute(f"analyze {TABLE}; analyze {PLAIN}")
     conn.commit()
+    _vacuum(conn, f"analyze {TABLE}", f"vacuum analyze {PLAIN}")
     return time.perf_counter() - started
 
 
 def compare(conn: connection, as_of: dt.date, days: int) -> dict:
-    """Retention of `days` as of `as_of` on both tables, each in its own
-    transaction: the partitions dropped, the rows each removed and the seconds."""
+    """Retention of `days` as of `as_of` on both tables, each step in its own
+    transaction and timed: counting the expired partitions' rows (what the
+    retention run records) and dropping them, against a DELETE of the same
+    rows and the VACUUM that a DELETE leaves to do."""
     cut = cutoff(as_of, days)
     with conn.cursor() as cur:
-        started = time.perf_counter()
-        dropped, partition_rows = drop_expired_partitions(cur, TABLE, cut, dry=False)
-        conn.commit()
-        drop_seconds = time.perf_counter() - started
+        count_seconds, (expired, rows) = _timed(
+            conn, lambda: drop_expired_partitions(cur, TABLE, cut, dry=True)
+        )
+        drop_seconds, (dropped, _) = _timed(
+            conn, lambda: drop_expired_partitions(cur, TABLE, cut, dry=False, count=False)
+        )
+    assert dropped == expired
     # DELETE exactly the rows the partitions held: everything before the end
     # of the last month dropped.
-    months = [partition_month(SOURCE, p) for p in dropped]
+    months = [partition_month(SOURCE, name) for name in dropped]
     boundary = cutoff(add_months(max(months), 1), 0) if months else cut
     with conn.cursor() as cur:
-        started = time.perf_counter()
-        deleted = delete_expired_rows(cur, PLAIN, "occurred_at", boundary, dry=False)
-        conn.commit()
-        delete_seconds = time.perf_counter() - started
+        delete_seconds, deleted = _timed(
+            conn, lambda: delete_expired_rows(cur, PLAIN, "occurred_at", boundary, dry=False)
+        )
+    vacuum_seconds = _vacuum(conn, f"vacuum {PLAIN}")
+    partition_seconds = count_seconds + drop_seconds
     return {
         "cutoff": cut.isoformat(),
         "partitions_dropped": dropped,
-        "rows_dropped": partition_rows,
+        "rows_dropped": rows,
+        "count_seconds": round(count_seconds, 3),
         "drop_seconds": round(drop_seconds, 3),
         "rows_deleted": deleted,
         "delete_seconds": round(delete_seconds, 3),
-        "ratio": round(delete_seconds / drop_seconds, 1) if drop_seconds else None,
+        "vacuum_seconds": round(vacuum_seconds, 3),
+        "ratio": round(delete_seconds / partition_seconds, 1) if partition_seconds else None,
     }
+
+
+def _timed(conn: connection, step):
+    started = time.perf_counter()
+    result = step()
+    conn.commit()
+    return time.perf_counter() - started, result
+
+
+def _vacuum(conn: connection, *statements: str) -> float:
+    """Run VACUUM/ANALYZE statements (outside a transaction); their seconds."""
+    started = time.perf_counter()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.autocommit = False
+    return time.perf_counter() - started
