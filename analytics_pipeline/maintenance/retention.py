@@ -128,29 +128,34 @@ def run_retention(
 
 
 def newest_event_day(conn: connection) -> dt.date:
-    """The day of the newest event in any raw event table (newest partitions
-    first: one partition scanned per table); today's UTC date when there is none."""
-    newest = None
+    """The day of the newest event in the raw event tables, but not after
+    today (UTC): one event dated years ahead must not expire everything.
+    Today also when there is no event (nothing to expire then)."""
+    today = dt.datetime.now(dt.UTC).date()
     with conn.cursor() as cur:
-        for source in EVENT_SOURCES:
-            names = [name for name, _ in partitions(cur, source.name)]
-            months = sorted(
-                (m, n) for n in names if (m := partition_month(source.name, n)) is not None
-            )
-            candidates = [default_partition(source.name)] + [n for _, n in reversed(months)]
-            for name in candidates:
-                if name not in names:
-                    continue
-                cur.execute(f"select max({source.event_time_column}) from raw.{name}")
-                value = cur.fetchone()[0]
-                if value is not None:
-                    newest = max(newest, value) if newest else value
-                    if name != candidates[0]:
-                        break
-    if newest is None:
-        # Nothing to expire anyway; a new warehouse gets partitions from today on.
-        return dt.datetime.now(dt.UTC).date()
-    return newest.astimezone(dt.UTC).date()
+        newest = [
+            n for s in EVENT_SOURCES if (n := _newest_event(cur, s.name, s.event_time_column))
+        ]
+    return min([max(newest).astimezone(dt.UTC).date(), today] if newest else [today])
+
+
+def _newest_event(cur: cursor, source_name: str, column: str) -> dt.datetime | None:
+    """The newest event time of a table: its default partition's and that of
+    its newest month partition holding rows (no index on the event time)."""
+
+    def newest_in(name: str) -> dt.datetime | None:
+        cur.execute(f"select max({column}) from raw.{name}")
+        return cur.fetchone()[0]
+
+    found = [newest_in(default_partition(source_name))]
+    months = [
+        (m, n) for n, _ in partitions(cur, source_name) if (m := partition_month(source_name, n))
+    ]
+    for _, name in sorted(months, reverse=True):
+        if (value := newest_in(name)) is not None:
+            found.append(value)
+            break
+    return max((v for v in found if v is not None), default=None)
 
 
 def _keep_partitions_ahead(

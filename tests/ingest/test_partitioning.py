@@ -65,6 +65,11 @@ def test_a_batch_spanning_three_months_lands_in_three_new_partitions(empty_datab
         "user_activity_p2026_08",
         "user_activity_p2026_10",
     ]
+    # The demo's summary counts the table once, its partitions' rows in it.
+    from analytics_pipeline.commands.demo import table_counts
+
+    raw_counts = {t: n for schema, t, n in table_counts() if t.startswith("user_activity")}
+    assert raw_counts == {"user_activity": 4}
     # A new partition is readable by the roles that read raw, directly too.
     assert _query(
         "select count(*) from raw.user_activity_p2026_08", role=warehouse.Role.TRANSFORMER

@@ -127,6 +127,11 @@ def test_a_dry_run_counts_and_changes_nothing(landed):
     assert _query("select to_regclass('raw.user_activity_p2026_07')") == [(None,)]
 
 
+def test_without_an_as_of_date_retention_counts_back_from_the_newest_event(landed):
+    report = run_retention(_settings(), dry_run=True)
+    assert report.as_of == landed.occurred_at.max().date()
+
+
 def test_quarantine_payloads_are_nulled_after_their_period_keeping_reason_and_line(landed):
     _query("update raw._quarantine set quarantined_at = '2026-03-01T10:00:00Z'")
     # Another batch's row quarantined later: within the period.
