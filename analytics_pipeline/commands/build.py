@@ -16,6 +16,9 @@ runs, each over the selected assets of one stage:
 7. the reports: sync the definitions, render each for its latest scheduled time;
 8. the dashboards: the same.
 
+Maintenance (retention) runs after stage 2 when the selection names it; a
+build of everything leaves it to its schedule.
+
 The window is the days of the data (first to last day with activity) unless
 the caller names the days.
 """
@@ -54,14 +57,17 @@ HOSPITAL = (
 )
 REPORTS = "group:reports"
 DASHBOARDS = "group:dashboards"
-# Everything but the raw assets, the (daily or periodic) partitioned assets and
-# the reports and dashboards (rendered for a scheduled time; built last).
+# Upkeep (retention): it deletes, so a build runs it only when selected.
+MAINTENANCE = "group:maintenance"
+# Everything but the raw assets, the (daily or periodic) partitioned assets,
+# the reports and dashboards (rendered for a scheduled time; built last) and
+# maintenance.
 UNPARTITIONED = (
     f"not {RAW} and not {DAILY} and not {DATA_SNAPSHOTS} and not group:learning"
     " and not tag:mastery_history and not tag:hospital_figures"
     " and not key:hospital/suppressed_cells and not key:hospital/suppression_inputs"
     " and not tag:hospital_published"
-    f" and not {REPORTS} and not {DASHBOARDS}"
+    f" and not {REPORTS} and not {DASHBOARDS} and not {MAINTENANCE}"
 )
 # What the daily schedules build for one day: the daily job (aggregates, marts,
 # learning, mastery history) and the data snapshots of the periods ending that day.
@@ -109,7 +115,7 @@ def build(
     alone when only it is, else for the `history_days` days ending the window.
     """
     _check_days(as_of, first_day)  # before anything runs
-    keys = all_asset_keys() if keys is None else set(keys)
+    keys = without_maintenance(all_asset_keys()) if keys is None else set(keys)
     stages = _stages(keys)
     tags = tags or {}
     started = time.perf_counter() if started is None else started
@@ -144,6 +150,10 @@ def build(
             "(staging, intermediate, snapshots; dbt build with tests) ..."
         )
         if not run(stages["unpartitioned"]):
+            return outcome
+    if stages["maintenance"]:
+        step("running maintenance (retention, as of the newest event) ...")
+        if not run(stages["maintenance"]):
             return outcome
     partitioned = (
         stages["daily"] | stages["data_snapshots"] | stages["learning"] | stages["hospital"]
@@ -222,10 +232,16 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("hospital", HOSPITAL),
             ("reports", REPORTS),
             ("dashboards", DASHBOARDS),
+            ("maintenance", MAINTENANCE),
         )
     }
     stages["unpartitioned"] = keys - set().union(*stages.values())
     return stages
+
+
+def without_maintenance(keys: set[dg.AssetKey]) -> set[dg.AssetKey]:
+    """What a build without a selection builds: every asset but maintenance."""
+    return keys - _resolve(MAINTENANCE)
 
 
 def _resolve(selection: str) -> set[dg.AssetKey]:
