@@ -1,6 +1,8 @@
 """Land one file into its raw table: hash it, skip it if the ledger knows its
 content, validate it chunk by chunk and COPY valid rows into `raw.<source>` and
 invalid ones into `raw._quarantine`, all in one transaction with its ledger row.
+An event table's month partitions that a chunk needs are made in that
+transaction before its COPY (ingest/partitioning.py).
 
 A lost connection (or, without `on_failure`, any database error) stops the
 ingest with an IngestError naming the file. That file's transaction is rolled
