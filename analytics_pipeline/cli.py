@@ -230,6 +230,28 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("rule_id", metavar="RULE", nargs="?", default=None)
     history.add_argument("--limit", type=_positive, default=50)
 
+    retention = sub.add_parser(
+        "retention", help="retention of raw, published and quarantined rows (retention.yml)"
+    )
+    retention_sub = retention.add_subparsers(dest="action", required=True)
+    retention_run = retention_sub.add_parser(
+        "run", help="drop expired partitions, delete expired rows, null old quarantine payloads"
+    )
+    retention_run.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="the day retention counts back from (default: the newest event's day)",
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="count what would go, change nothing"
+    )
+    retention_sub.add_parser(
+        "show", help="the retention settings and the raw event tables' partitions with rows"
+    )
+
     ui = sub.add_parser("ui", help="start the Dagster UI and daemon (dagster dev)")
     ui.add_argument("--port", type=_positive, default=3000, help="webserver port (127.0.0.1)")
 
@@ -250,9 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bench = sub.add_parser("bench", help="benchmarks")
-    bench.add_argument("what", choices=["ingest", "learning", "reports", "extract"])
+    bench.add_argument("what", choices=["ingest", "learning", "reports", "extract", "retention"])
     bench.add_argument(
-        "--rows", type=_positive, default=1_000_000, help="ingest: rows; reports: report rows"
+        "--rows",
+        type=_positive,
+        default=1_000_000,
+        help="ingest: rows; reports: report rows; retention: raw table rows",
     )
     bench.add_argument(
         "--attempts", type=_positive, default=1_000_000, help="learning: question attempts"
@@ -315,6 +340,7 @@ _COMMANDS = {
         "report",
         "dashboards",
         "alerts",
+        "retention",
         "ui",
         "docs",
         "bench",

@@ -9,7 +9,7 @@ from analytics_pipeline.dbt.definitions import defs as dbt_defs
 from analytics_pipeline.hospital.definitions import defs as hospital_defs
 from analytics_pipeline.ingest.definitions import defs as ingest_defs
 from analytics_pipeline.learning.definitions import defs as learning_defs
-from analytics_pipeline.maintenance.erasure_assets import defs as erasure_defs
+from analytics_pipeline.maintenance.definitions import defs as maintenance_defs
 from analytics_pipeline.orchestration.definitions import defs as orchestration_defs
 from analytics_pipeline.reports.definitions import defs as report_defs
 
@@ -21,6 +21,6 @@ defs = dg.Definitions.merge(
     report_defs,
     dashboard_defs,
     alert_defs,
+    maintenance_defs,
     orchestration_defs,
-    erasure_defs,
 )

@@ -25,6 +25,9 @@
 |                                  | off (tests: faster, crash-unsafe)         |
 | ANALYTICS_RUN_MONITORING_INTERVAL| `30`: seconds between Dagster run         |
 |                                  | monitoring checks (dead run workers)      |
+| ANALYTICS_RETENTION_FILE         | `retention.yml` in the repository: the    |
+|                                  | retention overrides (optional file;       |
+|                                  | maintenance/retention_settings.py)        |
 | DAGSTER_HOME                     | `$ANALYTICS_HOME/dagster`                 |
 
 Report e-mail delivery (`SmtpSettings.from_env()`; no host means delivery is
@@ -88,6 +91,8 @@ class Settings:
     # Dashboard definitions, one <id>.yml each (dashboards/ in the repository).
     dashboard_definitions_dir: Path = REPO_DIR / "dashboards"
     alert_rules_dir: Path = REPO_DIR / "alerts"
+    # Overrides of the retention defaults (read when it exists).
+    retention_file: Path = REPO_DIR / "retention.yml"
 
     @property
     def pgdata_dir(self) -> Path:
@@ -223,6 +228,9 @@ def get_settings() -> Settings:
         min_cell_size=int(_positive_number(env, "ANALYTICS_MIN_CELL_SIZE", "5", int)),
         dashboard_definitions_dir=Path(dashboards_dir).expanduser().resolve(),
         alert_rules_dir=Path(alerts_dir).expanduser().resolve(),
+        retention_file=Path(env.get("ANALYTICS_RETENTION_FILE") or _repo_or_cwd() / "retention.yml")
+        .expanduser()
+        .resolve(),
     )
 
 

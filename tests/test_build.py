@@ -13,6 +13,16 @@ def test_every_asset_is_in_exactly_one_stage():
     assert set().union(*stages.values()) == all_asset_keys()
 
 
+def test_maintenance_is_its_own_stage_and_a_whole_build_leaves_it_out():
+    from analytics_pipeline.commands.build import without_maintenance
+
+    stages = _stages(resolve_selection("group:maintenance"))
+    assert {k.to_user_string() for k in stages["maintenance"]} == {"maintenance/retention"}
+    assert {k.to_user_string() for k in stages["erasure"]} == {"maintenance/erasure"}
+    assert not stages["unpartitioned"]
+    assert not _stages(without_maintenance(all_asset_keys()))["maintenance"]
+
+
 def test_not_tag_daily_is_the_other_stages():
     stages = _stages(resolve_selection("not tag:daily"))
     assert not stages["daily"]

@@ -34,6 +34,7 @@ from analytics_pipeline.ingest.contract import SOURCES, pack_sources
 from analytics_pipeline.ingest.landing import ensure_landing_folders
 from analytics_pipeline.learning.assets import SUBJECT_PERCENTILES, TOPIC_MASTERY
 from analytics_pipeline.maintenance.erasure_assets import ERASURE
+from analytics_pipeline.maintenance.retention_assets import RETENTION_KEY
 from analytics_pipeline.reports.sources import REPORT_SOURCES
 from analytics_pipeline.sample_data import FILE_PACKS, generate_sample, hospital
 from analytics_pipeline.sample_data.summary import GenerationSummary
@@ -115,8 +116,10 @@ def test_every_asset_materialized_in_the_persistent_instance(built):
     from analytics_pipeline.definitions import defs
 
     # dashboards/defined_in_table has a partition per dashboard defined only in the
-    # control table: there is none here. A build never runs the erasure (it deletes).
-    for key in defs.resolve_asset_graph().get_all_asset_keys() - {DASHBOARDS_IN_TABLE, ERASURE}:
+    # control table: there is none here. Retention and the erasure run on their
+    # schedules, not in a build (they delete).
+    every_key = defs.resolve_asset_graph().get_all_asset_keys()
+    for key in every_key - {DASHBOARDS_IN_TABLE, RETENTION_KEY, ERASURE}:
         assert instance.get_latest_materialization_event(key) is not None, key
     checks = instance.event_log_storage.get_asset_check_execution_history(
         dg.AssetCheckKey(
@@ -568,7 +571,7 @@ def test_materialize_builds_everything_then_the_daily_run_of_a_day(cli_build, bu
     assert len(steps) >= 6 and "done:" in steps[-1], result.stdout
     # Stages, one line per report and dashboard file, the table counts' header.
     assert len(result.stdout.splitlines()) < 80, result.stdout
-    for key in all_asset_keys() - {DASHBOARDS_IN_TABLE, ERASURE}:
+    for key in all_asset_keys() - {DASHBOARDS_IN_TABLE, RETENTION_KEY, ERASURE}:
         assert materialized_since(key, started), key
     first_day, last_day = event_day_range()
     assert materialized_since(TOPIC_MASTERY, started, last_day)

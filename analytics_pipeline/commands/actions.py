@@ -208,7 +208,7 @@ def demo_command(args) -> int:
 
 
 def materialize_command(args) -> int:
-    from analytics_pipeline.commands.build import DAILY_RUN, build
+    from analytics_pipeline.commands.build import DAILY_RUN, build, without_maintenance
     from analytics_pipeline.commands.materialize import resolve_selection
     from analytics_pipeline.console import logged_output
     from analytics_pipeline.dagster_instance import prepare_dagster_home
@@ -220,6 +220,8 @@ def materialize_command(args) -> int:
     selection = DAILY_RUN if args.select is None and args.as_of is not None else args.select
     with logged_output("materialize") as say:
         keys = resolve_selection(selection, say=say)  # loads the code location: logged
+        if selection is None:
+            keys = without_maintenance(keys)
         prepare_dagster_home()
         outcome = build(
             keys,
@@ -346,12 +348,21 @@ def docs_command(args) -> int:
     return 0
 
 
+def retention_command(args) -> int:
+    from analytics_pipeline.commands.retention import retention_run, retention_show
+
+    if args.action == "run":
+        return retention_run(args.as_of, args.dry_run)
+    return retention_show()
+
+
 def bench_command(args) -> int:
     from analytics_pipeline.commands.benchmarks import (
         bench_extract,
         bench_ingest,
         bench_learning,
         bench_reports,
+        bench_retention,
     )
 
     if args.what == "extract":
@@ -360,6 +371,8 @@ def bench_command(args) -> int:
         bench_learning(args.learners, args.attempts, args.days)
     elif args.what == "reports":
         bench_reports(args.rows)
+    elif args.what == "retention":
+        bench_retention(args.rows)
     else:
         bench_ingest(args.rows)
     return 0

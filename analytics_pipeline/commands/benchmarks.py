@@ -210,3 +210,41 @@ def _timed_extract(extract, source) -> dict:
         "rows_per_second": round(rows / seconds) if seconds else 0,
         "appointments": by_source.get("hospital_appointments", 0),
     }
+
+
+def bench_retention(rows: int, days: int = 90) -> dict:
+    """A `rows`-row raw.user_activity over 12 months in a scratch database,
+    partitioned and again as a plain table; then retention of `days` as of the
+    last day: dropping the expired months' partitions vs DELETE of those rows."""
+    import datetime as dt
+
+    from analytics_pipeline.ingest.schema import ensure_raw_schema
+    from analytics_pipeline.maintenance import retention_bench
+
+    first, last = dt.date(2025, 10, 1), dt.date(2026, 9, 30)
+    _use_bench_database()
+    with warehouse.connect(warehouse.Role.ADMIN) as conn:
+        ensure_raw_schema(conn)
+        conn.commit()
+        seconds = retention_bench.fill(conn, rows, first, last)
+        print(f"generated {rows:,} rows ({first} .. {last}) in both tables in {seconds:.1f}s")
+        result = retention_bench.compare(conn, last, days)
+    parts = result["partitions_dropped"]
+    print(
+        f"retention {days} days as of {last} (cutoff {result['cutoff'][:10]}): "
+        f"{len(parts)} month partitions ({parts[0] if parts else '-'} .. "
+        f"{parts[-1] if parts else '-'})"
+    )
+    partitions = result["count_seconds"] + result["drop_seconds"]
+    print(
+        f"  drop partitions: {result['rows_dropped']:>12,} rows in {partitions:8.3f}s "
+        f"(counting them {result['count_seconds']:.3f}s, drop {result['drop_seconds']:.3f}s)"
+    )
+    print(
+        f"  DELETE:          {result['rows_deleted']:>12,} rows in {result['delete_seconds']:8.3f}s"
+    )
+    print(
+        f"  DELETE / drop:   {result['ratio']}x (and the VACUUM the DELETE leaves: "
+        f"{result['vacuum_seconds']:.3f}s)"
+    )
+    return result

@@ -17,6 +17,9 @@ runs, each over the selected assets of one stage:
 8. the reports: sync the definitions, render each for its latest scheduled time;
 9. the dashboards: the same.
 
+Maintenance (retention) runs after stage 2 when the selection names it; a
+build of everything leaves it to its schedule.
+
 The window is the days of the data (first to last day with activity) unless
 the caller names the days.
 """
@@ -57,11 +60,14 @@ HOSPITAL = (
 ALERTS = "group:alerts"
 REPORTS = "group:reports"
 DASHBOARDS = "group:dashboards"
-# Maintenance (the erasure) changes data rather than building it: no build
-# runs it; its schedule and its own command do (`analytics-pipeline erasure`).
+# Maintenance deletes rather than builds: a build without a selection skips
+# it; a selection naming it runs the retention, never the erasure (its
+# schedule or `analytics-pipeline erasure run` does).
 MAINTENANCE = "group:maintenance"
-# Everything but the raw assets, the (daily or periodic) partitioned assets and
-# the reports and dashboards (rendered for a scheduled time; built last).
+ERASURE = "key:maintenance/erasure"
+# Everything but the raw assets, the (daily or periodic) partitioned assets,
+# the alerts, reports and dashboards (judged or rendered for a time; built
+# last) and maintenance.
 UNPARTITIONED = (
     f"not {RAW} and not {DAILY} and not {DATA_SNAPSHOTS} and not group:learning"
     " and not tag:mastery_history and not tag:hospital_figures"
@@ -116,7 +122,7 @@ def build(
     alone when only it is, else for the `history_days` days ending the window.
     """
     _check_days(as_of, first_day)  # before anything runs
-    keys = all_asset_keys() if keys is None else set(keys)
+    keys = without_maintenance(all_asset_keys()) if keys is None else set(keys)
     stages = _stages(keys)
     tags = tags or {}
     started = time.perf_counter() if started is None else started
@@ -141,9 +147,9 @@ def build(
         outcome.assets |= stage_keys
         return True
 
-    if stages["maintenance"] and stages["maintenance"] == keys:  # asked for by name
+    if stages["erasure"]:  # asked for by name
         step(
-            f"not running {_count(stages['maintenance'], 'maintenance')}: a build never erases;"
+            f"not running {_count(stages['erasure'], 'maintenance')}: a build never erases;"
             " its schedule or `analytics-pipeline erasure run` does"
         )
     if stages["raw"]:
@@ -156,6 +162,10 @@ def build(
             "(staging, intermediate, snapshots; dbt build with tests) ..."
         )
         if not run(stages["unpartitioned"]):
+            return outcome
+    if stages["maintenance"]:
+        step("running maintenance (retention, as of the newest event) ...")
+        if not run(stages["maintenance"]):
             return outcome
     partitioned = (
         stages["daily"] | stages["data_snapshots"] | stages["learning"] | stages["hospital"]
@@ -244,15 +254,22 @@ def _stages(keys: set[dg.AssetKey]) -> dict[str, set[dg.AssetKey]]:
             ("alerts", ALERTS),
             ("reports", REPORTS),
             ("dashboards", DASHBOARDS),
+            ("maintenance", MAINTENANCE),
         )
     }
-    stages["maintenance"] = keys & _resolve(MAINTENANCE)  # never run by a build
+    stages["erasure"] = stages["maintenance"] & _resolve(ERASURE)  # never run by a build
+    stages["maintenance"] -= stages["erasure"]
     stages["unpartitioned"] = keys - set().union(*stages.values())
     return stages
 
 
 def _is_partitioned(key: dg.AssetKey) -> bool:
     return key in partitioned_keys()
+
+
+def without_maintenance(keys: set[dg.AssetKey]) -> set[dg.AssetKey]:
+    """What a build without a selection builds: every asset but maintenance."""
+    return keys - _resolve(MAINTENANCE)
 
 
 def _resolve(selection: str) -> set[dg.AssetKey]:

@@ -164,11 +164,16 @@ def _copy_to_landing(files: dict[str, list[Path]], landing: Path) -> int:
 
 
 def table_counts() -> list[tuple[str, str, int]]:
-    """(schema, table, rows) of every table in the project's schemas."""
+    """(schema, table, rows) of every table in the project's schemas (a
+    partitioned table once, its partitions' rows in it)."""
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn, conn.cursor() as cur:
         cur.execute(
-            """select table_schema, table_name from information_schema.tables
+            """select table_schema, table_name from information_schema.tables t
                where table_schema = any(%s) and table_type = 'BASE TABLE'
+                 and not exists (select 1 from pg_class c
+                                   join pg_namespace n on n.oid = c.relnamespace
+                                  where n.nspname = t.table_schema
+                                    and c.relname = t.table_name and c.relispartition)
                order by 1, 2""",
             (list(SUMMARY_SCHEMAS),),
         )

@@ -1,6 +1,8 @@
 """Land one file into its raw table: hash it, skip it if the ledger knows its
 content, validate it chunk by chunk and COPY valid rows into `raw.<source>` and
 invalid ones into `raw._quarantine`, all in one transaction with its ledger row.
+An event table's month partitions that a chunk needs are made in that
+transaction before its COPY (ingest/partitioning.py).
 
 A lost connection (or, without `on_failure`, any database error) stops the
 ingest with an IngestError naming the file. That file's transaction is rolled
@@ -32,6 +34,12 @@ from psycopg2.extensions import connection
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest.accepted_files import check_accepts
 from analytics_pipeline.ingest.contract import Source, get_source
+from analytics_pipeline.ingest.partitioning import (
+    ensure_months,
+    existing_months,
+    is_event_source,
+    months_in,
+)
 from analytics_pipeline.ingest.readers import Chunk, file_format, read_chunks
 from analytics_pipeline.ingest.schema import (
     BATCHES_TABLE,
@@ -194,6 +202,7 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
     batch_id = uuid.uuid4().hex
     lineage = {"_ingested_at": ingested_at, "_source_file": str(path), "_batch_id": batch_id}
     rows_read = rows_loaded = rows_quarantined = 0
+    months = _MonthPartitions(conn, source)
     # PostgreSQL works through one chunk's COPY while the next chunk is parsed.
     # At most one chunk is in flight, which bounds memory.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as copier:
@@ -205,6 +214,7 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
             rows_quarantined += quarantined
             for future in in_flight:
                 future.result()  # re-raises a failed COPY
+            months.ensure(tables)  # the connection is idle: no COPY in flight
             in_flight = [copier.submit(_copy, conn, name, table) for name, table in tables]
         for future in in_flight:
             future.result()
@@ -238,6 +248,30 @@ def _ingest_one(conn: connection, source: Source, path: Path) -> IngestResult:
         rows_quarantined,
         time.perf_counter() - started,
     )
+
+
+class _MonthPartitions:
+    """The month partitions an event table needs before a chunk's COPY: made
+    in the batch's transaction, so a rolled-back batch leaves none behind.
+    Retention makes the coming months ahead of time; this covers the rest
+    (late or early events, a first load)."""
+
+    def __init__(self, conn: connection, source: Source):
+        self._conn, self._source = conn, source
+        self._table = raw_table(source)
+        self._known: set | None = None
+
+    def ensure(self, tables: list[tuple[str, pa.Table]]) -> None:
+        if not is_event_source(self._source):
+            return
+        with self._conn.cursor() as cur:
+            if self._known is None:
+                self._known = existing_months(cur, self._source.name)
+            for name, table in tables:
+                if name == self._table:
+                    missing = months_in(table, self._source.event_time_column) - self._known
+                    ensure_months(cur, self._source.name, missing)
+                    self._known |= missing
 
 
 def _known_batch(cur, source: Source, sha: str, path: Path) -> str | None:

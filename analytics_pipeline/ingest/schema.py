@@ -1,6 +1,8 @@
 """DDL of the landing schema `raw`: one append-only table per source, the
 quarantine, the ingest ledger and the log of files that failed to load.
-Idempotent; columns the contract gained since a table was created are added."""
+Idempotent; columns the contract gained since a table was created are added.
+Event tables are partitioned by month (ingest/partitioning.py); one that an
+older warehouse made unpartitioned is converted in place, rows and all."""
 
 from __future__ import annotations
 
@@ -8,6 +10,14 @@ from psycopg2.extensions import connection
 
 from analytics_pipeline import warehouse
 from analytics_pipeline.ingest.contract import LINEAGE_COLUMNS, SOURCES, Source
+from analytics_pipeline.ingest.partitioning import (
+    ENSURE_FUNCTION,
+    ENSURE_FUNCTION_DDL,
+    is_event_source,
+    migrate_to_partitions,
+    partitioned_table_ddl,
+)
+from analytics_pipeline.warehouse.roles import Role
 
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}._quarantine"
@@ -46,6 +56,14 @@ create table if not exists {QUARANTINE_TABLE} (
     payload         text not null,
     quarantined_at  timestamptz not null
 );
+-- Retention nulls a payload after its period (maintenance/retention.py); the
+-- reason, line and batch stay. Altered once: an alter locks out the loaders.
+do $$ begin
+    if exists (select 1 from pg_attribute where attrelid = '{QUARANTINE_TABLE}'::regclass
+                  and attname = 'payload' and attnotnull) then
+        alter table {QUARANTINE_TABLE} alter column payload drop not null;
+    end if;
+end $$;
 create index if not exists _quarantine_source_batch on {QUARANTINE_TABLE} (source, batch_id);
 -- Append-only: one row per failed attempt to load a file (nothing of it was loaded).
 create table if not exists {FAILURES_TABLE} (
@@ -77,8 +95,13 @@ def _table_ddl(source: Source) -> str:
         f"alter table {table} add column if not exists {name} {sql_type};"
         for name, sql_type in landing_columns(source)
     )
+    create = (
+        partitioned_table_ddl(source, landing_columns(source))
+        if is_event_source(source)
+        else f"create table if not exists {table} (\n    {columns}\n);\n"
+    )
     return (
-        f"create table if not exists {table} (\n    {columns}\n);\n{adds}\n"
+        f"{create}{adds}\n"
         f"create index if not exists {source.name}__batch on {table} (_batch_id);\n"
         # Incremental staging re-reads every version of the keys a new batch brings.
         f"create index if not exists {source.name}__key on {table} ({', '.join(source.key)});\n"
@@ -93,7 +116,14 @@ def ensure_raw_schema(conn: connection) -> None:
         cur.execute("select pg_advisory_xact_lock(hashtext('analytics_pipeline.raw_schema'))")
         cur.execute(f"create schema if not exists {RAW_SCHEMA}")
         cur.execute(_LEDGER_DDL)
+        cur.execute(ENSURE_FUNCTION_DDL)
+        cur.execute(
+            f"grant execute on function {ENSURE_FUNCTION}(regclass, date[]) to "
+            f"{Role.LOADER.role_name}"
+        )
         for source in SOURCES.values():
+            if is_event_source(source):
+                migrate_to_partitions(cur, source)
             cur.execute(_table_ddl(source), (source.description,))
 
 

@@ -62,5 +62,3 @@ erasure_schedule = dg.ScheduleDefinition(
     execution_timezone=SCHEDULE_TIMEZONE,
     default_status=DEFAULT_STATUS,
 )
-
-defs = dg.Definitions(assets=[erasure], jobs=[erasure_job], schedules=[erasure_schedule])

@@ -76,7 +76,8 @@ def test_no_build_runs_the_erasure():
 
     assert ERASURE not in resolve_selection(UNPARTITIONED)
     stages = _stages(all_asset_keys())
-    assert stages["maintenance"] == {ERASURE}  # the stage `build` never runs
+    assert stages["erasure"] == {ERASURE}  # the stage `build` never runs
+    assert ERASURE not in stages["maintenance"]
     assert ERASURE not in stages["unpartitioned"]
 
 

@@ -169,6 +169,7 @@ def test_expected_schedules(defs):
     assert names["daily_analytics_schedule"].cron_schedule == "0 2 * * *"
     assert names["hourly_metrics_schedule"].cron_schedule == "10 * * * *"
     assert names["hospital_extract_schedule"].cron_schedule == "5 * * * *"
+    assert names["retention_schedule"].cron_schedule == "0 4 * * *"
     assert {
         "dbt_snapshots_schedule",
         "data_snapshots_hourly_schedule",
