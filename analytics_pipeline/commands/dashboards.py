@@ -6,6 +6,8 @@ asset); `materialize` and the demo render through the dashboards' assets
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -212,8 +214,18 @@ def serve_dashboards(port: int, say: Callable[[str], None] = print) -> None:
     with warehouse.connect(warehouse.Role.TRANSFORMER) as conn:
         ensure_dashboard_tables(conn)  # a missing warehouse fails here, not per request
     with DashboardServer(port, log=say) as server:
+
+        def stop(signum, frame) -> None:
+            # shutdown() waits for the serving loop to end: not from the loop's thread
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        # Ctrl-C or a TERM ends the loop between requests (a KeyboardInterrupt
+        # could land anywhere in the request handling instead).
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         say(f"serving the dashboards on {server.url} (Ctrl-C stops)")
         try:
             server.serve_forever()
-        except KeyboardInterrupt:
-            say("stopped")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        say("stopped")

@@ -60,9 +60,13 @@ def _query(sql: str, params: tuple = ()) -> list[tuple]:
 def _mentions(needles: list[str]) -> dict[str, int]:
     """Rows of every table of SCANNED_SCHEMAS whose text (every column cast
     to text) contains one of `needles`, per table with any."""
+    # Tables and partitioned tables, not their partitions: a parent's scan
+    # reads its partitions' rows.
     tables = _query(
-        "select format('%%I.%%I', table_schema, table_name) from information_schema.tables"
-        " where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1",
+        "select format('%%I.%%I', n.nspname, c.relname) from pg_class c"
+        " join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = any(%s) and c.relkind in ('r', 'p') and not c.relispartition"
+        " order by 1",
         (list(SCANNED_SCHEMAS),),
     )
     found = {}
